@@ -1,0 +1,142 @@
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the rule generator reports. Ids are stable: tools and suppressions refer to them.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Compiled";
+
+    public static readonly DiagnosticDescriptor TomlSyntaxError = new(
+        id: "CMP001",
+        title: "Invalid TOML",
+        messageFormat: "Invalid TOML in rule file: {0}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MissingRequiredKey = new(
+        id: "CMP002",
+        title: "Missing required rule key",
+        messageFormat: "The rule file has no '{0}' key; add it to the [{1}] table",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WrongKeyType = new(
+        id: "CMP003",
+        title: "Rule key has the wrong type",
+        messageFormat: "The key '{0}' must be {1}, but it is {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidKeyValue = new(
+        id: "CMP004",
+        title: "Invalid rule key value",
+        messageFormat: "The key '{0}' has the invalid value '{1}': {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor DuplicateRuleId = new(
+        id: "CMP005",
+        title: "Duplicate rule_id",
+        messageFormat: "The rule_id '{0}' is also used by '{1}'; every rule needs its own rule_id",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor EqlSyntaxError = new(
+        id: "CMP010",
+        title: "EQL syntax error",
+        messageFormat: "EQL syntax error: {0}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownFunction = new(
+        id: "CMP011",
+        title: "Unknown EQL function",
+        messageFormat: "Unknown EQL function '{0}'; the functions are {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor WrongArgumentCount = new(
+        id: "CMP012",
+        title: "Wrong number of function arguments",
+        messageFormat: "The function '{0}' takes {1} arguments, but {2} were given",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidArgument = new(
+        id: "CMP013",
+        title: "Invalid function argument",
+        messageFormat: "Argument {0} of '{1}' is invalid: {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidCidr = new(
+        id: "CMP014",
+        title: "Invalid CIDR block",
+        messageFormat: "'{0}' is not a valid IPv4 or IPv6 address or CIDR block; write it as 10.0.0.0/8 or fe80::/10",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidMaxspan = new(
+        id: "CMP015",
+        title: "Invalid maxspan",
+        messageFormat: "'{0}' is not a valid maxspan; write a positive whole number followed by ms, s, m, h or d, such as 5m",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedEqlConstruct = new(
+        id: "CMP016",
+        title: "EQL construct not supported",
+        messageFormat: "{0} is not supported yet, so the rule cannot be compiled",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedRuleType = new(
+        id: "CMP020",
+        title: "Rule type not compiled",
+        messageFormat: "The rule '{0}' is of type '{1}' with language '{2}', which Compiled does not run yet; no code is generated for it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        id: "CMP999",
+        title: "Rule generator failed",
+        messageFormat: "The rule generator failed on '{0}': {1}; no code is generated for this rule file",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static DiagnosticDescriptor? Find(string id) => id switch
+    {
+        "CMP001" => TomlSyntaxError,
+        "CMP002" => MissingRequiredKey,
+        "CMP003" => WrongKeyType,
+        "CMP004" => InvalidKeyValue,
+        "CMP005" => DuplicateRuleId,
+        "CMP010" => EqlSyntaxError,
+        "CMP011" => UnknownFunction,
+        "CMP012" => WrongArgumentCount,
+        "CMP013" => InvalidArgument,
+        "CMP014" => InvalidCidr,
+        "CMP015" => InvalidMaxspan,
+        "CMP016" => UnsupportedEqlConstruct,
+        "CMP020" => UnsupportedRuleType,
+        "CMP999" => InternalError,
+        _ => null,
+    };
+}

@@ -1,0 +1,226 @@
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Generators.Eql;
+
+namespace Compiled.Generators.Emission;
+
+/// <summary>
+/// Emits EQL conditions as C# boolean expressions under three-valued logic. Each predicate returns a
+/// <c>Tri</c>; <see cref="Test"/> asks whether an expression is exactly True or exactly False, so that
+/// <c>not</c> of a null comparison stays false, as in Elasticsearch:
+/// <c>a and b</c> is True when both are True and False when either is False; <c>not a</c> is True when a is False.
+/// </summary>
+internal sealed class ConditionEmitter
+{
+    // The generated file declares these as using aliases.
+    private const string Tri = "Tri";
+    private const string Eql = "Eql";
+    private const string Comparison = "Comparison";
+
+    private readonly RuleScope _scope;
+
+    public ConditionEmitter(RuleScope scope) => _scope = scope;
+
+    /// <summary>Splits a top-level <c>and</c> chain into its conjuncts, in order.</summary>
+    public static List<Expr> Conjuncts(Expr expression)
+    {
+        var result = new List<Expr>();
+        Collect(expression, result);
+        return result;
+
+        static void Collect(Expr node, List<Expr> into)
+        {
+            if (node is BinaryExpr { Operator: BinaryOperator.And } and)
+            {
+                Collect(and.Left, into);
+                Collect(and.Right, into);
+            }
+            else
+            {
+                into.Add(node);
+            }
+        }
+    }
+
+    /// <summary>Returns C# that is true when <paramref name="expression"/> is not True, in the plainest form for one clause.</summary>
+    public string Fails(Expr expression)
+    {
+        string test = Test(expression, true);
+        string equalsTrue = $" == {Tri}.True";
+        string equalsFalse = $" == {Tri}.False";
+        if (test.EndsWith(equalsTrue, System.StringComparison.Ordinal) && !test.StartsWith("(", System.StringComparison.Ordinal))
+        {
+            return test.Substring(0, test.Length - equalsTrue.Length) + $" != {Tri}.True";
+        }
+
+        if (test.EndsWith(equalsFalse, System.StringComparison.Ordinal) && !test.StartsWith("(", System.StringComparison.Ordinal))
+        {
+            return test.Substring(0, test.Length - equalsFalse.Length) + $" != {Tri}.False";
+        }
+
+        if (test.StartsWith("(", System.StringComparison.Ordinal))
+        {
+            return "!" + test;
+        }
+
+        // An IS NULL test is a plain boolean call, negated with a leading '!' or not.
+        return test.StartsWith("!", System.StringComparison.Ordinal) ? test.Substring(1) : "!" + test;
+    }
+
+    /// <summary>Returns C# that is true exactly when <paramref name="expression"/> evaluates to <paramref name="want"/>.</summary>
+    public string Test(Expr expression, bool want)
+    {
+        switch (expression)
+        {
+            case BinaryExpr { Operator: BinaryOperator.And } and:
+                return want
+                    ? $"({Test(and.Left, true)} && {Test(and.Right, true)})"
+                    : $"({Test(and.Left, false)} || {Test(and.Right, false)})";
+            case BinaryExpr { Operator: BinaryOperator.Or } or:
+                return want
+                    ? $"({Test(or.Left, true)} || {Test(or.Right, true)})"
+                    : $"({Test(or.Left, false)} && {Test(or.Right, false)})";
+            case NotExpr not:
+                return Test(not.Operand, !want);
+            case LiteralExpr { Kind: LiteralKind.Boolean } literal:
+                return (literal.Value == "true") == want ? "true" : "false";
+            case BinaryExpr comparison when IsNullTest(comparison, out var field, out bool isEqual):
+                // field == null is an IS NULL test: it is never null itself.
+                bool wantsNull = isEqual == want;
+                return (wantsNull ? "" : "!") + $"{Eql}.IsNull(ev, {_scope.Slot(field.Path)})";
+            case InExpr { IsNegated: true } notIn:
+                return Test(notIn with { IsNegated = false }, !want);
+            default:
+                return $"{Predicate(expression)} == {Tri}.{(want ? "True" : "False")}";
+        }
+    }
+
+    private static bool IsNullTest(BinaryExpr comparison, out FieldExpr field, out bool isEqual)
+    {
+        isEqual = comparison.Operator == BinaryOperator.Equal;
+        bool equality = comparison.Operator is BinaryOperator.Equal or BinaryOperator.NotEqual;
+        if (equality && comparison.Left is FieldExpr left && comparison.Right is LiteralExpr { Kind: LiteralKind.Null })
+        {
+            field = left;
+            return true;
+        }
+
+        if (equality && comparison.Right is FieldExpr right && comparison.Left is LiteralExpr { Kind: LiteralKind.Null })
+        {
+            field = right;
+            return true;
+        }
+
+        field = null!;
+        return false;
+    }
+
+    /// <summary>Returns a C# expression of type <c>Tri</c> for one predicate.</summary>
+    private string Predicate(Expr expression)
+    {
+        switch (expression)
+        {
+            case FieldExpr field:
+                return $"{Eql}.IsTrue(ev, {_scope.Slot(field.Path)})";
+            case BinaryExpr comparison:
+                return Comparison_(comparison);
+            case InExpr inExpr:
+                return In(inExpr);
+            case PatternExpr pattern:
+                return Pattern(pattern);
+            case CallExpr call when call.Name.Equals("cidrMatch", System.StringComparison.OrdinalIgnoreCase):
+                return CidrMatch(call);
+            default:
+                throw new System.NotSupportedException($"The binder let through an expression the emitter cannot compile: {expression.GetType().Name}");
+        }
+    }
+
+    private string Comparison_(BinaryExpr comparison)
+    {
+        var op = comparison.Operator;
+        FieldExpr field;
+        LiteralExpr literal;
+        if (comparison.Left is FieldExpr left && comparison.Right is LiteralExpr right)
+        {
+            field = left;
+            literal = right;
+        }
+        else
+        {
+            // A literal on the left: swap the sides and mirror the operator.
+            field = (FieldExpr)comparison.Right;
+            literal = (LiteralExpr)comparison.Left;
+            op = op switch
+            {
+                BinaryOperator.LessThan => BinaryOperator.GreaterThan,
+                BinaryOperator.LessThanOrEqual => BinaryOperator.GreaterThanOrEqual,
+                BinaryOperator.GreaterThan => BinaryOperator.LessThan,
+                BinaryOperator.GreaterThanOrEqual => BinaryOperator.LessThanOrEqual,
+                _ => op,
+            };
+        }
+
+        string slot = _scope.Slot(field.Path);
+        string value = LiteralValue(literal);
+        switch (op)
+        {
+            case BinaryOperator.Equal:
+                return $"{Eql}.Equal(ev, {slot}, {value})";
+            case BinaryOperator.NotEqual:
+                return $"{Eql}.NotEqual(ev, {slot}, {value})";
+            default:
+                string name = op switch
+                {
+                    BinaryOperator.LessThan => "LessThan",
+                    BinaryOperator.LessThanOrEqual => "LessThanOrEqual",
+                    BinaryOperator.GreaterThan => "GreaterThan",
+                    _ => "GreaterThanOrEqual",
+                };
+                return $"{Eql}.Compare(ev, {slot}, {Comparison}.{name}, {value})";
+        }
+    }
+
+    private string In(InExpr inExpr)
+    {
+        var field = (FieldExpr)inExpr.Value;
+        var items = inExpr.Items.Select(item => (LiteralExpr)item).ToList();
+        string slot = _scope.Slot(field.Path);
+        if (items.All(item => item.Kind is LiteralKind.Integer or LiteralKind.Decimal))
+        {
+            string numbers = string.Join(", ", items.Select(LiteralValue));
+            string name = _scope.AddStatic(field.Path, "Values", "double[]", $"{{ {numbers} }}");
+            return $"{Eql}.In(ev, {slot}, {name})";
+        }
+
+        string strings = string.Join(", ", items.Select(item => CSharpText.Literal(item.Value)));
+        string list = _scope.AddStatic(field.Path, "Values", "string[]", $"{{ {strings} }}");
+        return inExpr.IsCaseInsensitive ? $"{Eql}.InIgnoreCase(ev, {slot}, {list})" : $"{Eql}.In(ev, {slot}, {list})";
+    }
+
+    private string Pattern(PatternExpr pattern)
+    {
+        var field = (FieldExpr)pattern.Value;
+        bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
+        string flag = ignoreCase ? "true" : "false";
+        string patterns = string.Join(", ", pattern.Patterns.Select(item =>
+            $"new global::Compiled.Runtime.Matching.WildcardPattern({CSharpText.Literal(((LiteralExpr)item).Value)}, ignoreCase: {flag})"));
+        string name = _scope.AddStatic(field.Path, "Patterns", "global::Compiled.Runtime.Matching.WildcardPattern[]", $"{{ {patterns} }}");
+        return $"{Eql}.Like(ev, {_scope.Slot(field.Path)}, {name})";
+    }
+
+    private string CidrMatch(CallExpr call)
+    {
+        var field = (FieldExpr)call.Arguments[0];
+        string blocks = string.Join(", ", call.Arguments.Skip(1).Select(item => CSharpText.Literal(((LiteralExpr)item).Value)));
+        string name = _scope.AddStatic(field.Path, "Blocks", "global::Compiled.Runtime.Matching.CidrSet", $"new({blocks})");
+        return $"{Eql}.CidrMatch(ev, {_scope.Slot(field.Path)}, {name})";
+    }
+
+    private static string LiteralValue(LiteralExpr literal) => literal.Kind switch
+    {
+        LiteralKind.String => CSharpText.Literal(literal.Value),
+        LiteralKind.Integer or LiteralKind.Decimal => literal.Value + "d",
+        LiteralKind.Boolean => literal.Value,
+        _ => "null",
+    };
+}

@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using System.Text;
+
+namespace Compiled.Generators.Emission;
+
+/// <summary>
+/// The members one rule class declares as its code is emitted: a slot field per event field it reads and
+/// static data (value lists, patterns, CIDR blocks) named after the field they test.
+/// </summary>
+internal sealed class RuleScope
+{
+    private readonly Dictionary<string, string> _slotFields = new();
+    private readonly HashSet<string> _names = new() { "Metadata", "Fields", "TimestampFields", "Evaluate", "Descriptor" };
+
+    /// <summary>The fields the rule reads, in the order they were first used.</summary>
+    public List<string> Fields { get; } = new();
+
+    /// <summary>Static field declarations, such as <c>private static readonly string[] s_x = ...;</c>.</summary>
+    public List<string> StaticFields { get; } = new();
+
+    /// <summary>Returns the name of the instance field that holds the slot of <paramref name="path"/>.</summary>
+    public string Slot(string path)
+    {
+        if (_slotFields.TryGetValue(path, out var name))
+        {
+            return name;
+        }
+
+        name = Unique("_" + CamelCase(path));
+        _slotFields[path] = name;
+        Fields.Add(path);
+        return name;
+    }
+
+    public IEnumerable<KeyValuePair<string, string>> SlotFields => _slotFields;
+
+    /// <summary>Declares a static field named after <paramref name="path"/> and returns its name.</summary>
+    public string AddStatic(string path, string suffix, string type, string initializer)
+    {
+        string name = Unique("s_" + CamelCase(path) + suffix);
+        StaticFields.Add($"private static readonly {type} {name} = {initializer};");
+        return name;
+    }
+
+    public string Unique(string name)
+    {
+        string candidate = name;
+        for (int i = 2; !_names.Add(candidate); i++)
+        {
+            candidate = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return candidate;
+    }
+
+    /// <summary>Turns "process.parent.executable" into "processParentExecutable".</summary>
+    public static string CamelCase(string path)
+    {
+        var builder = new StringBuilder();
+        bool wordStart = false;
+        foreach (char c in path)
+        {
+            if (c < 128 && char.IsLetterOrDigit(c))
+            {
+                builder.Append(wordStart && builder.Length > 0 ? char.ToUpperInvariant(c) : builder.Length == 0 ? char.ToLowerInvariant(c) : c);
+                wordStart = false;
+            }
+            else
+            {
+                wordStart = true;
+            }
+        }
+
+        if (builder.Length == 0 || char.IsDigit(builder[0]))
+        {
+            builder.Insert(0, "field");
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,488 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Compiled.Generators.Diagnostics;
+using Compiled.Generators.Eql;
+using Compiled.Generators.Helpers;
+
+namespace Compiled.Generators.RuleFiles;
+
+/// <summary>
+/// Turns the text of one rule file into a <see cref="RuleSpec"/>: reads the TOML, checks the keys the
+/// detection engine needs, and parses and checks the query. Every problem becomes a diagnostic at the
+/// key, value or query character it concerns.
+/// </summary>
+internal sealed class RuleFileParser
+{
+    private readonly string _path;
+    private readonly List<DiagnosticInfo> _diagnostics = new();
+    private SourceLines _lines = null!;
+
+    private RuleFileParser(string path) => _path = path;
+
+    public static RuleFileResult Parse(string path, string text)
+    {
+        var parser = new RuleFileParser(path);
+        try
+        {
+            return parser.ParseFile(text);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            var span = new SourceLines(text).Span(0, 0);
+            var diagnostic = DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError, path, span, System.IO.Path.GetFileName(path), exception.GetType().Name + ": " + exception.Message);
+            return new RuleFileResult(null, ImmutableArrayOf(diagnostic), null);
+        }
+    }
+
+    private static EquatableArray<DiagnosticInfo> ImmutableArrayOf(DiagnosticInfo diagnostic) =>
+        new[] { diagnostic }.ToEquatableArray();
+
+    private RuleFileResult ParseFile(string text)
+    {
+        var (root, lines, tomlDiagnostics) = TomlDocumentReader.Read(_path, text);
+        _lines = lines;
+        _diagnostics.AddRange(tomlDiagnostics);
+        if (root is null)
+        {
+            return Result(null, null);
+        }
+
+        var metadata = OptionalTable(root, "metadata");
+        var rule = OptionalTable(root, "rule");
+        if (rule is null)
+        {
+            if (!root.TryGet("rule", out _))
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.MissingRequiredKey, _path, _lines.Span(0, 0), "rule", "rule"));
+            }
+
+            return Result(null, null);
+        }
+
+        var ruleIdNode = RequiredString(rule, "rule", "rule_id", out var ruleId);
+        var name = RequiredString(rule, "rule", "name", out _);
+        var description = RequiredString(rule, "rule", "description", out _);
+        var severityNode = RequiredString(rule, "rule", "severity", out _);
+        var riskScore = RequiredInteger(rule, "rule", "risk_score", out var riskScoreNode);
+        var typeNode = RequiredString(rule, "rule", "type", out _);
+        string? type = typeNode?.Value as string;
+        bool needsQuery = type is "eql" or "query" or "threshold" or "new_terms" or "threat_match" or "esql";
+        var language = OptionalString(rule, "language");
+        TomlScalarNode? queryNode = null;
+        if (needsQuery)
+        {
+            queryNode = RequiredString(rule, "rule", "query", out _);
+        }
+
+        RuleIdentity? identity = null;
+        if (ruleIdNode is not null)
+        {
+            var ruleIdText = (string)ruleIdNode.Value;
+            if (!Guid.TryParse(ruleIdText, out var guid))
+            {
+                Invalid(ruleIdNode, "rule_id", ruleIdText, "a rule_id is a UUID such as 99239e7d-b0d4-46e3-8609-acafcf99f68c");
+            }
+            else
+            {
+                identity = new RuleIdentity(_path, guid.ToString("D"), ruleIdNode.Span);
+            }
+        }
+
+        if (severityNode is not null && !IsSeverity((string)severityNode.Value))
+        {
+            Invalid(severityNode, "severity", (string)severityNode.Value, "use low, medium, high or critical");
+        }
+
+        if (riskScore is { } score && (score < 0 || score > 100))
+        {
+            Invalid(riskScoreNode!, "risk_score", score.ToString(CultureInfo.InvariantCulture), "a risk score is a whole number from 0 to 100");
+        }
+
+        var maturity = metadata is null ? null : OptionalString(metadata, "maturity");
+        if (maturity is not null && maturity is not ("development" or "experimental" or "beta" or "production" or "deprecated"))
+        {
+            Invalid(ScalarNode(metadata!, "maturity")!, "maturity", maturity, "use development, experimental, beta, production or deprecated");
+        }
+
+        var creationDate = metadata is null ? null : OptionalDate(metadata, "creation_date");
+        var updatedDate = metadata is null ? null : OptionalDate(metadata, "updated_date");
+        var threat = ReadThreat(rule);
+        var tags = OptionalStringArray(rule, "tags");
+        var index = OptionalStringArray(rule, "index");
+        var references = OptionalStringArray(rule, "references");
+        var falsePositives = OptionalStringArray(rule, "false_positives");
+        var author = OptionalStringArray(rule, "author");
+        var from = OptionalString(rule, "from");
+        var interval = OptionalString(rule, "interval");
+        var maxSignals = OptionalInteger(rule, "max_signals");
+        var version = OptionalInteger(rule, "version");
+        var timestampOverride = OptionalString(rule, "timestamp_override");
+        var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
+        var buildingBlockType = OptionalString(rule, "building_block_type");
+        var license = OptionalString(rule, "license");
+
+        if (HasErrors() || type is null || name is null || description is null || severityNode is null || riskScore is null)
+        {
+            return Result(null, identity);
+        }
+
+        string languageText = language ?? string.Empty;
+        if (type != "eql" || languageText != "eql")
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedRuleType, _path, typeNode!.Span, (string)name.Value, type, languageText));
+            return Result(null, identity);
+        }
+
+        string query = (string)queryNode!.Value;
+        var parsedQuery = ParseQuery(queryNode);
+        if (parsedQuery is null || HasErrors())
+        {
+            return Result(null, identity);
+        }
+
+        var spec = new RuleSpec(
+            FilePath: _path,
+            RuleId: identity!.RuleId,
+            Name: (string)name.Value,
+            Description: (string)description.Value,
+            Severity: (string)severityNode.Value,
+            RiskScore: (int)riskScore.Value,
+            Type: type,
+            Language: languageText,
+            Query: query,
+            Tags: tags,
+            Index: index,
+            From: from,
+            Interval: interval,
+            MaxSignals: maxSignals,
+            Version: version,
+            TimestampOverride: timestampOverride,
+            TimestampOverrideFallbackDisabled: fallbackDisabled,
+            BuildingBlockType: buildingBlockType,
+            References: references,
+            FalsePositives: falsePositives,
+            Author: author,
+            License: license,
+            Maturity: maturity,
+            CreationDate: creationDate,
+            UpdatedDate: updatedDate,
+            Threat: threat,
+            ParsedQuery: parsedQuery);
+        return Result(spec, identity);
+    }
+
+    private EqlQuery? ParseQuery(TomlScalarNode queryNode)
+    {
+        string query = (string)queryNode.Value;
+        FileSpan Map(TextRange range) => queryNode.StringMap?.Span(range.Start, range.Length) ?? queryNode.Span;
+        try
+        {
+            var parsed = EqlParser.Parse(query);
+            EqlBinder.Check(parsed, (descriptor, range, args) =>
+                _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, Map(range), args)));
+            return parsed;
+        }
+        catch (EqlSyntaxException error)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EqlSyntaxError, _path, Map(error.Range), error.Message));
+            return null;
+        }
+        catch (DurationException error)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMaxspan, _path, Map(error.Range), error.Text));
+            return null;
+        }
+    }
+
+    private EquatableArray<ThreatSpec> ReadThreat(TomlTableNode rule)
+    {
+        if (!rule.TryGet("threat", out var entry))
+        {
+            return EquatableArray<ThreatSpec>.Empty;
+        }
+
+        if (entry.Value is not TomlArrayNode array)
+        {
+            WrongType("threat", "an array of tables", entry.Value);
+            return EquatableArray<ThreatSpec>.Empty;
+        }
+
+        var threats = new List<ThreatSpec>();
+        foreach (var item in array.Items)
+        {
+            if (item is not TomlTableNode table)
+            {
+                WrongType("threat", "an array of tables", item);
+                continue;
+            }
+
+            string framework = OptionalString(table, "framework") ?? "MITRE ATT&CK";
+            AttackEntry? tactic = null;
+            if (table.TryGet("tactic", out var tacticEntry))
+            {
+                tactic = tacticEntry.Value is TomlTableNode tacticTable
+                    ? ReadAttackEntry(tacticTable, "threat.tactic")
+                    : WrongTypeNull("threat.tactic", "a table", tacticEntry.Value);
+            }
+
+            var techniques = new List<TechniqueSpec>();
+            foreach (var techniqueTable in TableArray(table, "technique", "threat.technique"))
+            {
+                var technique = ReadAttackEntry(techniqueTable, "threat.technique");
+                var subtechniques = new List<AttackEntry>();
+                foreach (var subTable in TableArray(techniqueTable, "subtechnique", "threat.technique.subtechnique"))
+                {
+                    var sub = ReadAttackEntry(subTable, "threat.technique.subtechnique");
+                    if (sub is not null)
+                    {
+                        subtechniques.Add(sub);
+                    }
+                }
+
+                if (technique is not null)
+                {
+                    techniques.Add(new TechniqueSpec(technique, subtechniques.ToEquatableArray()));
+                }
+            }
+
+            threats.Add(new ThreatSpec(framework, tactic, techniques.ToEquatableArray()));
+        }
+
+        return threats.ToEquatableArray();
+    }
+
+    private IEnumerable<TomlTableNode> TableArray(TomlTableNode table, string key, string displayKey)
+    {
+        if (!table.TryGet(key, out var entry))
+        {
+            yield break;
+        }
+
+        if (entry.Value is not TomlArrayNode array)
+        {
+            WrongType(displayKey, "an array of tables", entry.Value);
+            yield break;
+        }
+
+        foreach (var item in array.Items)
+        {
+            if (item is TomlTableNode element)
+            {
+                yield return element;
+            }
+            else
+            {
+                WrongType(displayKey, "an array of tables", item);
+            }
+        }
+    }
+
+    private AttackEntry? ReadAttackEntry(TomlTableNode table, string displayKey)
+    {
+        var id = RequiredString(table, displayKey, "id", out _);
+        var name = RequiredString(table, displayKey, "name", out _);
+        string reference = OptionalString(table, "reference") ?? string.Empty;
+        return id is null || name is null ? null : new AttackEntry((string)id.Value, (string)name.Value, reference);
+    }
+
+    private TomlTableNode? OptionalTable(TomlTableNode parent, string key)
+    {
+        if (!parent.TryGet(key, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.Value is TomlTableNode table)
+        {
+            return table;
+        }
+
+        WrongType(key, "a table", entry.Value);
+        return null;
+    }
+
+    private TomlScalarNode? RequiredString(TomlTableNode table, string tableName, string key, out string? value)
+    {
+        value = null;
+        if (!table.TryGet(key, out var entry))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingRequiredKey, _path, table.Span, key, tableName));
+            return null;
+        }
+
+        if (entry.Value is TomlScalarNode { Kind: TomlScalarKind.String } scalar)
+        {
+            value = (string)scalar.Value;
+            return scalar;
+        }
+
+        WrongType(key, "a string", entry.Value);
+        return null;
+    }
+
+    private long? RequiredInteger(TomlTableNode table, string tableName, string key, out TomlScalarNode? node)
+    {
+        node = null;
+        if (!table.TryGet(key, out var entry))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingRequiredKey, _path, table.Span, key, tableName));
+            return null;
+        }
+
+        if (entry.Value is TomlScalarNode { Kind: TomlScalarKind.Integer } scalar)
+        {
+            node = scalar;
+            return (long)scalar.Value;
+        }
+
+        WrongType(key, "an integer", entry.Value);
+        return null;
+    }
+
+    private TomlScalarNode? ScalarNode(TomlTableNode table, string key) =>
+        table.TryGet(key, out var entry) ? entry.Value as TomlScalarNode : null;
+
+    private string? OptionalString(TomlTableNode table, string key)
+    {
+        if (!table.TryGet(key, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.Value is TomlScalarNode { Kind: TomlScalarKind.String } scalar)
+        {
+            return (string)scalar.Value;
+        }
+
+        WrongType(key, "a string", entry.Value);
+        return null;
+    }
+
+    /// <summary>Reads a date written as "2021/02/23" (Elastic's style) or as a TOML date.</summary>
+    private string? OptionalDate(TomlTableNode table, string key)
+    {
+        if (!table.TryGet(key, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.Value is not TomlScalarNode { Kind: TomlScalarKind.String or TomlScalarKind.DateTime } scalar)
+        {
+            WrongType(key, "a date string such as \"2021/02/23\"", entry.Value);
+            return null;
+        }
+
+        string text = (string)scalar.Value;
+        string[] formats = { "yyyy/MM/dd", "yyyy-MM-dd" };
+        if (!DateTime.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            Invalid(scalar, key, text, "write the date as yyyy/MM/dd");
+            return null;
+        }
+
+        return date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    }
+
+    private int? OptionalInteger(TomlTableNode table, string key)
+    {
+        if (!table.TryGet(key, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.Value is TomlScalarNode { Kind: TomlScalarKind.Integer } scalar)
+        {
+            long value = (long)scalar.Value;
+            if (value < 0 || value > int.MaxValue)
+            {
+                Invalid(scalar, key, value.ToString(CultureInfo.InvariantCulture), "the value must be from 0 to 2147483647");
+                return null;
+            }
+
+            return (int)value;
+        }
+
+        WrongType(key, "an integer", entry.Value);
+        return null;
+    }
+
+    private bool? OptionalBoolean(TomlTableNode table, string key)
+    {
+        if (!table.TryGet(key, out var entry))
+        {
+            return null;
+        }
+
+        if (entry.Value is TomlScalarNode { Kind: TomlScalarKind.Boolean } scalar)
+        {
+            return (bool)scalar.Value;
+        }
+
+        WrongType(key, "a boolean", entry.Value);
+        return null;
+    }
+
+    private EquatableArray<string> OptionalStringArray(TomlTableNode table, string key)
+    {
+        if (!table.TryGet(key, out var entry))
+        {
+            return EquatableArray<string>.Empty;
+        }
+
+        if (entry.Value is not TomlArrayNode array)
+        {
+            WrongType(key, "an array of strings", entry.Value);
+            return EquatableArray<string>.Empty;
+        }
+
+        var values = new List<string>();
+        foreach (var item in array.Items)
+        {
+            if (item is TomlScalarNode { Kind: TomlScalarKind.String } scalar)
+            {
+                values.Add((string)scalar.Value);
+            }
+            else
+            {
+                WrongType(key, "an array of strings", item);
+            }
+        }
+
+        return values.ToEquatableArray();
+    }
+
+    private static bool IsSeverity(string value) => value is "low" or "medium" or "high" or "critical";
+
+    private void WrongType(string key, string expected, TomlNode actual) =>
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WrongKeyType, _path, actual.Span, key, expected, actual.TypeName));
+
+    private AttackEntry? WrongTypeNull(string key, string expected, TomlNode actual)
+    {
+        WrongType(key, expected, actual);
+        return null;
+    }
+
+    private void Invalid(TomlScalarNode node, string key, string value, string fix) =>
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidKeyValue, _path, node.Span, key, value, fix));
+
+    private bool HasErrors()
+    {
+        foreach (var diagnostic in _diagnostics)
+        {
+            var descriptor = DiagnosticDescriptors.Find(diagnostic.Id);
+            if (descriptor?.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private RuleFileResult Result(RuleSpec? rule, RuleIdentity? identity) =>
+        new(rule, _diagnostics.ToEquatableArray(), identity);
+}

@@ -1,0 +1,51 @@
+using Compiled.Generators.Diagnostics;
+using Compiled.Generators.Eql;
+using Compiled.Generators.Helpers;
+
+namespace Compiled.Generators.RuleFiles;
+
+/// <summary>
+/// Everything the emitter needs from one rule file. It holds no file positions, so an edit that only
+/// moves text (a comment, a blank line) leaves the model equal and the generated code cached.
+/// </summary>
+internal sealed record RuleSpec(
+    string FilePath,
+    string RuleId,
+    string Name,
+    string Description,
+    string Severity,
+    int RiskScore,
+    string Type,
+    string Language,
+    string Query,
+    EquatableArray<string> Tags,
+    EquatableArray<string> Index,
+    string? From,
+    string? Interval,
+    int? MaxSignals,
+    int? Version,
+    string? TimestampOverride,
+    bool TimestampOverrideFallbackDisabled,
+    string? BuildingBlockType,
+    EquatableArray<string> References,
+    EquatableArray<string> FalsePositives,
+    EquatableArray<string> Author,
+    string? License,
+    string? Maturity,
+    string? CreationDate,
+    string? UpdatedDate,
+    EquatableArray<ThreatSpec> Threat,
+    EqlQuery ParsedQuery);
+
+internal sealed record ThreatSpec(string Framework, AttackEntry? Tactic, EquatableArray<TechniqueSpec> Techniques);
+
+internal sealed record TechniqueSpec(AttackEntry Technique, EquatableArray<AttackEntry> Subtechniques);
+
+/// <summary>A MITRE ATT&amp;CK tactic, technique or subtechnique: its id, name and reference URL.</summary>
+internal sealed record AttackEntry(string Id, string Name, string Reference);
+
+/// <summary>The result of reading one rule file: a rule when it is valid, and its diagnostics either way.</summary>
+internal sealed record RuleFileResult(RuleSpec? Rule, EquatableArray<DiagnosticInfo> Diagnostics, RuleIdentity? Identity);
+
+/// <summary>The rule_id of a rule file and where it is written, for the duplicate check across files.</summary>
+internal sealed record RuleIdentity(string FilePath, string RuleId, FileSpan RuleIdSpan);

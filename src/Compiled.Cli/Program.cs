@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Compiled.Cli;
+
+var root = new RootCommand("Compiled runs Elastic detection rules, compiled to C#, over JSON events.");
+root.Subcommands.Add(ScanCommand.Create());
+return root.Parse(args).Invoke();

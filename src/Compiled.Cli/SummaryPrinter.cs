@@ -1,0 +1,41 @@
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Hosting;
+using Compiled.Runtime.Rules;
+
+namespace Compiled.Cli;
+
+/// <summary>Prints the end-of-scan summary: lines read and rejected, with reasons, and alerts per rule.</summary>
+internal static class SummaryPrinter
+{
+    public static void Print(TextWriter error, ScanSummary summary, RuleSet rules, AlertWriter alerts)
+    {
+        error.WriteLine();
+        error.WriteLine($"Scanned {summary.FilesRead} input(s) with {rules.Rules.Count} rule(s).");
+        error.WriteLine($"  lines read:       {summary.LinesRead}");
+        error.WriteLine($"  events evaluated: {summary.EventsEvaluated}");
+        error.WriteLine($"  lines rejected:   {summary.LinesRejected}");
+        foreach (var (reason, count) in summary.RejectedByReason.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            error.WriteLine($"    {count,8}  {reason}");
+        }
+
+        if (summary.Examples.Count > 0)
+        {
+            error.WriteLine($"  first rejected lines ({summary.Examples.Count} of {summary.LinesRejected}):");
+            foreach (var line in summary.Examples)
+            {
+                error.WriteLine($"    {line.Source}:{line.LineNumber}: {line.Detail}");
+            }
+        }
+
+        error.WriteLine($"  alerts written:   {alerts.TotalAlerts}");
+        foreach (var rule in rules.Rules)
+        {
+            int count = alerts.AlertsPerRule.GetValueOrDefault(rule);
+            if (count > 0)
+            {
+                error.WriteLine($"    {count,8}  {rule.Descriptor.Name}");
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Text;
+using Compiled.Generators;
+using Compiled.Runtime.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using RuleSet = Compiled.Runtime.Rules.RuleSet;
+
+namespace Compiled.Compiler;
+
+/// <summary>
+/// Compiles rule files at run time through the same source generator the build uses, then compiles the
+/// generated C# with Roslyn and loads it, so a host can run rules that were not built into it.
+/// </summary>
+public static class RuleCompiler
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+
+    /// <summary>Compiles every <c>*.toml</c> under <paramref name="directory"/>, searching subfolders.</summary>
+    public static RuleCompilation CompileDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"The rules folder '{directory}' does not exist.");
+        }
+
+        var files = Directory.EnumerateFiles(directory, "*.toml", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(path => new RuleFile(Path.GetFullPath(path), File.ReadAllText(path)))
+            .ToList();
+        return Compile(files);
+    }
+
+    /// <summary>Compiles the given rule files, which need not exist on disk.</summary>
+    public static RuleCompilation Compile(IReadOnlyList<RuleFile> files)
+    {
+        var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CSharpCompilation.Create(
+            "Compiled.Rules.Dynamic." + Guid.NewGuid().ToString("N"),
+            [],
+            References.Value,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: NullableContextOptions.Enable,
+                optimizationLevel: OptimizationLevel.Release));
+
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new RuleGenerator().AsSourceGenerator()],
+            additionalTexts: files.Select(file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text)),
+            parseOptions: parseOptions);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+
+        var run = driver.GetRunResult();
+        var generated = run.Results.SelectMany(result => result.GeneratedSources)
+            .Select(source => new GeneratedSource(source.HintName, source.SourceText.ToString()))
+            .ToList();
+        var diagnostics = generatorDiagnostics.Concat(run.Diagnostics).Distinct().ToList();
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            return new RuleCompilation(Sort(diagnostics), generated, null);
+        }
+
+        using var image = new MemoryStream();
+        var emit = output.Emit(image);
+        diagnostics.AddRange(emit.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        if (!emit.Success)
+        {
+            return new RuleCompilation(Sort(diagnostics), generated, null);
+        }
+
+        var assembly = Assembly.Load(image.ToArray());
+        return new RuleCompilation(Sort(diagnostics), generated, assembly);
+    }
+
+    private static List<Diagnostic> Sort(IEnumerable<Diagnostic> diagnostics) =>
+        diagnostics
+            .OrderBy(d => d.Location.GetLineSpan().Path, StringComparer.Ordinal)
+            .ThenBy(d => d.Location.GetLineSpan().StartLinePosition.Line)
+            .ThenBy(d => d.Location.GetLineSpan().StartLinePosition.Character)
+            .ToList();
+
+    private static ImmutableArray<MetadataReference> LoadReferences()
+    {
+        var platform = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        // Only the framework: an application's own assemblies may contain compiled rules of their own,
+        // whose types would clash with the ones generated here.
+        var references = platform
+            .Where(IsFrameworkAssembly)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToList();
+        references.Add(MetadataReference.CreateFromFile(typeof(RuleSet).Assembly.Location));
+        return [.. references];
+    }
+
+    private static bool IsFrameworkAssembly(string path)
+    {
+        string name = Path.GetFileNameWithoutExtension(path);
+        return name.StartsWith("System.", StringComparison.Ordinal)
+            || name.StartsWith("Microsoft.", StringComparison.Ordinal)
+            || name is "System" or "mscorlib" or "netstandard";
+    }
+
+    private sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+    {
+        private readonly SourceText _text = SourceText.From(text, Encoding.UTF8);
+
+        public override string Path { get; } = path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+    }
+}
+
+/// <summary>A rule file's path and text.</summary>
+public sealed record RuleFile(string Path, string Text);
+
+/// <summary>A C# file the generator produced.</summary>
+public sealed record GeneratedSource(string HintName, string Text);
+
+/// <summary>The outcome of compiling rule files: diagnostics, the generated code and, without errors, the loaded rules.</summary>
+public sealed class RuleCompilation
+{
+    internal RuleCompilation(IReadOnlyList<Diagnostic> diagnostics, IReadOnlyList<GeneratedSource> generatedSources, Assembly? assembly)
+    {
+        Diagnostics = diagnostics;
+        GeneratedSources = generatedSources;
+        Assembly = assembly;
+    }
+
+    /// <summary>Every diagnostic, sorted by file, line and column.</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics { get; }
+
+    public IReadOnlyList<GeneratedSource> GeneratedSources { get; }
+
+    /// <summary>The compiled rules, or null when there were errors.</summary>
+    public Assembly? Assembly { get; }
+
+    public bool Success => Assembly is not null;
+
+    public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error);
+
+    /// <summary>Creates fresh rule instances from the compiled catalog.</summary>
+    public RuleSet CreateRuleSet()
+    {
+        var catalog = CatalogType();
+        var create = catalog.GetMethod("CreateRuleSet", BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"{catalog.FullName} has no CreateRuleSet method.");
+        return (RuleSet)create.Invoke(null, null)!;
+    }
+
+    public IReadOnlyList<RuleDescriptor> Descriptors()
+    {
+        var property = CatalogType().GetProperty("Descriptors", BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException("The rule catalog has no Descriptors property.");
+        return (IReadOnlyList<RuleDescriptor>)property.GetValue(null)!;
+    }
+
+    private Type CatalogType()
+    {
+        var assembly = Assembly ?? throw new InvalidOperationException("The rules did not compile; see Diagnostics.");
+        var attribute = assembly.GetCustomAttribute<RuleCatalogAttribute>()
+            ?? throw new InvalidOperationException("The compiled assembly has no rule catalog.");
+        return attribute.CatalogType;
+    }
+}

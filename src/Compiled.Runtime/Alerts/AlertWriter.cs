@@ -1,0 +1,347 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Compiled.Runtime.Events;
+using Compiled.Runtime.Rules;
+
+namespace Compiled.Runtime.Alerts;
+
+/// <summary>
+/// Writes alerts as NDJSON documents shaped like Kibana security alerts: the source event's fields,
+/// <c>event.kind: "signal"</c>, and <c>kibana.alert.*</c> fields with the rule's metadata. A sequence gives
+/// one building-block alert per event and one alert for the whole sequence, all sharing
+/// <c>kibana.alert.group.id</c>. Each alert is written with a single call, so a reader never sees half a line.
+/// </summary>
+/// <remarks>
+/// Ids are deterministic: an event's id is its <c>_id</c> when the writer is given one, otherwise the
+/// SHA-256 of its JSON text; an alert's id hashes the rule id with its events' ids, so the same input
+/// gives the same alerts. <c>@timestamp</c> is the event time (the last event's, for a sequence), where
+/// Kibana writes the time the rule ran, so that a replay gives byte-identical output.
+/// </remarks>
+public sealed class AlertWriter : IAlertSink
+{
+    private readonly Stream _output;
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly Dictionary<DetectionRule, int> _counts = new(ReferenceEqualityComparer.Instance);
+
+    public AlertWriter(Stream output) => _output = output;
+
+    /// <summary>The number of alert documents written per rule, building blocks included.</summary>
+    public IReadOnlyDictionary<DetectionRule, int> AlertsPerRule => _counts;
+
+    public long TotalAlerts { get; private set; }
+
+    public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp)
+    {
+        string eventId = EventId(ev.Json.Span);
+        string alertId = Hash(rule.Descriptor.RuleId.ToString("D"), eventId);
+        var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber) };
+        WriteAlert(rule, ev.Json.Span, timestamp, timestamp, alertId, ancestors, group: null);
+    }
+
+    public void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events)
+    {
+        var ancestors = new Ancestor[events.Length];
+        for (int i = 0; i < events.Length; i++)
+        {
+            ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber);
+        }
+
+        string ruleId = rule.Descriptor.RuleId.ToString("D");
+        var idParts = new string[ancestors.Length + 1];
+        idParts[0] = ruleId;
+        for (int i = 0; i < ancestors.Length; i++)
+        {
+            idParts[i + 1] = ancestors[i].Id;
+        }
+
+        string sequenceAlertId = Hash(idParts);
+        string groupId = Hash("group", sequenceAlertId);
+        for (int i = 0; i < events.Length; i++)
+        {
+            string alertId = Hash(ruleId, ancestors[i].Id, groupId);
+            WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].Timestamp, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
+        }
+
+        WriteAlert(rule, default, events[^1].Timestamp, events[0].Timestamp, sequenceAlertId, ancestors, new Group(groupId, -1, BuildingBlock: false));
+    }
+
+    public void Flush() => _output.Flush();
+
+    private void WriteAlert(DetectionRule rule, ReadOnlySpan<byte> source, long timestamp, long originalTime, string alertId, Ancestor[] ancestors, Group? group)
+    {
+        _buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false }))
+        {
+            var rule_ = rule.Descriptor;
+            writer.WriteStartObject();
+            writer.WriteString("@timestamp", Timestamps.Format(timestamp));
+            byte[]? originalEvent = source.IsEmpty ? null : CopySourceFields(source, writer);
+            writer.WriteString("kibana.alert.uuid", alertId);
+            writer.WriteString("kibana.alert.original_time", Timestamps.Format(originalTime));
+            if (originalEvent is not null)
+            {
+                writer.WritePropertyName("kibana.alert.original_event");
+                writer.WriteRawValue(originalEvent, skipInputValidation: true);
+            }
+
+            writer.WriteString("kibana.alert.status", "active");
+            writer.WriteString("kibana.alert.workflow_status", "open");
+            writer.WriteNumber("kibana.alert.depth", 1);
+            writer.WriteString("kibana.alert.severity", SeverityText(rule_.Severity));
+            writer.WriteNumber("kibana.alert.risk_score", rule_.RiskScore);
+            writer.WriteString("kibana.alert.reason", Reason(rule_, group));
+            if (group is { } g)
+            {
+                writer.WriteString("kibana.alert.group.id", g.Id);
+                if (g.BuildingBlock)
+                {
+                    writer.WriteNumber("kibana.alert.group.index", g.Index);
+                    writer.WriteString("kibana.alert.building_block_type", "default");
+                }
+            }
+            else if (rule_.BuildingBlockType is { } buildingBlockType)
+            {
+                writer.WriteString("kibana.alert.building_block_type", buildingBlockType);
+            }
+
+            writer.WriteStartArray("kibana.alert.ancestors");
+            foreach (var ancestor in ancestors)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", ancestor.Id);
+                writer.WriteString("type", "event");
+                writer.WriteString("index", ancestor.Source);
+                writer.WriteNumber("depth", 0);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            WriteRule(writer, rule_);
+            writer.WriteStartArray("kibana.space_ids");
+            writer.WriteStringValue("default");
+            writer.WriteEndArray();
+            if (ancestors.Length == 1)
+            {
+                writer.WriteString("compiled.source.file", ancestors[0].Source);
+                writer.WriteNumber("compiled.source.line", ancestors[0].Line);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        _buffer.Write("\n"u8);
+        _output.Write(_buffer.WrittenSpan);
+        _counts[rule] = _counts.GetValueOrDefault(rule) + 1;
+        TotalAlerts++;
+    }
+
+    private static void WriteRule(Utf8JsonWriter writer, RuleDescriptor rule)
+    {
+        string ruleId = rule.RuleId.ToString("D");
+        writer.WriteString("kibana.alert.rule.uuid", ruleId);
+        writer.WriteString("kibana.alert.rule.rule_id", ruleId);
+        writer.WriteString("kibana.alert.rule.name", rule.Name);
+        writer.WriteString("kibana.alert.rule.description", rule.Description);
+        writer.WriteString("kibana.alert.rule.severity", SeverityText(rule.Severity));
+        writer.WriteNumber("kibana.alert.rule.risk_score", rule.RiskScore);
+        writer.WriteString("kibana.alert.rule.type", rule.Type);
+        writer.WriteString("kibana.alert.rule.rule_type_id", rule.Type == "eql" ? "siem.eqlRule" : "siem." + rule.Type + "Rule");
+        writer.WriteString("kibana.alert.rule.category", rule.Type == "eql" ? "Event Correlation Rule" : "Custom Query Rule");
+        writer.WriteString("kibana.alert.rule.producer", "siem");
+        writer.WriteNumber("kibana.alert.rule.version", rule.Version);
+        writer.WriteString("kibana.alert.rule.from", rule.From);
+        writer.WriteString("kibana.alert.rule.interval", rule.Interval);
+        writer.WriteNumber("kibana.alert.rule.max_signals", rule.MaxSignals);
+        WriteStrings(writer, "kibana.alert.rule.tags", rule.Tags);
+        WriteStrings(writer, "kibana.alert.rule.references", rule.References);
+        WriteStrings(writer, "kibana.alert.rule.false_positives", rule.FalsePositives);
+        WriteStrings(writer, "kibana.alert.rule.author", rule.Author);
+        if (rule.License is not null)
+        {
+            writer.WriteString("kibana.alert.rule.license", rule.License);
+        }
+
+        if (rule.TimestampOverride is not null)
+        {
+            writer.WriteString("kibana.alert.rule.timestamp_override", rule.TimestampOverride);
+        }
+
+        if (rule.BuildingBlockType is not null)
+        {
+            writer.WriteString("kibana.alert.rule.building_block_type", rule.BuildingBlockType);
+        }
+
+        writer.WriteStartObject("kibana.alert.rule.parameters");
+        writer.WriteString("language", rule.Language);
+        writer.WriteString("query", rule.Query);
+        WriteStrings(writer, "index", rule.Index);
+        writer.WriteEndObject();
+        writer.WriteStartArray("kibana.alert.rule.threat");
+        foreach (var threat in rule.Threat)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("framework", threat.Framework);
+            if (threat.Tactic is { } tactic)
+            {
+                writer.WritePropertyName("tactic");
+                WriteEntry(writer, tactic);
+            }
+
+            writer.WriteStartArray("technique");
+            foreach (var technique in threat.Techniques)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", technique.Id);
+                writer.WriteString("name", technique.Name);
+                writer.WriteString("reference", technique.Reference);
+                writer.WriteStartArray("subtechnique");
+                foreach (var subtechnique in technique.Subtechniques)
+                {
+                    WriteEntry(writer, subtechnique);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteEntry(Utf8JsonWriter writer, MitreEntry entry)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", entry.Id);
+        writer.WriteString("name", entry.Name);
+        writer.WriteString("reference", entry.Reference);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Copies the event's top-level fields into the alert, except those the alert sets itself. The
+    /// event's <c>event</c> object is copied with <c>kind</c> set to <c>signal</c>, and returned raw for
+    /// <c>kibana.alert.original_event</c>.
+    /// </summary>
+    private static byte[]? CopySourceFields(ReadOnlySpan<byte> source, Utf8JsonWriter writer)
+    {
+        byte[]? originalEvent = null;
+        var reader = new Utf8JsonReader(source);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            long start = reader.TokenStartIndex;
+            reader.Skip();
+            var raw = source[(int)start..(int)reader.BytesConsumed];
+            if (name == "event" && raw.Length > 0 && raw[0] == (byte)'{')
+            {
+                originalEvent = raw.ToArray();
+                WriteSignalEvent(raw, writer);
+                continue;
+            }
+
+            if (name is "@timestamp" or "kibana" || name.StartsWith("kibana.", StringComparison.Ordinal) || name == "event.kind")
+            {
+                continue;
+            }
+
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(raw, skipInputValidation: true);
+        }
+
+        if (originalEvent is null)
+        {
+            writer.WriteStartObject("event");
+            writer.WriteString("kind", "signal");
+            writer.WriteEndObject();
+        }
+
+        return originalEvent;
+    }
+
+    private static void WriteSignalEvent(ReadOnlySpan<byte> eventObject, Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("event");
+        var reader = new Utf8JsonReader(eventObject);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            long start = reader.TokenStartIndex;
+            reader.Skip();
+            if (name == "kind")
+            {
+                continue;
+            }
+
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(eventObject[(int)start..(int)reader.BytesConsumed], skipInputValidation: true);
+        }
+
+        writer.WriteString("kind", "signal");
+        writer.WriteEndObject();
+    }
+
+    private static string Reason(RuleDescriptor rule, Group? group) => group switch
+    {
+        { BuildingBlock: true } g => $"event {g.Index + 1} of a sequence created {SeverityText(rule.Severity)} alert {rule.Name}.",
+        { BuildingBlock: false } => $"sequence created {SeverityText(rule.Severity)} alert {rule.Name}.",
+        _ => $"event created {SeverityText(rule.Severity)} alert {rule.Name}.",
+    };
+
+    private static string SeverityText(Severity severity) => severity switch
+    {
+        Severity.Low => "low",
+        Severity.Medium => "medium",
+        Severity.High => "high",
+        _ => "critical",
+    };
+
+    /// <summary>Returns the event's <c>_id</c> when it has one at the top level, otherwise the SHA-256 of its JSON.</summary>
+    private static string EventId(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isId = reader.ValueTextEquals("_id"u8);
+            reader.Read();
+            if (isId && reader.TokenType == JsonTokenType.String)
+            {
+                return reader.GetString()!;
+            }
+
+            reader.Skip();
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(json));
+    }
+
+    private static string Hash(params string[] parts)
+    {
+        var text = string.Join('\u001f', parts);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    private readonly record struct Ancestor(string Id, string Source, long Line);
+
+    private readonly record struct Group(string Id, int Index, bool BuildingBlock);
+}

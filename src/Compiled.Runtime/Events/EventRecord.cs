@@ -1,0 +1,169 @@
+namespace Compiled.Runtime.Events;
+
+/// <summary>
+/// One decoded event: the values of the schema's fields, the raw JSON line and where it came from.
+/// A host reuses one record for every event, so after warm-up decoding allocates nothing.
+/// </summary>
+public sealed class EventRecord
+{
+    private readonly int[] _first;
+    private readonly int[] _last;
+    private readonly int[] _generationOfSlot;
+    private readonly long[] _timestampCache;
+    private readonly int[] _timestampGeneration;
+    private FieldValue[] _values = new FieldValue[64];
+    private char[] _chars = new char[4096];
+    private int _valueCount;
+    private int _charCount;
+    private int _generation = 1;
+
+    public EventRecord(FieldSchema schema)
+    {
+        Schema = schema;
+        int count = schema.Fields.Count;
+        _first = new int[count];
+        _last = new int[count];
+        _generationOfSlot = new int[count];
+        _timestampCache = new long[count];
+        _timestampGeneration = new int[count];
+    }
+
+    public FieldSchema Schema { get; }
+
+    /// <summary>The event's JSON text, valid until the next event is decoded.</summary>
+    public ReadOnlyMemory<byte> Json { get; internal set; }
+
+    /// <summary>The input name, such as a file path or "-" for standard input.</summary>
+    public string Source { get; internal set; } = string.Empty;
+
+    /// <summary>The one-based line number of the event in its input.</summary>
+    public long LineNumber { get; internal set; }
+
+    /// <summary>Returns true when the field has at least one non-null value.</summary>
+    public bool HasValue(int slot) => _generationOfSlot[slot] == _generation;
+
+    /// <summary>Enumerates the values of a field without allocating.</summary>
+    public ValueEnumerator Values(int slot) => new(this, HasValue(slot) ? _first[slot] : -1);
+
+    /// <summary>Returns the index of the field's first value, or -1; <see cref="ValueAt"/> and <see cref="FieldValue.Next"/> walk the rest.</summary>
+    internal int FirstIndex(int slot) => HasValue(slot) ? _first[slot] : -1;
+
+    internal ref readonly FieldValue ValueAt(int index) => ref _values[index];
+
+    /// <summary>Returns the text of a value: the decoded string, the number as written, or true/false.</summary>
+    public ReadOnlySpan<char> Text(in FieldValue value) => _chars.AsSpan(value.TextStart, value.TextLength);
+
+    /// <summary>
+    /// Reads the event time from <paramref name="slot"/>, falling back to <paramref name="fallbackSlot"/>
+    /// (pass -1 for none), in nanoseconds since the Unix epoch. Strings are ISO 8601 and numbers are epoch milliseconds.
+    /// </summary>
+    public bool TryGetTimestamp(int slot, int fallbackSlot, out long nanoseconds)
+    {
+        if (TryGetTimestamp(slot, out nanoseconds))
+        {
+            return true;
+        }
+
+        return fallbackSlot >= 0 && TryGetTimestamp(fallbackSlot, out nanoseconds);
+    }
+
+    public bool TryGetTimestamp(int slot, out long nanoseconds)
+    {
+        if (_timestampGeneration[slot] == _generation)
+        {
+            nanoseconds = _timestampCache[slot];
+            return nanoseconds != long.MinValue;
+        }
+
+        bool found = false;
+        nanoseconds = 0;
+        foreach (ref readonly var value in Values(slot))
+        {
+            found = value.Kind switch
+            {
+                FieldValueKind.String => Timestamps.TryParseIso8601(Text(value), out nanoseconds),
+                FieldValueKind.Integer => Timestamps.TryFromEpochMilliseconds(value.Integer, out nanoseconds),
+                FieldValueKind.Float => Timestamps.TryFromEpochMilliseconds(value.Number, out nanoseconds),
+                _ => false,
+            };
+            break;
+        }
+
+        _timestampGeneration[slot] = _generation;
+        _timestampCache[slot] = found ? nanoseconds : long.MinValue;
+        return found;
+    }
+
+    internal void Clear()
+    {
+        _generation++;
+        _valueCount = 0;
+        _charCount = 0;
+    }
+
+    /// <summary>Reserves room for <paramref name="length"/> characters and returns where they go.</summary>
+    internal Span<char> ReserveChars(int length)
+    {
+        if (_charCount + length > _chars.Length)
+        {
+            Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _charCount + length));
+        }
+
+        return _chars.AsSpan(_charCount, length);
+    }
+
+    internal void Add(int slot, FieldValueKind kind, int textLength, long integer, double number)
+    {
+        if (_valueCount == _values.Length)
+        {
+            Array.Resize(ref _values, _values.Length * 2);
+        }
+
+        int index = _valueCount++;
+        _values[index] = new FieldValue(kind, _charCount, textLength, integer, number, -1);
+        _charCount += textLength;
+        if (_generationOfSlot[slot] != _generation)
+        {
+            _generationOfSlot[slot] = _generation;
+            _first[slot] = index;
+        }
+        else
+        {
+            ref var previous = ref _values[_last[slot]];
+            previous = new FieldValue(previous.Kind, previous.TextStart, previous.TextLength, previous.Integer, previous.Number, index);
+        }
+
+        _last[slot] = index;
+    }
+
+    /// <summary>Iterates the values of one field in document order.</summary>
+    public ref struct ValueEnumerator
+    {
+        private readonly EventRecord _record;
+        private int _next;
+        private int _current;
+
+        internal ValueEnumerator(EventRecord record, int first)
+        {
+            _record = record;
+            _next = first;
+            _current = -1;
+        }
+
+        public readonly ref readonly FieldValue Current => ref _record._values[_current];
+
+        public readonly ValueEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_next < 0)
+            {
+                return false;
+            }
+
+            _current = _next;
+            _next = _record._values[_current].Next;
+            return true;
+        }
+    }
+}

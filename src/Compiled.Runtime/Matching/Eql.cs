@@ -1,0 +1,291 @@
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Matching;
+
+/// <summary>The order operators of EQL, for comparisons between a field and a literal.</summary>
+public enum Comparison : byte
+{
+    LessThan,
+    LessThanOrEqual,
+    GreaterThan,
+    GreaterThanOrEqual,
+}
+
+/// <summary>
+/// EQL predicates over one field of an event, with Elasticsearch's semantics: a field with several values
+/// matches when any value does; a field with no value gives <see cref="Tri.Null"/>; otherwise the
+/// result is <see cref="Tri.False"/>. None of them allocates.
+/// </summary>
+public static class Eql
+{
+    /// <summary><c>field == "text"</c>: exact, case-sensitive equality.</summary>
+    public static Tri Equal(EventRecord ev, int slot, string value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (ev.Text(item).SequenceEqual(value))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field != "text"</c>: true when any value differs.</summary>
+    public static Tri NotEqual(EventRecord ev, int slot, string value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (!ev.Text(item).SequenceEqual(value))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field == number</c>. Numeric strings count as numbers, as Elasticsearch coerces them into numeric fields.</summary>
+    public static Tri Equal(EventRecord ev, int slot, double value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (TryGetNumber(ev, item, out double number) && number == value)
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field != number</c>: true when any value differs.</summary>
+    public static Tri NotEqual(EventRecord ev, int slot, double value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (!TryGetNumber(ev, item, out double number) || number != value)
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field == true</c> or <c>false</c>; the strings "true" and "false" count as booleans.</summary>
+    public static Tri Equal(EventRecord ev, int slot, bool value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (TryGetBoolean(ev, item, out bool flag) && flag == value)
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field != true</c> or <c>false</c>.</summary>
+    public static Tri NotEqual(EventRecord ev, int slot, bool value) => Equal(ev, slot, !value);
+
+    /// <summary><c>field == null</c>: whether the field is missing or null. Never <see cref="Tri.Null"/>.</summary>
+    public static bool IsNull(EventRecord ev, int slot) => !ev.HasValue(slot);
+
+    /// <summary>An order comparison between numeric values and a number.</summary>
+    public static Tri Compare(EventRecord ev, int slot, Comparison comparison, double value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (TryGetNumber(ev, item, out double number) && Holds(comparison, number.CompareTo(value)))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary>An order comparison between strings by UTF-16 code unit, case-sensitive, as Java's compareTo.</summary>
+    public static Tri Compare(EventRecord ev, int slot, Comparison comparison, string value)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (Holds(comparison, ev.Text(item).SequenceCompareTo(value)))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field in ("a", "b")</c>: exact, case-sensitive; no wildcards.</summary>
+    public static Tri In(EventRecord ev, int slot, string[] values)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            var text = ev.Text(item);
+            foreach (var value in values)
+            {
+                if (text.SequenceEqual(value))
+                {
+                    return Tri.True;
+                }
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field in~ ("a", "b")</c>: exact but case-insensitive; no wildcards.</summary>
+    public static Tri InIgnoreCase(EventRecord ev, int slot, string[] values)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            var text = ev.Text(item);
+            foreach (var value in values)
+            {
+                if (text.Equals(value, StringComparison.OrdinalIgnoreCase))
+                {
+                    return Tri.True;
+                }
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field in (1, 2)</c> with numbers.</summary>
+    public static Tri In(EventRecord ev, int slot, double[] values)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (TryGetNumber(ev, item, out double number) && Array.IndexOf(values, number) >= 0)
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>field : "pat*"</c>, <c>like</c> and <c>like~</c> with one or more patterns; strings only.</summary>
+    public static Tri Like(EventRecord ev, int slot, WildcardPattern[] patterns)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (item.Kind == FieldValueKind.String)
+            {
+                var text = ev.Text(item);
+                foreach (var pattern in patterns)
+                {
+                    if (pattern.IsMatch(text))
+                    {
+                        return Tri.True;
+                    }
+                }
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary><c>cidrMatch(field, "10.0.0.0/8", ...)</c>: true when any address value lies in any block.</summary>
+    public static Tri CidrMatch(EventRecord ev, int slot, CidrSet blocks)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (item.Kind == FieldValueKind.String &&
+                IPAddressBits.TryParse(ev.Text(item), out var address, out _) &&
+                blocks.Contains(address))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary>A field used as a condition by itself, such as <c>where process.Ext.relative_file_creation</c>.</summary>
+    public static Tri IsTrue(EventRecord ev, int slot) => Equal(ev, slot, true);
+
+    private static bool Holds(Comparison comparison, int order) => comparison switch
+    {
+        Comparison.LessThan => order < 0,
+        Comparison.LessThanOrEqual => order <= 0,
+        Comparison.GreaterThan => order > 0,
+        _ => order >= 0,
+    };
+
+    private static bool TryGetNumber(EventRecord ev, in FieldValue value, out double number)
+    {
+        switch (value.Kind)
+        {
+            case FieldValueKind.Integer:
+            case FieldValueKind.Float:
+                number = value.Number;
+                return true;
+            case FieldValueKind.String:
+                return double.TryParse(ev.Text(value), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out number);
+            default:
+                number = 0;
+                return false;
+        }
+    }
+
+    private static bool TryGetBoolean(EventRecord ev, in FieldValue value, out bool flag)
+    {
+        switch (value.Kind)
+        {
+            case FieldValueKind.Boolean:
+                flag = value.Integer != 0;
+                return true;
+            case FieldValueKind.String:
+                var text = ev.Text(value);
+                flag = text.SequenceEqual("true");
+                return flag || text.SequenceEqual("false");
+            default:
+                flag = false;
+                return false;
+        }
+    }
+}

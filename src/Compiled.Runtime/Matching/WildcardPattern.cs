@@ -1,0 +1,61 @@
+namespace Compiled.Runtime.Matching;
+
+/// <summary>
+/// An anchored wildcard pattern for <c>:</c> and <c>like</c>: <c>*</c> matches any run of characters,
+/// <c>?</c> exactly one, everything else itself. Matching takes at most O(value × pattern) steps, so no
+/// pattern can cause catastrophic backtracking.
+/// </summary>
+public sealed class WildcardPattern
+{
+    private readonly string _pattern;
+    private readonly bool _ignoreCase;
+
+    public WildcardPattern(string pattern, bool ignoreCase)
+    {
+        _ignoreCase = ignoreCase;
+        _pattern = ignoreCase ? pattern.ToLowerInvariant() : pattern;
+        Pattern = pattern;
+    }
+
+    /// <summary>The pattern as written in the rule.</summary>
+    public string Pattern { get; }
+
+    public bool IsMatch(ReadOnlySpan<char> value)
+    {
+        var pattern = _pattern.AsSpan();
+        int v = 0, p = 0;
+        int starPattern = -1, starValue = 0;
+        while (v < value.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '*')
+            {
+                starPattern = p++;
+                starValue = v;
+            }
+            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == Fold(value[v])))
+            {
+                p++;
+                v++;
+            }
+            else if (starPattern >= 0)
+            {
+                // Let the last star absorb one more character and retry the rest of the pattern.
+                p = starPattern + 1;
+                v = ++starValue;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    private char Fold(char c) => _ignoreCase ? char.ToLowerInvariant(c) : c;
+}

@@ -1,0 +1,37 @@
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Rules;
+
+/// <summary>The base of every generated rule class.</summary>
+public abstract class DetectionRule
+{
+    protected DetectionRule(RuleDescriptor descriptor) => Descriptor = descriptor;
+
+    public RuleDescriptor Descriptor { get; }
+
+    /// <summary>Evaluates one event and reports alerts to <paramref name="sink"/>. Events must arrive in time order.</summary>
+    public abstract void Evaluate(EventRecord ev, IAlertSink sink);
+}
+
+/// <summary>Compiled rules together with the field schema their events are decoded with.</summary>
+public sealed class RuleSet
+{
+    public RuleSet(FieldSchema schema, IReadOnlyList<DetectionRule> rules)
+    {
+        Schema = schema;
+        Rules = rules;
+    }
+
+    public FieldSchema Schema { get; }
+
+    public IReadOnlyList<DetectionRule> Rules { get; }
+}
+
+/// <summary>Marks the generated catalog of an assembly, so a host can load rules compiled at run time.</summary>
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class RuleCatalogAttribute(Type catalogType) : Attribute
+{
+    /// <summary>A static class with <c>CreateRuleSet()</c> and <c>Descriptors</c>.</summary>
+    public Type CatalogType { get; } = catalogType;
+}

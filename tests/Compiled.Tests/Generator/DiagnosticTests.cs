@@ -1,0 +1,301 @@
+using Compiled.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Compiled.Tests.Generator;
+
+/// <summary>
+/// One test per diagnostic id: each checks the id, the severity, that the location is the offending
+/// text inside the .toml file, and that a rule with an error emits no code.
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Path = "/rules/rule.toml";
+
+    [Test]
+    public void TomlSyntaxErrorPointsAtToken()
+    {
+        string toml = RuleFiles.Eql("process where true").Replace("risk_score = 21", "risk_score = = 21");
+
+        var diagnostic = Single(toml, "CMP001");
+
+        AssertAt(diagnostic, toml, "= 21");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void DuplicateTomlKeyIsSyntaxError()
+    {
+        string toml = RuleFiles.Eql("process where true").Replace("severity = \"low\"", "severity = \"low\"\nseverity = \"high\"");
+
+        var diagnostic = Single(toml, "CMP001");
+
+        AssertAt(diagnostic, toml, "severity = \"high\"");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("rule.severity").And.Contain("already defined"));
+    }
+
+    [Test]
+    public void MissingRuleIdPointsAtRuleTable()
+    {
+        string toml = RuleFiles.Eql("process where true").Replace("rule_id = \"1c2d3e4f-0000-4000-8000-000000000001\"\n", "");
+
+        var diagnostic = Single(toml, "CMP002");
+
+        AssertAt(diagnostic, toml, "rule]");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'rule_id'"));
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void MissingQueryIsReported()
+    {
+        string toml = """
+            [rule]
+            name = "No query"
+            description = "d"
+            risk_score = 1
+            rule_id = "1c2d3e4f-0000-4000-8000-000000000001"
+            severity = "low"
+            type = "eql"
+            language = "eql"
+            """;
+
+        var diagnostic = Single(toml, "CMP002");
+
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'query'"));
+    }
+
+    [Test]
+    public void WrongKeyTypePointsAtValue()
+    {
+        string toml = RuleFiles.Eql("process where true").Replace("risk_score = 21", "risk_score = \"21\"");
+
+        var diagnostic = Single(toml, "CMP003");
+
+        AssertAt(diagnostic, toml, "\"21\"");
+        Assert.That(diagnostic.GetMessage(), Is.EqualTo("The key 'risk_score' must be an integer, but it is a string"));
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void InvalidSeverityPointsAtValue()
+    {
+        string toml = RuleFiles.Eql("process where true").Replace("severity = \"low\"", "severity = \"urgent\"");
+
+        var diagnostic = Single(toml, "CMP004");
+
+        AssertAt(diagnostic, toml, "\"urgent\"");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'urgent'").And.Contain("low, medium, high or critical"));
+    }
+
+    [Test]
+    public void InvalidRuleIdPointsAtValue()
+    {
+        string toml = RuleFiles.Eql("process where true", ruleId: "not-a-uuid");
+
+        var diagnostic = Single(toml, "CMP004");
+
+        AssertAt(diagnostic, toml, "\"not-a-uuid\"");
+    }
+
+    [Test]
+    public void DuplicateRuleIdPointsAtSecondFile()
+    {
+        string first = RuleFiles.Eql("process where true", name: "First");
+        string second = RuleFiles.Eql("process where true", name: "Second");
+
+        var output = GeneratorHarness.Run(new InMemoryRuleFile("/rules/a.toml", first), new InMemoryRuleFile("/rules/b.toml", second));
+        var diagnostic = output.GeneratorDiagnostics.Single(d => d.Id == "CMP005");
+
+        Assert.That(diagnostic.Location.GetLineSpan().Path, Is.EqualTo("/rules/b.toml"));
+        AssertAt(diagnostic, second, "\"1c2d3e4f-");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("a.toml"));
+    }
+
+    [Test]
+    public void EqlSyntaxErrorPointsInsideMultilineQuery()
+    {
+        string toml = RuleFiles.Eql("sequence by process.entity_id\n  [process where event.type == ]\n  [network where true]");
+
+        var diagnostic = Single(toml, "CMP010");
+
+        AssertAt(diagnostic, toml, "]\n  [network");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void EqlSyntaxErrorColumnCountsEscapes()
+    {
+        // In a basic TOML string each \" is two characters in the file but one in the query.
+        string toml = RuleFiles.Eql("x").Replace("query = '''\nx\n'''", "query = \"process where process.name == \\\"a\\\" and and\"");
+
+        var diagnostic = Single(toml, "CMP010");
+
+        AssertAt(diagnostic, toml, "and\"", fromEnd: true);
+    }
+
+    [Test]
+    public void EndgamePipeIsRejected()
+    {
+        string toml = RuleFiles.Eql("process where true | unique process.name");
+
+        var diagnostic = Single(toml, "CMP010");
+
+        AssertAt(diagnostic, toml, "| unique");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("Elasticsearch does not support it"));
+    }
+
+    [Test]
+    public void FieldToFieldComparisonIsRejected()
+    {
+        string toml = RuleFiles.Eql("process where process.pid == process.parent.pid");
+
+        var diagnostic = Single(toml, "CMP010");
+
+        AssertAt(diagnostic, toml, "process.pid ==");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("cannot compare a field to another field"));
+    }
+
+    [Test]
+    public void SingleStageSequenceIsRejected()
+    {
+        string toml = RuleFiles.Eql("sequence [process where true]");
+
+        var diagnostic = Single(toml, "CMP010");
+
+        AssertAt(diagnostic, toml, "sequence [");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("at least two stages"));
+    }
+
+    [Test]
+    public void UnknownFunctionPointsAtName()
+    {
+        string toml = RuleFiles.Eql("process where fooBar(process.name)");
+
+        var diagnostic = Single(toml, "CMP011");
+
+        AssertAt(diagnostic, toml, "fooBar(");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'fooBar'").And.Contain("cidrMatch"));
+    }
+
+    [Test]
+    public void WrongArgumentCountPointsAtCall()
+    {
+        string toml = RuleFiles.Eql("network where cidrMatch(destination.ip)");
+
+        var diagnostic = Single(toml, "CMP012");
+
+        AssertAt(diagnostic, toml, "cidrMatch(");
+        Assert.That(diagnostic.GetMessage(), Is.EqualTo("The function 'cidrMatch' takes at least 2 arguments, but 1 were given"));
+    }
+
+    [Test]
+    public void TildeOnFunctionWithoutCaseInsensitiveForm()
+    {
+        string toml = RuleFiles.Eql("network where cidrMatch~(destination.ip, \"10.0.0.0/8\")");
+
+        var diagnostic = Single(toml, "CMP013");
+
+        AssertAt(diagnostic, toml, "cidrMatch~");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("no case-insensitive '~' form"));
+    }
+
+    [Test]
+    public void InvalidCidrPointsAtLiteral()
+    {
+        string toml = RuleFiles.Eql("network where cidrmatch(destination.ip, \"10.0.0.0/8\", \"10.0.0.300/8\")");
+
+        var diagnostic = Single(toml, "CMP014");
+
+        AssertAt(diagnostic, toml, "\"10.0.0.300/8\"");
+    }
+
+    [Test]
+    public void InvalidMaxspanPointsAtValue()
+    {
+        string toml = RuleFiles.Eql("sequence with maxspan=5x [process where true] [network where true]");
+
+        var diagnostic = Single(toml, "CMP015");
+
+        AssertAt(diagnostic, toml, "5x");
+        Assert.That(diagnostic.GetMessage(), Does.StartWith("'5x' is not a valid maxspan"));
+    }
+
+    [Test]
+    public void UnsupportedConstructPointsAtExpression()
+    {
+        string toml = RuleFiles.Eql("process where process.name regex \"cmd.*\"");
+
+        var diagnostic = Single(toml, "CMP016");
+
+        AssertAt(diagnostic, toml, "process.name regex");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void KqlRuleGetsWarningAndNoCode()
+    {
+        string toml = RuleFiles.Eql("process.name:cmd.exe").Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"kuery\"");
+
+        var diagnostic = Single(toml, "CMP020");
+
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        AssertAt(diagnostic, toml, "\"query\"");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void UnreadableFileBecomesInternalError()
+    {
+        var output = GeneratorHarness.Run(new ThrowingRuleFile("/rules/locked.toml"));
+
+        var diagnostic = output.GeneratorDiagnostics.Single();
+        Assert.That(diagnostic.Id, Is.EqualTo("CMP999"));
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Error));
+        Assert.That(diagnostic.GetMessage(), Does.Contain("locked.toml").And.Contain("disk on fire"));
+        Assert.That(diagnostic.Location.GetLineSpan().Path, Is.EqualTo("/rules/locked.toml"));
+    }
+
+    [Test]
+    public void ValidRuleHasNoDiagnostics()
+    {
+        var output = GeneratorHarness.Run("rule.toml", RuleFiles.Eql("process where process.name == \"cmd.exe\""));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+        Assert.That(output.Sources.Keys, Does.Contain("TestRule.g.cs"));
+    }
+
+    private static Diagnostic Single(string toml, string id)
+    {
+        var output = GeneratorHarness.Run(new InMemoryRuleFile(Path, toml));
+        var matching = output.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.That(matching, Has.Count.EqualTo(1), "diagnostics: " + string.Join("; ", output.GeneratorDiagnostics));
+        Assert.That(matching[0].Location.GetLineSpan().Path, Is.EqualTo(Path));
+        return matching[0];
+    }
+
+    /// <summary>Asserts that the diagnostic starts where <paramref name="marker"/> first occurs in the file.</summary>
+    private static void AssertAt(Diagnostic diagnostic, string toml, string marker, bool fromEnd = false)
+    {
+        int offset = fromEnd ? toml.LastIndexOf(marker, StringComparison.Ordinal) : toml.IndexOf(marker, StringComparison.Ordinal);
+        Assert.That(offset, Is.GreaterThanOrEqualTo(0), $"the test text has no '{marker}'");
+        var expected = SourceText.From(toml).Lines.GetLinePosition(offset);
+        var actual = diagnostic.Location.GetLineSpan().StartLinePosition;
+        Assert.That(actual, Is.EqualTo(expected), $"{diagnostic.Id} should start at '{marker}'");
+    }
+
+    private static void AssertNoRuleCode(string toml)
+    {
+        var output = GeneratorHarness.Run(new InMemoryRuleFile(Path, toml));
+        Assert.That(output.Sources.Keys, Is.EquivalentTo(new[] { "RuleCatalog.g.cs" }));
+    }
+
+    private sealed class ThrowingRuleFile(string path) : AdditionalText
+    {
+        public override string Path { get; } = path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) =>
+            throw new IOException("disk on fire");
+    }
+}
