@@ -20,6 +20,7 @@ public sealed class RuleGenerator : IIncrementalGenerator
 {
     public const string TrackRuleFiles = "RuleFiles";
     public const string TrackParsedRules = "ParsedRules";
+    public const string TrackRules = "Rules";
     public const string TrackClassNames = "ClassNames";
     public const string TrackEmittedRules = "EmittedRules";
     public const string TrackCatalog = "Catalog";
@@ -45,7 +46,8 @@ public sealed class RuleGenerator : IIncrementalGenerator
 
         var rules = results
             .Where(static result => result.Rule is not null)
-            .Select(static (result, _) => result.Rule!);
+            .Select(static (result, _) => result.Rule!)
+            .WithTrackingName(TrackRules);
 
         var classNames = rules
             .Select(static (rule, _) => new NameRequest(rule.FilePath, rule.Name, rule.RuleId))

@@ -28,13 +28,22 @@ public sealed class EventDecoder
     {
         record.Clear();
         record.Json = json;
+        var span = json.Span;
+        if (span.Trim(" \t\r"u8).IsEmpty)
+        {
+            return "empty line";
+        }
+
+        // The reader checks UTF-8 only in the values it decodes, and most values are skipped unread.
+        if (!System.Text.Unicode.Utf8.IsValid(span))
+        {
+            return "invalid UTF-8";
+        }
+
         try
         {
-            var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
-            if (!reader.Read())
-            {
-                return "empty line";
-            }
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = MaxDepth });
+            reader.Read();
 
             if (reader.TokenType != JsonTokenType.StartObject)
             {

@@ -23,20 +23,20 @@ public sealed class FieldSchema
 
         _paths = BuildPaths(fields);
         PathLookup = _paths.GetAlternateLookup<ReadOnlySpan<char>>();
-        var timestampSlots = new int[timestampFields.Count];
-        for (int i = 0; i < timestampSlots.Length; i++)
+        var timestampSlots = System.Collections.Immutable.ImmutableArray.CreateBuilder<int>(timestampFields.Count);
+        foreach (var field in timestampFields)
         {
-            timestampSlots[i] = _slots[timestampFields[i]];
+            timestampSlots.Add(_slots[field]);
         }
 
-        TimestampSlots = timestampSlots;
+        TimestampSlots = timestampSlots.MoveToImmutable();
     }
 
     /// <summary>The field paths in slot order.</summary>
     public IReadOnlyList<string> Fields { get; }
 
     /// <summary>The slots of <c>@timestamp</c> and of every rule's timestamp override, <c>@timestamp</c> first.</summary>
-    public IReadOnlyList<int> TimestampSlots { get; }
+    public System.Collections.Immutable.ImmutableArray<int> TimestampSlots { get; }
 
     internal Dictionary<string, PathNode>.AlternateLookup<ReadOnlySpan<char>> PathLookup { get; }
 

@@ -1,0 +1,97 @@
+using System.Text;
+using Compiled.Runtime.Events;
+using Compiled.Runtime.Hosting;
+using Compiled.Tests.Support;
+
+namespace Compiled.Tests.Runtime;
+
+/// <summary>
+/// Decoding and matching an event that raises no alert and starts no sequence allocate nothing once the
+/// buffers have grown. Starting a sequence allocates by design, because the pending sequence keeps a copy of the event.
+/// </summary>
+public class AllocationTests
+{
+    [Test]
+    public void DecodeAndEvaluateAllocateNothingPerEvent()
+    {
+        var rules = Scan.CompileSeedRule();
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+        var sink = new RecordingSink();
+        var lines = RealEventLines(200).Select(Encoding.UTF8.GetBytes).ToList();
+        Assert.That(lines, Has.Count.EqualTo(200));
+
+        for (int i = 0; i < 3; i++)
+        {
+            RunOnce(lines, decoder, record, rules, sink);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int evaluated = RunOnce(lines, decoder, record, rules, sink);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(evaluated, Is.GreaterThan(100));
+        Assert.That(sink.Sequences, Is.Empty);
+        Assert.That(allocated, Is.Zero, $"{allocated} bytes for {evaluated} events");
+    }
+
+    [Test]
+    public void ScanEngineAllocatesOnlyPerInputNotPerLine()
+    {
+        var rules = Scan.CompileSeedRule();
+        string text = string.Join("\n", RealEventLines(200)) + "\n";
+        byte[] small = Encoding.UTF8.GetBytes(text);
+        byte[] large = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat(text, 20)));
+
+        long smallCost = Measure(rules, small);
+        long largeCost = Measure(rules, large);
+
+        // Twenty times the events must not cost more bytes than one pass: the cost is per scan, not per line.
+        Assert.That(largeCost, Is.LessThanOrEqualTo(smallCost + 1024), $"1x: {smallCost} bytes, 20x: {largeCost} bytes");
+    }
+
+    private static long Measure(Compiled.Runtime.Rules.RuleSet rules, byte[] input)
+    {
+        var sink = new RecordingSink();
+        var warmUp = new ScanEngine(rules, sink);
+        warmUp.Scan(new MemoryStream(input), "warm-up");
+        var engine = new ScanEngine(rules, sink);
+        var stream = new MemoryStream(input);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        engine.Scan(stream, "measured");
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    private static int RunOnce(List<byte[]> lines, EventDecoder decoder, EventRecord record, Compiled.Runtime.Rules.RuleSet rules, RecordingSink sink)
+    {
+        int evaluated = 0;
+        foreach (var line in lines)
+        {
+            if (decoder.Decode(line, record) is not null)
+            {
+                continue;
+            }
+
+            evaluated++;
+            for (int i = 0; i < rules.Rules.Count; i++)
+            {
+                rules.Rules[i].Evaluate(record, sink);
+            }
+        }
+
+        return evaluated;
+    }
+
+    /// <summary>
+    /// Real macOS Elastic Endpoint events, which the seed rule reads. The two installer events, which
+    /// would start a pending sequence, are left out.
+    /// </summary>
+    private static List<string> RealEventLines(int count)
+    {
+        string path = Path.Combine(Paths.CorpusEvents, "sbousseaden-macos-attack-dataset", "all-events.ndjson");
+        var lines = File.ReadLines(path)
+            .Where(line => line.Length > 0 && !line.Contains("/usr/sbin/installer") && !line.Contains("Installer.app"))
+            .ToList();
+        return Enumerable.Range(0, count).Select(i => lines[i % lines.Count]).ToList();
+    }
+}

@@ -1,0 +1,121 @@
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Events;
+using Compiled.Runtime.Rules;
+using Compiled.Runtime.Sequences;
+using Compiled.Tests.Support;
+
+namespace Compiled.Tests.Runtime;
+
+public class SequenceTests
+{
+    [Test]
+    public void UntilEndsPendingSequenceOfItsKey()
+    {
+        var rules = Rule("sequence by host.id [process where event.type == \"start\"] [network where true] until [process where event.type == \"end\"]");
+
+        var stopped = Scan.Run(rules, [Event(0, "process", "h1"), Event(1, "process", "h1", type: "end"), Event(2, "network", "h1")]);
+        var otherKey = Scan.Run(rules, [Event(0, "process", "h1"), Event(1, "process", "h2", type: "end"), Event(2, "network", "h1")]);
+
+        Assert.That(stopped.Sequences, Is.Empty);
+        Assert.That(otherKey.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void RunsRepeatsStage()
+    {
+        var rules = Rule("sequence by host.id [process where true] with runs=3 [network where true]");
+
+        var two = Scan.Run(rules, [Event(0, "process", "h1"), Event(1, "process", "h1"), Event(2, "network", "h1")]);
+        var three = Scan.Run(rules, [Event(0, "process", "h1"), Event(1, "process", "h1"), Event(2, "process", "h1"), Event(3, "network", "h1")]);
+
+        Assert.That(two.Sequences, Is.Empty);
+        Assert.That(three.Sequences, Has.Count.EqualTo(1));
+        Assert.That(three.Sequences[0].Events, Has.Length.EqualTo(4));
+    }
+
+    [Test]
+    public void MultiValuedJoinKeyJoinsOnAnyValue()
+    {
+        var rules = Rule("sequence by host.id [process where true] [network where true]");
+        string first = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"host":{"id":["a","b"]}}""";
+
+        var sink = Scan.Run(rules, [first, Event(1, "network", "b")]);
+
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void MissingJoinKeyExcludesEventUnlessOptional()
+    {
+        string process = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"}}""";
+        string network = """{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"network"}}""";
+
+        var required = Scan.Run(Rule("sequence by host.id [process where true] [network where true]"), [process, network]);
+        var optional = Scan.Run(Rule("sequence by ?host.id [process where true] [network where true]"), [process, network]);
+
+        Assert.That(required.Sequences, Is.Empty);
+        Assert.That(optional.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void StageKeysMayNameDifferentFields()
+    {
+        var rules = Rule("sequence [process where true] by process.pid [process where true] by process.parent.pid");
+        string parent = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"process":{"pid":10,"parent":{"pid":1}}}""";
+        string child = """{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"process"},"process":{"pid":11,"parent":{"pid":10}}}""";
+
+        var sink = Scan.Run(rules, [parent, child]);
+
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void PendingSequencesExpireAfterMaxspan()
+    {
+        var matcher = new SequenceMatcher(2, maxspanNanoseconds: 1_000_000_000);
+        var schema = FieldSchema.Create(["host.id"]);
+        var decoder = new EventDecoder(schema);
+        var record = new EventRecord(schema);
+        var keys = new JoinKeys([schema.Slot("host.id")], [false]);
+        var rule = new NoRule();
+        for (int i = 0; i < 100; i++)
+        {
+            decoder.Decode(System.Text.Encoding.UTF8.GetBytes("{\"host\":{\"id\":\"h" + i + "\"}}"), record);
+            matcher.Advance(0, record, timestamp: i, keys, rule, new RecordingSink());
+        }
+
+        Assert.That(matcher.PendingKeyCount, Is.EqualTo(100));
+        matcher.Prune(now: 1_000_000_050);
+        Assert.That(matcher.PendingKeyCount, Is.EqualTo(50));
+        matcher.Prune(now: 2_000_000_000);
+        Assert.That(matcher.PendingKeyCount, Is.Zero);
+    }
+
+    private static RuleSet Rule(string query) => Scan.CompileRules(("rule.toml", RuleFiles.Eql(query)));
+
+    private static string Event(int seconds, string category, string host, string type = "start") =>
+        System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["@timestamp"] = $"2026-01-01T00:00:{seconds:00}Z",
+            ["event"] = new { category, type },
+            ["host"] = new { id = host },
+        });
+
+    private sealed class NoRule() : DetectionRule(new RuleDescriptor
+    {
+        RuleId = Guid.Empty,
+        Name = "none",
+        Description = "none",
+        Severity = Severity.Low,
+        RiskScore = 0,
+        Type = "eql",
+        Language = "eql",
+        Query = "any where true",
+        SourceFile = "none.toml",
+    })
+    {
+        public override void Evaluate(EventRecord ev, IAlertSink sink)
+        {
+        }
+    }
+}
