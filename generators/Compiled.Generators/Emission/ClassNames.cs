@@ -29,8 +29,8 @@ internal sealed record ClassNameEntry(string FilePath, string ClassName);
 
 /// <summary>
 /// Names rule classes after rule names in PascalCase. Rules whose names give the same class name get
-/// the first eight hex digits of their rule_id appended, and then the file order decides any tie left,
-/// so the result does not depend on the order the build passes files in. Names that would clash with
+/// the first eight hex digits of their rule_id appended. Any tie left is broken by file path order, so
+/// the result does not depend on the order the build passes files in. Names that would clash with
 /// the generated files' using aliases or the catalog get a "Rule" suffix.
 /// </summary>
 internal static class ClassNames

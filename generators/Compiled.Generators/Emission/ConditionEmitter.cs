@@ -6,9 +6,9 @@ namespace Compiled.Generators.Emission;
 
 /// <summary>
 /// Emits EQL conditions as C# boolean expressions under three-valued logic. Each predicate returns a
-/// <c>Tri</c>; <see cref="Test"/> asks whether an expression is exactly True or exactly False, so that
-/// <c>not</c> of a null comparison stays false, as in Elasticsearch:
-/// <c>a and b</c> is True when both are True and False when either is False; <c>not a</c> is True when a is False.
+/// <c>Tri</c>, and <see cref="Test"/> tests whether an expression is exactly True or exactly False.
+/// So <c>not</c> of a null comparison is not True, as in Elasticsearch. <c>a and b</c> is True when
+/// both are True and False when either is False, and <c>not a</c> is True when a is False.
 /// </summary>
 internal sealed class ConditionEmitter
 {
@@ -123,7 +123,7 @@ internal sealed class ConditionEmitter
             case FieldExpr field:
                 return $"{Eql}.IsTrue(ev, {_scope.Slot(field.Path)})";
             case BinaryExpr comparison:
-                return Comparison_(comparison);
+                return CompareToLiteral(comparison);
             case InExpr inExpr:
                 return In(inExpr);
             case PatternExpr pattern:
@@ -135,7 +135,7 @@ internal sealed class ConditionEmitter
         }
     }
 
-    private string Comparison_(BinaryExpr comparison)
+    private string CompareToLiteral(BinaryExpr comparison)
     {
         var op = comparison.Operator;
         FieldExpr field;

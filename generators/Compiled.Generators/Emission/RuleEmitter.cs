@@ -182,7 +182,7 @@ internal sealed class RuleEmitter
         List<string> matcherFields,
         List<string> constructorLines)
     {
-        // runs=N repeats a stage N times, so the matcher sees the expanded list.
+        // runs=N repeats a stage N times, so the matcher gets the expanded list of stages.
         var expanded = new List<(SequenceStage Stage, int Number)>();
         for (int i = 0; i < sequence.Stages.Count; i++)
         {

@@ -18,7 +18,7 @@ internal sealed class RuleScope
     /// <summary>Static field declarations, such as <c>private static readonly string[] s_x = ...;</c>.</summary>
     public List<string> StaticFields { get; } = new();
 
-    /// <summary>Returns the name of the instance field that holds the slot of <paramref name="path"/>.</summary>
+    /// <summary>Returns the name of the instance field that stores the slot of <paramref name="path"/>.</summary>
     public string Slot(string path)
     {
         if (_slotFields.TryGetValue(path, out var name))
@@ -62,7 +62,15 @@ internal sealed class RuleScope
         {
             if (c < 128 && char.IsLetterOrDigit(c))
             {
-                builder.Append(wordStart && builder.Length > 0 ? char.ToUpperInvariant(c) : builder.Length == 0 ? char.ToLowerInvariant(c) : c);
+                if (builder.Length == 0)
+                {
+                    builder.Append(char.ToLowerInvariant(c));
+                }
+                else
+                {
+                    builder.Append(wordStart ? char.ToUpperInvariant(c) : c);
+                }
+
                 wordStart = false;
             }
             else

@@ -5,7 +5,7 @@ using Compiled.Generators.Helpers;
 namespace Compiled.Generators.RuleFiles;
 
 /// <summary>
-/// Everything the emitter needs from one rule file. It holds no file positions, so an edit that only
+/// Everything the emitter needs from one rule file. It contains no file positions, so an edit that only
 /// moves text (a comment, a blank line) leaves the model equal and the generated code cached.
 /// </summary>
 internal sealed record RuleSpec(

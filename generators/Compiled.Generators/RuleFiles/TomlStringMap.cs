@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Compiled.Generators.Diagnostics;
@@ -68,7 +69,12 @@ internal sealed class TomlStringMap
                 case 'u':
                 case 'U':
                 case 'x':
-                    int digits = e == 'u' ? 4 : e == 'U' ? 8 : 2;
+                    int digits = e switch
+                    {
+                        'u' => 4,
+                        'U' => 8,
+                        _ => 2,
+                    };
                     if (i + 2 + digits > end ||
                         !int.TryParse(rawToken.Substring(i + 2, digits), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
                     {
@@ -115,7 +121,7 @@ internal sealed class TomlStringMap
     public FileSpan Span(int start, int length)
     {
         int last = _offsets.Length - 1;
-        start = start < 0 ? 0 : start > last ? last : start;
+        start = Math.Max(0, Math.Min(start, last));
         int endIndex = start + (length < 0 ? 0 : length);
         endIndex = endIndex > last ? last : endIndex;
         int fileStart = _offsets[start];

@@ -77,8 +77,8 @@ public sealed class FieldSchema
             : throw new KeyNotFoundException($"The field '{field}' is not in the schema; a rule must declare every field it reads.");
 
     /// <summary>
-    /// Indexes every field path and every dotted prefix of it, so a decoder that meets <c>process</c>
-    /// knows to descend, and one that meets <c>agent</c> knows to skip.
+    /// Indexes every field path and every dotted prefix of it. The decoder descends into <c>process</c>
+    /// because a field starts with it, and skips <c>agent</c> because none does.
     /// </summary>
     private static Dictionary<string, PathNode> BuildPaths(IReadOnlyList<string> fields)
     {

@@ -67,7 +67,7 @@ public sealed record RuleDescriptor
 
     public int Version { get; init; } = 1;
 
-    /// <summary>The field that holds the event time, when it is not <c>@timestamp</c>.</summary>
+    /// <summary>The field that contains the event time, when it is not <c>@timestamp</c>.</summary>
     public string? TimestampOverride { get; init; }
 
     /// <summary>True when an event without the override field is not timed by <c>@timestamp</c> instead.</summary>

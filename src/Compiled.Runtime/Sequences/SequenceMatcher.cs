@@ -5,8 +5,8 @@ using Compiled.Runtime.Rules;
 namespace Compiled.Runtime.Sequences;
 
 /// <summary>
-/// The state of one sequence rule, kept per join key. Each key holds at most one pending sequence per
-/// stage: a newer match of a stage replaces the older pending sequence there, as Elasticsearch does.
+/// The state of one sequence rule, kept per join key. Each key has at most one pending sequence per
+/// stage, because a newer match of a stage replaces the older pending sequence there, as Elasticsearch does.
 /// A pending sequence is dropped when the next stage arrives more than maxspan after its first event
 /// (exactly maxspan is still accepted), and pending sequences older than maxspan are pruned as time advances.
 /// </summary>

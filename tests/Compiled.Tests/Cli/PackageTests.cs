@@ -3,8 +3,8 @@ using Compiled.Tests.Support;
 namespace Compiled.Tests.Cli;
 
 /// <summary>
-/// Packs the generator and the runtime, then builds a fresh consumer project from those packages alone:
-/// the package's props file must pass the rules folder to the generator, and a broken rule must fail
+/// Packs the generator and the runtime, then builds a fresh consumer project from those packages alone.
+/// The package's props file must pass the rules folder to the generator, and a broken rule must fail
 /// the consumer's build at the right line and column.
 /// </summary>
 [Category("Package")]

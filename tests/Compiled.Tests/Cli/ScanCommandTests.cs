@@ -19,7 +19,7 @@ public class ScanCommandTests
     }
 
     [Test]
-    public void RulesFolderGivesSameAlertsAsBuiltInRules()
+    public void RulesFolderMatchesBuiltInAlerts()
     {
         string folder = Directory.CreateTempSubdirectory("compiled-rules-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));

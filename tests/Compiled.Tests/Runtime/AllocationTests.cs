@@ -36,7 +36,7 @@ public class AllocationTests
     }
 
     [Test]
-    public void ScanEngineAllocatesOnlyPerInputNotPerLine()
+    public void ScanCostIsPerInputNotLine()
     {
         var rules = Scan.CompileSeedRule();
         string text = string.Join("\n", RealEventLines(200)) + "\n";

@@ -100,7 +100,7 @@ public class SeedRuleBehaviourTests
     [Test]
     public void LaterProcessStartReplacesPendingSequence()
     {
-        // The second start of p1 replaces the first, so the sequence holds the newer process event.
+        // The second start of p1 replaces the first, so the sequence contains the newer process event.
         var sink = Scan.Run(Scan.CompileSeedRule(), [Process("p1", Installer, 0, "first"), Process("p1", Installer, 20, "second"), Network("p1", "8.8.8.8", 70)]);
 
         Assert.That(sink.Sequences, Has.Count.EqualTo(1));
@@ -139,7 +139,7 @@ public class SeedRuleBehaviourTests
     [Test]
     public void TimestampOverrideIsUsedForMaxspan()
     {
-        // @timestamp says 10 s apart, event.ingested (the rule's timestamp field) says 2 minutes.
+        // The events are 10 s apart by @timestamp and 2 minutes apart by event.ingested, the rule's timestamp field.
         var network = Network("p1", "8.8.8.8", 10).Replace("\"ingested\":\"2026-01-01T00:00:11Z\"", "\"ingested\":\"2026-01-01T00:02:11Z\"");
         var sink = Scan.Run(Scan.CompileSeedRule(), [Process("p1", Installer, 0), network]);
 

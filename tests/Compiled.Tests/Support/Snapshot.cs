@@ -5,7 +5,7 @@ using DiffPlex.DiffBuilder.Model;
 namespace Compiled.Tests.Support;
 
 /// <summary>
-/// Golden-file snapshots in Verify's layout: <c>Snapshots/NAME.verified.cs</c> holds the accepted text.
+/// Golden-file snapshots in Verify's layout: <c>Snapshots/NAME.verified.cs</c> contains the accepted text.
 /// A mismatch writes <c>NAME.received.cs</c> and fails with a line diff. <c>ACCEPT_SNAPSHOTS=1</c>
 /// overwrites the verified file instead.
 /// </summary>
