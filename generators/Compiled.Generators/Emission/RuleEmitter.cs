@@ -137,6 +137,7 @@ internal sealed class RuleEmitter
 
         writer.Close();
         writer.Line();
+        WritePipes(writer);
         foreach (var line in body.ToString().Split('\n'))
         {
             writer.Line(line);
@@ -255,6 +256,21 @@ internal sealed class RuleEmitter
             body.Line();
             WriteFilterMethod(body, "MatchUntil", until.Filter, "until " + StageText(until));
         }
+    }
+
+    private void WritePipes(SourceWriter writer)
+    {
+        if (_rule.ParsedQuery.Pipes.Count == 0)
+        {
+            return;
+        }
+
+        var pipes = _rule.ParsedQuery.Pipes.Select(pipe =>
+            $"new({Runtime}.Rules.QueryPipeKind.{(pipe.Name == "head" ? "Head" : "Tail")}, {((LiteralExpr)pipe.Arguments[0]).Value})");
+        writer.Line($"private static readonly {Runtime}.Rules.QueryPipe[] s_pipes = {{ {string.Join(", ", pipes)} }};");
+        writer.Line();
+        writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Runtime}.Rules.QueryPipe> Pipes => s_pipes;");
+        writer.Line();
     }
 
     private string StageText(SequenceStage stage) => CSharpText.OneLine(Text(stage.Range));

@@ -19,7 +19,12 @@ internal static class EqlBinder
         {
             if (pipe.Name is "head" or "tail")
             {
-                report(DiagnosticDescriptors.UnsupportedEqlConstruct, pipe.Range, $"The '{pipe.Name}' pipe");
+                if (pipe.Arguments.Count != 1 || pipe.Arguments[0] is not LiteralExpr { Kind: LiteralKind.Integer } count ||
+                    !int.TryParse(count.Value, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number < 1)
+                {
+                    report(DiagnosticDescriptors.EqlSyntaxError, pipe.Range,
+                        $"the '{pipe.Name}' pipe takes one positive whole number, such as '| {pipe.Name} 10'");
+                }
             }
             else
             {

@@ -61,6 +61,8 @@ public sealed class ScanEngine
             }
 
             Summary.CountEvaluated();
+
+            // NOTE: the rules' head and tail pipes are not applied here, so every match raises an alert.
             var rules = _rules.Rules;
             for (int i = 0; i < rules.Count; i++)
             {

@@ -10,9 +10,25 @@ public abstract class DetectionRule
 
     public RuleDescriptor Descriptor { get; }
 
+    /// <summary>The query's <c>head</c> and <c>tail</c> pipes, in order; empty for most rules.</summary>
+    public virtual IReadOnlyList<QueryPipe> Pipes => [];
+
     /// <summary>Evaluates one event and reports alerts to <paramref name="sink"/>. Events must arrive in time order.</summary>
     public abstract void Evaluate(EventRecord ev, IAlertSink sink);
 }
+
+/// <summary>The kinds of pipe Elasticsearch EQL supports.</summary>
+public enum QueryPipeKind
+{
+    /// <summary><c>| head N</c>: the first N results in time order.</summary>
+    Head,
+
+    /// <summary><c>| tail N</c>: the last N results, still in time order.</summary>
+    Tail,
+}
+
+/// <summary>One pipe of a query, such as <c>| head 5</c>.</summary>
+public sealed record QueryPipe(QueryPipeKind Kind, int Count);
 
 /// <summary>Compiled rules together with the field schema their events are decoded with.</summary>
 public sealed class RuleSet

@@ -115,6 +115,24 @@ public class EmissionTests
     }
 
     [Test]
+    public void HeadAndTailPipesAreExposed()
+    {
+        var rule = Scan.CompileRules(("pipes.toml", RuleFiles.Eql("process where true | head 5 | tail 2"))).Rules.Single();
+
+        Assert.That(rule.Pipes, Is.EqualTo(new[] { new QueryPipe(QueryPipeKind.Head, 5), new QueryPipe(QueryPipeKind.Tail, 2) }));
+    }
+
+    [TestCase("| head 0")]
+    [TestCase("| tail")]
+    [TestCase("| head x")]
+    public void InvalidPipeCountIsRejected(string pipe)
+    {
+        var output = GeneratorHarness.Run("pipes.toml", RuleFiles.Eql("process where true " + pipe));
+
+        Assert.That(output.GeneratorDiagnostics.Select(d => d.Id), Is.EqualTo(new[] { "CMP010" }));
+    }
+
+    [Test]
     public void CatalogListsEveryRule()
     {
         var rules = Scan.CompileRules(
