@@ -37,7 +37,7 @@ internal static class ClassNames
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
-        "RuleCatalog", "Object", "String", "System", "Compiled", "Rules", "Comparison", "Eql", "EventRecord", "Tri",
+        "RuleCatalog", "Object", "String", "System", "Compiled", "Rules", "Comparison", "Eql", "EqlFunctions", "EqlOperators", "EqlValue", "EventRecord", "Tri",
     };
 
     public static ClassNameMap Assign(IReadOnlyList<NameRequest> requests)

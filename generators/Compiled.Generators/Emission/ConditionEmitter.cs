@@ -18,8 +18,46 @@ internal sealed class ConditionEmitter
     private const string Comparison = "Comparison";
 
     private readonly RuleScope _scope;
+    private readonly System.Func<Expr, string> _describe;
 
-    public ConditionEmitter(RuleScope scope) => _scope = scope;
+    /// <param name="scope">The rule's members.</param>
+    /// <param name="describe">Returns the query text of an expression, for comments.</param>
+    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe)
+    {
+        _scope = scope;
+        _describe = describe;
+    }
+
+    /// <summary>
+    /// Returns true for the predicates that have a dedicated runtime method: a field compared with a
+    /// literal, a field in a list of literals of one type, a field against string patterns, cidrMatch of a
+    /// field, and a field by itself. Everything else is a computed condition.
+    /// </summary>
+    private static bool IsSimple(Expr expression)
+    {
+        switch (expression)
+        {
+            case FieldExpr:
+                return true;
+            case BinaryExpr { Operator: BinaryOperator.Equal or BinaryOperator.NotEqual } equality:
+                return (equality.Left is FieldExpr && equality.Right is LiteralExpr) || (equality.Left is LiteralExpr && equality.Right is FieldExpr);
+            case BinaryExpr { Operator: BinaryOperator.LessThan or BinaryOperator.LessThanOrEqual or BinaryOperator.GreaterThan or BinaryOperator.GreaterThanOrEqual } order:
+                return (order.Left is FieldExpr && order.Right is LiteralExpr { Kind: not LiteralKind.Null and not LiteralKind.Boolean })
+                    || (order.Left is LiteralExpr { Kind: not LiteralKind.Null and not LiteralKind.Boolean } && order.Right is FieldExpr);
+            case InExpr inExpr:
+                return inExpr.Value is FieldExpr && inExpr.Items.Count > 0 &&
+                    (inExpr.Items.All(item => item is LiteralExpr { Kind: LiteralKind.String }) ||
+                     (!inExpr.IsCaseInsensitive && inExpr.Items.All(item => item is LiteralExpr { Kind: LiteralKind.Integer or LiteralKind.Decimal })));
+            case PatternExpr pattern:
+                return pattern.Value is FieldExpr && pattern.Kind != PatternKind.Regex &&
+                    pattern.Patterns.All(item => item is LiteralExpr { Kind: LiteralKind.String });
+            case CallExpr call:
+                return call.Name.Equals("cidrMatch", System.StringComparison.OrdinalIgnoreCase) && call.Arguments.Count > 1 &&
+                    call.Arguments[0] is FieldExpr && call.Arguments.Skip(1).All(item => item is LiteralExpr { Kind: LiteralKind.String });
+            default:
+                return false;
+        }
+    }
 
     /// <summary>Splits a top-level <c>and</c> chain into its conjuncts, in order.</summary>
     public static List<Expr> Conjuncts(Expr expression)
@@ -90,6 +128,9 @@ internal sealed class ConditionEmitter
                 return (wantsNull ? "" : "!") + $"{Eql}.IsNull(ev, {_scope.Slot(field.Path)})";
             case InExpr { IsNegated: true } notIn:
                 return Test(notIn with { IsNegated = false }, !want);
+            case var _ when !IsSimple(expression):
+                string clause = ExpressionEmitter.EmitClause(_scope, expression, CSharpText.OneLine(_describe(expression)));
+                return $"{clause}(ev) == {Tri}.{(want ? "True" : "False")}";
             default:
                 return $"{Predicate(expression)} == {Tri}.{(want ? "True" : "False")}";
         }

@@ -25,6 +25,9 @@ internal sealed class RuleEmitter
     {
         "using Comparison = global::Compiled.Runtime.Matching.Comparison;",
         "using Eql = global::Compiled.Runtime.Matching.Eql;",
+        "using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;",
+        "using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;",
+        "using EqlValue = global::Compiled.Runtime.Matching.EqlValue;",
         "using EventRecord = global::Compiled.Runtime.Events.EventRecord;",
         "using Tri = global::Compiled.Runtime.Matching.Tri;",
     };
@@ -38,7 +41,7 @@ internal sealed class RuleEmitter
     {
         _rule = rule;
         _className = className;
-        _conditions = new ConditionEmitter(_scope);
+        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range));
     }
 
     public static GeneratedFile Emit(RuleSpec rule, string className)
@@ -138,9 +141,18 @@ internal sealed class RuleEmitter
         writer.Close();
         writer.Line();
         WritePipes(writer);
-        foreach (var line in body.ToString().Split('\n'))
+        foreach (var line in body.ToString().TrimEnd('\n').Split('\n'))
         {
             writer.Line(line);
+        }
+
+        foreach (var method in _scope.Methods)
+        {
+            writer.Line();
+            foreach (var line in method.TrimEnd('\n').Split('\n'))
+            {
+                writer.Line(line);
+            }
         }
 
         writer.Close();

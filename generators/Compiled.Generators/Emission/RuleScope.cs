@@ -15,6 +15,9 @@ internal sealed class RuleScope
     /// <summary>The fields the rule reads, in the order they were first used.</summary>
     public List<string> Fields { get; } = new();
 
+    /// <summary>Methods for computed conditions, each a block of generated code.</summary>
+    public List<string> Methods { get; } = new();
+
     /// <summary>Static field declarations, such as <c>private static readonly string[] s_x = ...;</c>.</summary>
     public List<string> StaticFields { get; } = new();
 

@@ -88,25 +88,36 @@ internal static class EqlBinder
         }
     }
 
+    /// <summary>Checks every node of an expression; a problem in one branch does not hide problems in others.</summary>
     private static void CheckExpression(Expr expression, Report report)
     {
         switch (expression)
         {
-            case BinaryExpr { Operator: BinaryOperator.And or BinaryOperator.Or } logical:
-                CheckExpression(logical.Left, report);
-                CheckExpression(logical.Right, report);
+            case BinaryExpr binary:
+                if (IsComparison(binary.Operator) && binary.Left is FieldExpr && binary.Right is FieldExpr)
+                {
+                    report(DiagnosticDescriptors.EqlSyntaxError, binary.Range,
+                        "Elasticsearch cannot compare a field to another field; compare the field to a literal value");
+                }
+
+                CheckExpression(binary.Left, report);
+                CheckExpression(binary.Right, report);
                 break;
             case NotExpr not:
                 CheckExpression(not.Operand, report);
                 break;
-            case BinaryExpr comparison when IsComparison(comparison.Operator):
-                CheckComparison(comparison, report);
+            case NegateExpr negate:
+                CheckExpression(negate.Operand, report);
                 break;
             case InExpr inExpr:
-                RequireField(inExpr.Value, "the left side of 'in'", report);
+                CheckExpression(inExpr.Value, report);
                 foreach (var item in inExpr.Items)
                 {
-                    RequireLiteral(item, "a value in an 'in' list", report);
+                    if (item is not LiteralExpr)
+                    {
+                        report(DiagnosticDescriptors.EqlSyntaxError, item.Range,
+                            "Elasticsearch allows only literal values in an 'in' list; compare with '==' instead");
+                    }
                 }
 
                 break;
@@ -116,43 +127,18 @@ internal static class EqlBinder
             case CallExpr call:
                 CheckCall(call, report);
                 break;
-            case FieldExpr:
-            case LiteralExpr { Kind: LiteralKind.Boolean }:
-                break;
-            default:
-                CheckOperands(expression, report);
-                report(DiagnosticDescriptors.UnsupportedEqlConstruct, expression.Range, $"'{Describe(expression)}' as a condition");
-                break;
-        }
-    }
-
-    private static void CheckComparison(BinaryExpr comparison, Report report)
-    {
-        if (comparison.Left is FieldExpr && comparison.Right is FieldExpr)
-        {
-            report(DiagnosticDescriptors.EqlSyntaxError, comparison.Range,
-                "Elasticsearch cannot compare a field to another field; compare the field to a literal value");
-            return;
-        }
-
-        bool fieldAndLiteral = (comparison.Left is FieldExpr && comparison.Right is LiteralExpr)
-            || (comparison.Left is LiteralExpr && comparison.Right is FieldExpr);
-        if (!fieldAndLiteral)
-        {
-            CheckOperands(comparison, report);
-            report(DiagnosticDescriptors.UnsupportedEqlConstruct, comparison.Range, "A comparison that is not between a field and a literal");
         }
     }
 
     private static void CheckPattern(PatternExpr pattern, Report report)
     {
+        CheckExpression(pattern.Value, report);
         if (pattern.Kind == PatternKind.Regex)
         {
             report(DiagnosticDescriptors.UnsupportedEqlConstruct, pattern.Range, "The 'regex' operator");
             return;
         }
 
-        RequireField(pattern.Value, "the left side of a pattern match", report);
         foreach (var item in pattern.Patterns)
         {
             if (item is not LiteralExpr { Kind: LiteralKind.String })
@@ -164,6 +150,11 @@ internal static class EqlBinder
 
     private static void CheckCall(CallExpr call, Report report)
     {
+        foreach (var argument in call.Arguments)
+        {
+            CheckExpression(argument, report);
+        }
+
         var function = EqlFunctions.Find(call.Name);
         if (function is null)
         {
@@ -189,80 +180,64 @@ internal static class EqlBinder
             return;
         }
 
-        if (!string.Equals(function.Name, "cidrMatch", StringComparison.Ordinal))
+        for (int i = 0; i < call.Arguments.Count; i++)
         {
-            report(DiagnosticDescriptors.UnsupportedEqlConstruct, call.Range, $"The function '{function.Name}' in a condition");
+            CheckArgument(function, i, call.Arguments[i], report);
+        }
+    }
+
+    /// <summary>
+    /// Reports literal arguments of the wrong type, and non-literal arguments where Elasticsearch requires a
+    /// literal: the CIDR blocks of cidrMatch, the base of number and the greedy flag of between.
+    /// </summary>
+    private static void CheckArgument(EqlFunction function, int index, Expr argument, Report report)
+    {
+        string position = (index + 1).ToString(CultureInfo.InvariantCulture);
+        var expected = EqlFunctions.KindOfArgument(function.Name, index);
+        bool mustBeLiteral = (function.Name == "cidrMatch" && index > 0)
+            || (function.Name == "number" && index == 1)
+            || (function.Name == "between" && index == 3);
+        if (mustBeLiteral && argument is not LiteralExpr)
+        {
+            report(DiagnosticDescriptors.InvalidArgument, argument.Range, position, function.Name, $"it must be a literal, {Describe(expected)}");
             return;
         }
 
-        RequireField(call.Arguments[0], "the first argument of cidrMatch", report);
-        for (int i = 1; i < call.Arguments.Count; i++)
+        if (argument is not LiteralExpr literal || literal.Kind == LiteralKind.Null)
         {
-            var argument = call.Arguments[i];
-            if (argument is not LiteralExpr { Kind: LiteralKind.String } literal)
-            {
-                report(DiagnosticDescriptors.InvalidArgument, argument.Range, (i + 1).ToString(CultureInfo.InvariantCulture), "cidrMatch",
-                    "the CIDR blocks of cidrMatch must be string literals such as \"10.0.0.0/8\"");
-            }
-            else if (!CidrSyntax.IsValid(literal.Value))
-            {
-                report(DiagnosticDescriptors.InvalidCidr, argument.Range, literal.Value);
-            }
+            return;
+        }
+
+        bool matches = expected switch
+        {
+            ArgumentKind.String => literal.Kind == LiteralKind.String,
+            ArgumentKind.Number => literal.Kind is LiteralKind.Integer or LiteralKind.Decimal,
+            ArgumentKind.Integer => literal.Kind == LiteralKind.Integer,
+            ArgumentKind.Boolean => literal.Kind == LiteralKind.Boolean,
+            _ => true,
+        };
+        if (!matches)
+        {
+            report(DiagnosticDescriptors.InvalidArgument, argument.Range, position, function.Name, $"'{literal.Value}' is not {Describe(expected)}");
+            return;
+        }
+
+        if (function.Name == "cidrMatch" && index > 0 && !CidrSyntax.IsValid(literal.Value))
+        {
+            report(DiagnosticDescriptors.InvalidCidr, argument.Range, literal.Value);
         }
     }
 
-    private static void RequireField(Expr expression, string role, Report report)
+    private static string Describe(ArgumentKind kind) => kind switch
     {
-        if (expression is not FieldExpr)
-        {
-            report(DiagnosticDescriptors.UnsupportedEqlConstruct, expression.Range, $"An expression other than a field as {role}");
-        }
-    }
-
-    private static void RequireLiteral(Expr expression, string role, Report report)
-    {
-        if (expression is not LiteralExpr)
-        {
-            report(DiagnosticDescriptors.UnsupportedEqlConstruct, expression.Range, $"An expression other than a literal as {role}");
-        }
-    }
-
-    /// <summary>Reports unknown functions and wrong argument counts inside operands that are not compiled yet.</summary>
-    private static void CheckOperands(Expr expression, Report report)
-    {
-        switch (expression)
-        {
-            case CallExpr call:
-                if (EqlFunctions.Find(call.Name) is null)
-                {
-                    report(DiagnosticDescriptors.UnknownFunction, call.NameRange, call.Name, EqlFunctions.Names);
-                }
-
-                foreach (var argument in call.Arguments)
-                {
-                    CheckOperands(argument, report);
-                }
-
-                break;
-            case BinaryExpr binary:
-                CheckOperands(binary.Left, report);
-                CheckOperands(binary.Right, report);
-                break;
-            case NegateExpr negate:
-                CheckOperands(negate.Operand, report);
-                break;
-        }
-    }
+        ArgumentKind.String => "a string",
+        ArgumentKind.Number => "a number",
+        ArgumentKind.Integer => "a whole number",
+        ArgumentKind.Boolean => "a boolean",
+        _ => "a value",
+    };
 
     private static bool IsComparison(BinaryOperator op) =>
         op is BinaryOperator.Equal or BinaryOperator.NotEqual or BinaryOperator.LessThan or BinaryOperator.LessThanOrEqual
             or BinaryOperator.GreaterThan or BinaryOperator.GreaterThanOrEqual;
-
-    private static string Describe(Expr expression) => expression switch
-    {
-        LiteralExpr literal => literal.Value,
-        FieldExpr field => field.Path,
-        CallExpr call => call.Name + "(...)",
-        _ => "this expression",
-    };
 }

@@ -2,6 +2,16 @@ using System.Collections.Generic;
 
 namespace Compiled.Generators.Eql;
 
+/// <summary>The type a function argument must have.</summary>
+internal enum ArgumentKind
+{
+    Any,
+    String,
+    Number,
+    Integer,
+    Boolean,
+}
+
 /// <summary>The signature of an Elasticsearch EQL function.</summary>
 internal sealed record EqlFunction(string Name, int MinArguments, int MaxArguments, bool HasCaseInsensitiveForm);
 
@@ -32,6 +42,19 @@ internal static class EqlFunctions
 
     public static EqlFunction? Find(string name) =>
         ByLowerName.TryGetValue(name.ToLowerInvariant(), out var function) ? function : null;
+
+    /// <summary>Returns the type argument <paramref name="index"/> (zero-based) of a function must have.</summary>
+    public static ArgumentKind KindOfArgument(string name, int index) => name switch
+    {
+        "add" or "subtract" or "multiply" or "divide" or "modulo" => ArgumentKind.Number,
+        "between" => index < 3 ? ArgumentKind.String : ArgumentKind.Boolean,
+        "cidrMatch" => ArgumentKind.String,
+        "endsWith" or "startsWith" or "stringContains" or "length" => ArgumentKind.String,
+        "indexOf" => index < 2 ? ArgumentKind.String : ArgumentKind.Integer,
+        "number" => index == 0 ? ArgumentKind.String : ArgumentKind.Integer,
+        "substring" => index == 0 ? ArgumentKind.String : ArgumentKind.Integer,
+        _ => ArgumentKind.Any,
+    };
 
     private static Dictionary<string, EqlFunction> Create(params EqlFunction[] functions)
     {

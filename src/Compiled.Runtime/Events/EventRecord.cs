@@ -30,6 +30,9 @@ public sealed class EventRecord
 
     public FieldSchema Schema { get; }
 
+    /// <summary>Space for strings built while the current event is evaluated, such as the results of <c>concat</c>.</summary>
+    public Compiled.Runtime.Matching.Scratch Scratch { get; } = new();
+
     /// <summary>The event's JSON text, valid until the next event is decoded.</summary>
     public ReadOnlyMemory<byte> Json { get; internal set; }
 
@@ -96,6 +99,7 @@ public sealed class EventRecord
 
     internal void Clear()
     {
+        Scratch.Clear();
         _generation++;
         _valueCount = 0;
         _charCount = 0;

@@ -248,6 +248,23 @@ public static class Eql
     /// <summary>A field used as a condition by itself, such as <c>where process.Ext.relative_file_creation</c>.</summary>
     public static Tri IsTrue(EventRecord ev, int slot) => Equal(ev, slot, true);
 
+    /// <summary>
+    /// Enumerates a field's values for a computed expression: each value once, or a single null when the
+    /// field has no value, so that functions such as <c>concat</c> still see the null.
+    /// </summary>
+    public static ValueEnumerable Each(EventRecord ev, int slot) => new(ev, slot);
+
+    /// <summary>
+    /// Folds one result of a computed condition into the result over all values of its fields: any True
+    /// wins, then any False, else null.
+    /// </summary>
+    public static Tri Combine(Tri sofar, Tri next) => next switch
+    {
+        Tri.True => Tri.True,
+        Tri.False when sofar != Tri.True => Tri.False,
+        _ => sofar,
+    };
+
     private static bool Holds(Comparison comparison, int order) => comparison switch
     {
         Comparison.LessThan => order < 0,
@@ -286,6 +303,58 @@ public static class Eql
             default:
                 flag = false;
                 return false;
+        }
+    }
+}
+
+/// <summary>The values of one field as <see cref="EqlValue"/>s, or one null when it has none.</summary>
+public readonly ref struct ValueEnumerable(EventRecord ev, int slot)
+{
+    private readonly EventRecord _ev = ev;
+    private readonly int _slot = slot;
+
+    public Enumerator GetEnumerator() => new(_ev, _slot);
+
+    public ref struct Enumerator
+    {
+        private readonly EventRecord _ev;
+        private EventRecord.ValueEnumerator _values;
+        private bool _yieldNull;
+        private bool _started;
+        private EqlValue _current;
+
+        internal Enumerator(EventRecord ev, int slot)
+        {
+            _ev = ev;
+            _values = ev.Values(slot);
+            _yieldNull = !ev.HasValue(slot);
+            _started = false;
+            _current = default;
+        }
+
+        public readonly EqlValue Current => _current;
+
+        public bool MoveNext()
+        {
+            if (_yieldNull)
+            {
+                if (_started)
+                {
+                    return false;
+                }
+
+                _started = true;
+                _current = EqlValue.Null;
+                return true;
+            }
+
+            if (!_values.MoveNext())
+            {
+                return false;
+            }
+
+            _current = EqlValue.From(_ev, _values.Current);
+            return true;
         }
     }
 }

@@ -157,6 +157,38 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void FieldInInListIsRejected()
+    {
+        string toml = RuleFiles.Eql("process where process.name in (\"a\", process.title)");
+
+        var diagnostic = Single(toml, "CMP010");
+
+        AssertAt(diagnostic, toml, "process.title)");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("only literal values"));
+    }
+
+    [Test]
+    public void LiteralOfWrongTypeIsInvalidArgument()
+    {
+        string toml = RuleFiles.Eql("process where length(42) > 1");
+
+        var diagnostic = Single(toml, "CMP013");
+
+        AssertAt(diagnostic, toml, "42)");
+        Assert.That(diagnostic.GetMessage(), Is.EqualTo("Argument 1 of 'length' is invalid: '42' is not a string"));
+    }
+
+    [Test]
+    public void NonLiteralCidrBlockIsInvalidArgument()
+    {
+        string toml = RuleFiles.Eql("network where cidrMatch(destination.ip, source.ip)");
+
+        var diagnostic = Single(toml, "CMP013");
+
+        AssertAt(diagnostic, toml, "source.ip)");
+    }
+
+    [Test]
     public void SingleStageSequenceIsRejected()
     {
         string toml = RuleFiles.Eql("sequence [process where true]");

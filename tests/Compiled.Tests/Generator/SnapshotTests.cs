@@ -36,4 +36,18 @@ public class SnapshotTests
         Assert.That(output.CompileErrors, Is.Empty);
         Snapshot.Verify("OperatorFamilies", output.Sources["OperatorFamilies.g.cs"]);
     }
+
+    [Test]
+    public void ComputedConditionsMatchSnapshot()
+    {
+        string query = """
+            process where length(process.name) > 3 and startsWith~(concat(user.domain, "\\", user.name), "corp\\") and
+              not stringContains(process.command_line, "-nop") and process.pid % 2 == 0 and cidrMatch(string(source.ip), "10.0.0.0/8")
+            """;
+        var output = GeneratorHarness.Run("computed.toml", RuleFiles.Eql(query, name: "Computed Conditions"));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+        Snapshot.Verify("ComputedConditions", output.Sources["ComputedConditions.g.cs"]);
+    }
 }

@@ -6,6 +6,9 @@ namespace Compiled.Rules;
 
 using Comparison = global::Compiled.Runtime.Matching.Comparison;
 using Eql = global::Compiled.Runtime.Matching.Eql;
+using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
+using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
+using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 
