@@ -36,6 +36,30 @@ public class AllocationTests
     }
 
     [Test]
+    public void ComputedConditionsAllocateNothingPerEvent()
+    {
+        string query = "process where concat(process.name, \":\", process.pid) : \"zz*\" or " +
+            "(length(process.executable) > 4 and substring(string(process.pid), 0, 1) == \"x\") or between(process.command_line, \" \", \" \") == \"-zz\"";
+        var rules = Scan.CompileRules(("computed.toml", RuleFiles.Eql(query)));
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+        var sink = new RecordingSink();
+        var lines = RealEventLines(200).Select(Encoding.UTF8.GetBytes).ToList();
+        for (int i = 0; i < 3; i++)
+        {
+            RunOnce(lines, decoder, record, rules, sink);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int evaluated = RunOnce(lines, decoder, record, rules, sink);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(evaluated, Is.GreaterThan(100));
+        Assert.That(sink.Events, Is.Empty);
+        Assert.That(allocated, Is.Zero, $"{allocated} bytes for {evaluated} events");
+    }
+
+    [Test]
     public void ScanCostIsPerInputNotLine()
     {
         var rules = Scan.CompileSeedRule();
