@@ -50,7 +50,7 @@ public sealed class RuleGenerator : IIncrementalGenerator
             .WithTrackingName(TrackRules);
 
         var classNames = rules
-            .Select(static (rule, _) => new NameRequest(rule.FilePath, rule.Name, rule.RuleId))
+            .Select(static (rule, _) => new NameRequest(rule.FilePath, rule.Name, rule.RuleGuid))
             .Collect()
             .Select(static (requests, _) => ClassNames.Assign(requests))
             .WithTrackingName(TrackClassNames);

@@ -49,6 +49,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor RuleIdNotUuid = new(
+        id: "CMP006",
+        title: "rule_id is not a UUID",
+        messageFormat: "The rule_id '{0}' is not a UUID; Kibana accepts it, and the typed RuleId is {1}, derived from the text",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor EqlSyntaxError = new(
         id: "CMP010",
         title: "EQL syntax error",
@@ -128,6 +136,7 @@ internal static class DiagnosticDescriptors
         "CMP003" => WrongKeyType,
         "CMP004" => InvalidKeyValue,
         "CMP005" => DuplicateRuleId,
+        "CMP006" => RuleIdNotUuid,
         "CMP010" => EqlSyntaxError,
         "CMP011" => UnknownFunction,
         "CMP012" => WrongArgumentCount,

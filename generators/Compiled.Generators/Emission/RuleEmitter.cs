@@ -363,7 +363,8 @@ internal sealed class RuleEmitter
             _ => "Unspecified",
         };
 
-        writer.Line($"public static readonly global::System.Guid RuleId = new({CSharpText.Literal(_rule.RuleId)});");
+        writer.Line($"public static readonly global::System.Guid RuleId = new({CSharpText.Literal(_rule.RuleGuid)});");
+        writer.Line($"public const string RuleIdText = {CSharpText.Literal(_rule.RuleId)};");
         writer.Line($"public const string Name = {CSharpText.Literal(_rule.Name)};");
         writer.Line($"public const string Description = {CSharpText.Literal(_rule.Description)};");
         writer.Line($"public const {Runtime}.Rules.Severity Severity = {Runtime}.Rules.Severity.{severity};");
@@ -394,7 +395,7 @@ internal sealed class RuleEmitter
         writer.Open();
         foreach (var member in new[]
         {
-            "RuleId", "Name", "Description", "Severity", "RiskScore", "Type", "Language", "Query", "Tags", "Index", "From",
+            "RuleId", "RuleIdText", "Name", "Description", "Severity", "RiskScore", "Type", "Language", "Query", "Tags", "Index", "From",
             "Interval", "MaxSignals", "Version", "TimestampOverride", "TimestampOverrideFallbackDisabled", "BuildingBlockType",
             "References", "FalsePositives", "Author", "License", "Maturity", "CreationDate", "UpdatedDate", "Threat",
         })

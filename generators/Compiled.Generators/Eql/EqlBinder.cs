@@ -71,10 +71,19 @@ internal static class EqlBinder
             CheckExpression(until.Filter.Condition, report);
         }
 
-        if (positiveStages < 2)
+        bool hasMissing = false;
+        foreach (var stage in sequence.Stages)
+        {
+            hasMissing |= stage.IsMissing;
+        }
+
+        // Elasticsearch needs two positive stages, or one when the sequence also has missing-event stages.
+        if (positiveStages < (hasMissing ? 1 : 2))
         {
             report(DiagnosticDescriptors.EqlSyntaxError, sequence.Range,
-                "a sequence needs at least two stages; add a stage or use 'with runs=N' on the only one");
+                hasMissing
+                    ? "a sequence needs at least one stage that is not a missing-event stage ![...]"
+                    : "a sequence needs at least two stages; add a stage or use 'with runs=N' on the only one");
         }
     }
 

@@ -81,13 +81,20 @@ internal sealed class RuleFileParser
         if (ruleIdNode is not null)
         {
             var ruleIdText = (string)ruleIdNode.Value;
-            if (!Guid.TryParse(ruleIdText, out var guid))
+            if (ruleIdText.Trim().Length == 0)
             {
                 Invalid(ruleIdNode, "rule_id", ruleIdText, "a rule_id is a UUID such as 99239e7d-b0d4-46e3-8609-acafcf99f68c");
             }
             else
             {
-                identity = new RuleIdentity(_path, guid.ToString("D"), ruleIdNode.Span);
+                if (!Guid.TryParse(ruleIdText, out var guid))
+                {
+                    guid = DerivedGuid(ruleIdText);
+                    _diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.RuleIdNotUuid, _path, ruleIdNode.Span, ruleIdText, guid.ToString("D")));
+                }
+
+                identity = new RuleIdentity(_path, ruleIdText, guid.ToString("D"), ruleIdNode.Span);
             }
         }
 
@@ -147,6 +154,7 @@ internal sealed class RuleFileParser
         var spec = new RuleSpec(
             FilePath: _path,
             RuleId: identity!.RuleId,
+            RuleGuid: identity.RuleGuid,
             Name: (string)name.Value,
             Description: (string)description.Value,
             Severity: (string)severityNode.Value,
@@ -453,6 +461,23 @@ internal sealed class RuleFileParser
         }
 
         return values.ToEquatableArray();
+    }
+
+    /// <summary>Derives a stable name-based UUID (version 5 layout, SHA-1) from a rule_id that is not a UUID.</summary>
+    private static Guid DerivedGuid(string text)
+    {
+        byte[] hash;
+        using (var sha1 = System.Security.Cryptography.SHA1.Create())
+        {
+            hash = sha1.ComputeHash(System.Text.Encoding.UTF8.GetBytes("compiled.rule_id:" + text));
+        }
+
+        var bytes = new byte[16];
+        Array.Copy(hash, bytes, 16);
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        string hex = BitConverter.ToString(bytes).Replace("-", string.Empty).ToLowerInvariant();
+        return Guid.ParseExact(hex, "N");
     }
 
     private static bool IsSeverity(string value) => value is "low" or "medium" or "high" or "critical";

@@ -11,6 +11,7 @@ namespace Compiled.Generators.RuleFiles;
 internal sealed record RuleSpec(
     string FilePath,
     string RuleId,
+    string RuleGuid,
     string Name,
     string Description,
     string Severity,
@@ -47,5 +48,8 @@ internal sealed record AttackEntry(string Id, string Name, string Reference);
 /// <summary>The result of reading one rule file: a rule when it is valid, and its diagnostics either way.</summary>
 internal sealed record RuleFileResult(RuleSpec? Rule, EquatableArray<DiagnosticInfo> Diagnostics, RuleIdentity? Identity);
 
-/// <summary>The rule_id of a rule file and where it is written, for the duplicate check across files.</summary>
-internal sealed record RuleIdentity(string FilePath, string RuleId, FileSpan RuleIdSpan);
+/// <summary>
+/// The rule_id of a rule file as written, its UUID (parsed, or derived when the text is not a UUID) and
+/// where it is written, for the duplicate check across files.
+/// </summary>
+internal sealed record RuleIdentity(string FilePath, string RuleId, string RuleGuid, FileSpan RuleIdSpan);

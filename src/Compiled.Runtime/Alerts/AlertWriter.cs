@@ -35,7 +35,7 @@ public sealed class AlertWriter : IAlertSink
     public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp)
     {
         string eventId = EventId(ev.Json.Span);
-        string alertId = Hash(rule.Descriptor.RuleId.ToString("D"), eventId);
+        string alertId = Hash(rule.Descriptor.RuleIdText, eventId);
         var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber) };
         WriteAlert(rule, ev.Json.Span, timestamp, timestamp, alertId, ancestors, group: null);
     }
@@ -48,7 +48,7 @@ public sealed class AlertWriter : IAlertSink
             ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber);
         }
 
-        string ruleId = rule.Descriptor.RuleId.ToString("D");
+        string ruleId = rule.Descriptor.RuleIdText;
         var idParts = new string[ancestors.Length + 1];
         idParts[0] = ruleId;
         for (int i = 0; i < ancestors.Length; i++)
@@ -139,7 +139,7 @@ public sealed class AlertWriter : IAlertSink
 
     private static void WriteRule(Utf8JsonWriter writer, RuleDescriptor rule)
     {
-        string ruleId = rule.RuleId.ToString("D");
+        string ruleId = rule.RuleIdText;
         writer.WriteString("kibana.alert.rule.uuid", ruleId);
         writer.WriteString("kibana.alert.rule.rule_id", ruleId);
         writer.WriteString("kibana.alert.rule.name", rule.Name);

@@ -32,7 +32,17 @@ public sealed record ThreatMapping(string Framework, MitreEntry? Tactic, IReadOn
 /// <summary>The metadata of a compiled rule, as written in its rule file.</summary>
 public sealed record RuleDescriptor
 {
+    private readonly string? _ruleIdText;
+
+    /// <summary>The rule_id as a UUID. A rule_id that is not a UUID gets one derived from its text.</summary>
     public required Guid RuleId { get; init; }
+
+    /// <summary>The rule_id exactly as the rule file writes it, which alerts carry.</summary>
+    public string RuleIdText
+    {
+        get => _ruleIdText ?? RuleId.ToString("D");
+        init => _ruleIdText = value;
+    }
 
     public required string Name { get; init; }
 

@@ -89,13 +89,30 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void InvalidRuleIdPointsAtValue()
+    public void EmptyRuleIdPointsAtValue()
     {
-        string toml = RuleFiles.Eql("process where true", ruleId: "not-a-uuid");
+        string toml = RuleFiles.Eql("process where true", ruleId: " ");
 
         var diagnostic = Single(toml, "CMP004");
 
-        AssertAt(diagnostic, toml, "\"not-a-uuid\"");
+        AssertAt(diagnostic, toml, "\" \"");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void RuleIdThatIsNotUuidIsWarning()
+    {
+        // Two corpus rules have a rule_id one digit too long; Kibana accepts any string.
+        string toml = RuleFiles.Eql("process where true", ruleId: "7eb54028-ca72-4eb7-8185-b6864572347db");
+
+        var diagnostic = Single(toml, "CMP006");
+
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        AssertAt(diagnostic, toml, "\"7eb54028");
+        var rule = Scan.CompileRules(("rule.toml", toml)).Rules.Single().Descriptor;
+        Assert.That(rule.RuleIdText, Is.EqualTo("7eb54028-ca72-4eb7-8185-b6864572347db"));
+        Assert.That(rule.RuleId, Is.EqualTo(Scan.CompileRules(("again.toml", toml)).Rules.Single().Descriptor.RuleId));
+        Assert.That(rule.RuleId.ToString()[14], Is.EqualTo('5'));
     }
 
     [Test]

@@ -28,6 +28,7 @@ using Tri = global::Compiled.Runtime.Matching.Tri;
 public sealed class ComputedConditions : global::Compiled.Runtime.Rules.DetectionRule
 {
     public static readonly global::System.Guid RuleId = new("1c2d3e4f-0000-4000-8000-000000000001");
+    public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000001";
     public const string Name = "Computed Conditions";
     public const string Description = "A rule written for a test.";
     public const global::Compiled.Runtime.Rules.Severity Severity = global::Compiled.Runtime.Rules.Severity.Low;
@@ -59,6 +60,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = new()
     {
         RuleId = RuleId,
+        RuleIdText = RuleIdText,
         Name = Name,
         Description = Description,
         Severity = Severity,

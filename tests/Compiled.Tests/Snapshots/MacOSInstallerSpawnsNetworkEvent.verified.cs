@@ -36,6 +36,7 @@ using Tri = global::Compiled.Runtime.Matching.Tri;
 public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.Rules.DetectionRule
 {
     public static readonly global::System.Guid RuleId = new("99239e7d-b0d4-46e3-8609-acafcf99f68c");
+    public const string RuleIdText = "99239e7d-b0d4-46e3-8609-acafcf99f68c";
     public const string Name = "macOS Installer Spawns Network Event";
     public const string Description = "Identifies when the built in macOS Installer program generates a network event after attempting to install a .pkg\nfile. This activity has been observed being leveraged by malware.\n";
     public const global::Compiled.Runtime.Rules.Severity Severity = global::Compiled.Runtime.Rules.Severity.Medium;
@@ -79,6 +80,7 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
     public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = new()
     {
         RuleId = RuleId,
+        RuleIdText = RuleIdText,
         Name = Name,
         Description = Description,
         Severity = Severity,

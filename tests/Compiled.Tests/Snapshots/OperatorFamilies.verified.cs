@@ -29,6 +29,7 @@ using Tri = global::Compiled.Runtime.Matching.Tri;
 public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionRule
 {
     public static readonly global::System.Guid RuleId = new("1c2d3e4f-0000-4000-8000-000000000001");
+    public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000001";
     public const string Name = "Operator Families";
     public const string Description = "A rule written for a test.";
     public const global::Compiled.Runtime.Rules.Severity Severity = global::Compiled.Runtime.Rules.Severity.Low;
@@ -60,6 +61,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = new()
     {
         RuleId = RuleId,
+        RuleIdText = RuleIdText,
         Name = Name,
         Description = Description,
         Severity = Severity,
