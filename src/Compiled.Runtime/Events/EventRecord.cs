@@ -58,7 +58,8 @@ public sealed class EventRecord
 
     /// <summary>
     /// Reads the event time from <paramref name="slot"/>, falling back to <paramref name="fallbackSlot"/>
-    /// (pass -1 for none), in nanoseconds since the Unix epoch. Strings are ISO 8601 and numbers are epoch milliseconds.
+    /// (pass -1 for none), in nanoseconds since the Unix epoch. Strings are ISO 8601 or epoch-millisecond
+    /// digits, and numbers are epoch milliseconds, as Elasticsearch's default date format reads them.
     /// </summary>
     public bool TryGetTimestamp(int slot, int fallbackSlot, out long nanoseconds)
     {
@@ -84,7 +85,7 @@ public sealed class EventRecord
         {
             found = value.Kind switch
             {
-                FieldValueKind.String => Timestamps.TryParseIso8601(Text(value), out nanoseconds),
+                FieldValueKind.String => Timestamps.TryParse(Text(value), out nanoseconds),
                 FieldValueKind.Integer => Timestamps.TryFromEpochMilliseconds(value.Integer, out nanoseconds),
                 FieldValueKind.Float => Timestamps.TryFromEpochMilliseconds(value.Number, out nanoseconds),
                 _ => false,

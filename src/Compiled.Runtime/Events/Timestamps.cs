@@ -33,6 +33,31 @@ public static class Timestamps
     }
 
     /// <summary>
+    /// Parses a date as Elasticsearch's default format <c>strict_date_optional_time||epoch_millis</c> does:
+    /// ISO 8601, or a string of digits (with an optional minus sign) read as milliseconds since the epoch.
+    /// Four digits alone are a year, because the ISO format is tried first.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out long nanoseconds)
+    {
+        if (text.Length == 4 && !text.ContainsAnyExceptInRange('0', '9'))
+        {
+            Span<char> date = stackalloc char[10];
+            text.CopyTo(date);
+            "-01-01".AsSpan().CopyTo(date[4..]);
+            return TryParseIso8601(date, out nanoseconds);
+        }
+
+        var digits = text.Length > 0 && text[0] == '-' ? text[1..] : text;
+        if (digits.Length is > 0 and <= 18 && !digits.ContainsAnyExceptInRange('0', '9'))
+        {
+            long milliseconds = long.Parse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture);
+            return TryFromEpochMilliseconds(milliseconds, out nanoseconds);
+        }
+
+        return TryParseIso8601(text, out nanoseconds);
+    }
+
+    /// <summary>
     /// Parses <c>yyyy-MM-dd</c>, optionally followed by <c>THH:mm[:ss[.fraction]]</c> and <c>Z</c> or
     /// <c>±HH[:]mm</c>. A time without an offset is UTC, as Elasticsearch assumes. Fractions beyond
     /// nanoseconds are truncated.

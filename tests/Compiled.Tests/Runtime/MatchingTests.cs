@@ -91,6 +91,17 @@ public class MatchingTests
         Assert.That(nanoseconds, Is.EqualTo(expected));
     }
 
+    [TestCase("1", 1_000_000L)]
+    [TestCase("1651665600000", 1651665600000_000_000L)]
+    [TestCase("-1000", -1_000_000_000L)]
+    [TestCase("2021-01-14", 1610582400000000000L)]
+    [TestCase("2021", 1609459200000000000L)]
+    public void DateStringsParseAsElasticsearchDefaultFormat(string text, long expected)
+    {
+        Assert.That(Timestamps.TryParse(text, out long nanoseconds), Is.True);
+        Assert.That(nanoseconds, Is.EqualTo(expected));
+    }
+
     [TestCase("2021-02-30T00:00:00Z")]
     [TestCase("2021-01-14T25:00:00Z")]
     [TestCase("yesterday")]
