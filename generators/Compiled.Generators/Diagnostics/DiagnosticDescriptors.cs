@@ -84,7 +84,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidArgument = new(
         id: "CMP013",
         title: "Invalid function argument",
-        messageFormat: "Argument {0} of '{1}' is invalid: {2}",
+        messageFormat: "{0} of '{1}' is invalid: {2}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);

@@ -38,6 +38,15 @@ internal static class ClassNames
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
         "RuleCatalog", "Object", "String", "System", "Compiled", "Rules", "Comparison", "Eql", "EqlFunctions", "EqlOperators", "EqlValue", "EventRecord", "Tri",
+
+        // Members of object, which the catalog would find before a class of the same name.
+        "ToString", "GetHashCode", "Equals", "GetType", "Finalize", "MemberwiseClone", "ReferenceEquals",
+
+        // Members of every rule class, which may not share the name of their class.
+        "RuleId", "RuleIdText", "Name", "Description", "Severity", "RiskScore", "Type", "Language", "Query", "From", "Interval",
+        "MaxSignals", "Version", "TimestampOverride", "TimestampOverrideFallbackDisabled", "BuildingBlockType", "License", "Maturity",
+        "CreationDate", "UpdatedDate", "Tags", "Index", "References", "FalsePositives", "Author", "Threat", "Metadata", "Fields",
+        "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor",
     };
 
     public static ClassNameMap Assign(IReadOnlyList<NameRequest> requests)
@@ -75,6 +84,9 @@ internal static class ClassNames
     }
 
     /// <summary>Turns "macOS Installer Spawns Network Event" into "MacOSInstallerSpawnsNetworkEvent".</summary>
+    /// <summary>The longest class name taken from a rule name; C# metadata limits a full type name to 1,023 characters.</summary>
+    public const int MaxLength = 100;
+
     public static string BaseName(string ruleName)
     {
         var builder = new StringBuilder();
@@ -97,7 +109,13 @@ internal static class ClassNames
             builder.Insert(0, "Rule");
         }
 
+        if (builder.Length > MaxLength)
+        {
+            builder.Length = MaxLength;
+        }
+
         string name = builder.ToString();
-        return Reserved.Contains(name) ? name + "Rule" : name;
+        bool generatedMember = name.StartsWith("MatchStage", StringComparison.Ordinal) || name.StartsWith("Clause", StringComparison.Ordinal);
+        return Reserved.Contains(name) || generatedMember ? name + "Rule" : name;
     }
 }

@@ -209,19 +209,23 @@ internal sealed class RuleEmitter
         string maxspanText = sequence.Maxspan is { } span
             ? maxspanNanoseconds.ToString(CultureInfo.InvariantCulture) + "L"
             : "long.MaxValue";
-        matcherFields.Add($"private readonly {Runtime}.Sequences.SequenceMatcher _sequence;");
-        constructorLines.Add($"_sequence = new {Runtime}.Sequences.SequenceMatcher({expanded.Count}, maxspanNanoseconds: {maxspanText});");
+        // Member names go through the scope, so a query field named "sequence" cannot clash with them.
+        string matcher = _scope.Unique("_sequence");
+        matcherFields.Add($"private readonly {Runtime}.Sequences.SequenceMatcher {matcher};");
+        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SequenceMatcher({expanded.Count}, maxspanNanoseconds: {maxspanText});");
+        var stageKeys = new string[sequence.Stages.Count];
         for (int i = 0; i < sequence.Stages.Count; i++)
         {
-            string keys = JoinKeys(sequence, sequence.Stages[i]);
-            matcherFields.Add($"private readonly {Runtime}.Sequences.JoinKeys _stage{i + 1}Keys;");
-            constructorLines.Add($"_stage{i + 1}Keys = {keys};");
+            stageKeys[i] = _scope.Unique($"_stage{i + 1}Keys");
+            matcherFields.Add($"private readonly {Runtime}.Sequences.JoinKeys {stageKeys[i]};");
+            constructorLines.Add($"{stageKeys[i]} = {JoinKeys(sequence, sequence.Stages[i])};");
         }
 
+        string untilKeys = _scope.Unique("_untilKeys");
         if (sequence.Until is { } untilStage)
         {
-            matcherFields.Add($"private readonly {Runtime}.Sequences.JoinKeys _untilKeys;");
-            constructorLines.Add($"_untilKeys = {JoinKeys(sequence, untilStage)};");
+            matcherFields.Add($"private readonly {Runtime}.Sequences.JoinKeys {untilKeys};");
+            constructorLines.Add($"{untilKeys} = {JoinKeys(sequence, untilStage)};");
         }
 
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
@@ -236,7 +240,7 @@ internal sealed class RuleEmitter
             body.Line("// until: an event that matches it ends the pending sequences of its join key.");
             body.Line("if (MatchUntil(ev))");
             body.Open();
-            body.Line("_sequence.Until(ev, _untilKeys);");
+            body.Line($"{matcher}.Until(ev, {untilKeys});");
             body.Close();
             body.Line();
         }
@@ -247,7 +251,7 @@ internal sealed class RuleEmitter
             var (_, number) = expanded[i];
             body.Line($"if (MatchStage{number}(ev))");
             body.Open();
-            body.Line($"_sequence.Advance({i}, ev, timestamp, _stage{number}Keys, this, sink);");
+            body.Line($"{matcher}.Advance({i}, ev, timestamp, {stageKeys[number - 1]}, this, sink);");
             body.Close();
             if (i > 0)
             {

@@ -103,7 +103,8 @@ internal static class EqlBinder
         switch (expression)
         {
             case BinaryExpr binary:
-                if (IsComparison(binary.Operator) && binary.Left is FieldExpr && binary.Right is FieldExpr)
+                // Elasticsearch rejects a comparison of two fields, except when one of them is optional (?field).
+                if (IsComparison(binary.Operator) && binary.Left is FieldExpr { IsOptional: false } && binary.Right is FieldExpr { IsOptional: false })
                 {
                     report(DiagnosticDescriptors.EqlSyntaxError, binary.Range,
                         "Elasticsearch cannot compare a field to another field; compare the field to a literal value");
@@ -184,7 +185,7 @@ internal static class EqlBinder
 
         if (call.IsCaseInsensitive && !function.HasCaseInsensitiveForm)
         {
-            report(DiagnosticDescriptors.InvalidArgument, call.NameRange, "0", function.Name,
+            report(DiagnosticDescriptors.InvalidArgument, call.NameRange, "The '~' form", function.Name,
                 $"'{function.Name}' has no case-insensitive '~' form; remove the '~'");
             return;
         }
@@ -201,7 +202,7 @@ internal static class EqlBinder
     /// </summary>
     private static void CheckArgument(EqlFunction function, int index, Expr argument, Report report)
     {
-        string position = (index + 1).ToString(CultureInfo.InvariantCulture);
+        string position = "Argument " + (index + 1).ToString(CultureInfo.InvariantCulture);
         var expected = EqlFunctions.KindOfArgument(function.Name, index);
         bool mustBeLiteral = (function.Name == "cidrMatch" && index > 0)
             || (function.Name == "number" && index == 1)

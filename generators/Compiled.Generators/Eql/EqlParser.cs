@@ -18,8 +18,15 @@ internal sealed class EqlParser
         "true", "false", "null", "of",
     };
 
+    /// <summary>The maximum nesting of parentheses, function calls and unary operators.</summary>
+    public const int MaxNesting = 100;
+
+    /// <summary>The maximum depth of the expression tree, which long and/or chains also build up.</summary>
+    public const int MaxDepth = 1000;
+
     private readonly List<Token> _tokens;
     private int _position;
+    private int _nesting;
 
     private EqlParser(List<Token> tokens) => _tokens = tokens;
 
@@ -27,7 +34,98 @@ internal sealed class EqlParser
     public static EqlQuery Parse(string text)
     {
         var parser = new EqlParser(EqlLexer.Tokenize(text));
-        return parser.ParseQuery();
+        var query = parser.ParseQuery();
+        CheckDepth(query);
+        return query;
+    }
+
+    /// <summary>
+    /// Rejects expression trees deeper than <see cref="MaxDepth"/>, walking them without recursion, so that
+    /// the recursive checks and emitters that follow cannot overflow the stack.
+    /// </summary>
+    private static void CheckDepth(EqlQuery query)
+    {
+        var roots = new List<Expr>();
+        switch (query)
+        {
+            case EventQuery eventQuery:
+                roots.Add(eventQuery.Filter.Condition);
+                break;
+            case SequenceQuery sequence:
+                foreach (var stage in sequence.Stages)
+                {
+                    roots.Add(stage.Filter.Condition);
+                }
+
+                if (sequence.Until is { } until)
+                {
+                    roots.Add(until.Filter.Condition);
+                }
+
+                break;
+            case SampleQuery sample:
+                foreach (var filter in sample.Filters)
+                {
+                    roots.Add(filter.Filter.Condition);
+                }
+
+                break;
+        }
+
+        var pending = new Stack<(Expr Node, int Depth)>();
+        foreach (var root in roots)
+        {
+            pending.Push((root, 1));
+        }
+
+        while (pending.Count > 0)
+        {
+            var (node, depth) = pending.Pop();
+            if (depth > MaxDepth)
+            {
+                throw new EqlSyntaxException($"the expression is more than {MaxDepth} operators deep; split long and/or chains into an 'in' list or several rules", node.Range);
+            }
+
+            foreach (var child in Children(node))
+            {
+                pending.Push((child, depth + 1));
+            }
+        }
+    }
+
+    private static IEnumerable<Expr> Children(Expr node)
+    {
+        switch (node)
+        {
+            case BinaryExpr binary:
+                yield return binary.Left;
+                yield return binary.Right;
+                break;
+            case NotExpr not:
+                yield return not.Operand;
+                break;
+            case NegateExpr negate:
+                yield return negate.Operand;
+                break;
+            case InExpr inExpr:
+                yield return inExpr.Value;
+                foreach (var item in inExpr.Items)
+                {
+                    yield return item;
+                }
+
+                break;
+            case PatternExpr pattern:
+                yield return pattern.Value;
+                break;
+            case CallExpr call:
+                foreach (var argument in call.Arguments)
+                {
+                    yield return argument;
+                }
+
+                break;
+        }
     }
 
     private Token Current => _tokens[_position];
@@ -224,7 +322,7 @@ internal sealed class EqlParser
         }
 
         Advance();
-        if (!long.TryParse(number.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value > long.MaxValue / factor)
+        if (!long.TryParse(number.Text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value == 0 || value > long.MaxValue / factor / 1_000_000)
         {
             throw new DurationException(number.Text + unit.Text, range);
         }
@@ -284,7 +382,22 @@ internal sealed class EqlParser
         return pipes.ToEquatableArray();
     }
 
-    private Expr ParseExpression() => ParseOr();
+    private Expr ParseExpression()
+    {
+        if (++_nesting > MaxNesting)
+        {
+            throw new EqlSyntaxException($"the expression is nested more than {MaxNesting} levels deep; simplify it", Current.Range);
+        }
+
+        try
+        {
+            return ParseOr();
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
 
     private Expr ParseOr()
     {
@@ -317,11 +430,29 @@ internal sealed class EqlParser
         if (Current.IsKeyword("not"))
         {
             var not = Advance();
-            var operand = ParseNot();
+            var operand = Nested(ParseNot);
             return new NotExpr(TextRange.FromTo(not.Range, operand.Range), operand);
         }
 
         return ParsePredicate();
+    }
+
+    /// <summary>Runs a recursive step and counts it against <see cref="MaxNesting"/>.</summary>
+    private Expr Nested(System.Func<Expr> parse)
+    {
+        if (++_nesting > MaxNesting)
+        {
+            throw new EqlSyntaxException($"the expression is nested more than {MaxNesting} levels deep; simplify it", Current.Range);
+        }
+
+        try
+        {
+            return parse();
+        }
+        finally
+        {
+            _nesting--;
+        }
     }
 
     private Expr ParsePredicate()
@@ -479,7 +610,7 @@ internal sealed class EqlParser
         if (Current.Is("-"))
         {
             var minus = Advance();
-            var operand = ParseUnary();
+            var operand = Nested(ParseUnary);
             if (operand is LiteralExpr { Kind: LiteralKind.Integer or LiteralKind.Decimal } number)
             {
                 return number with { Range = TextRange.FromTo(minus.Range, number.Range), Value = "-" + number.Value };
@@ -491,7 +622,7 @@ internal sealed class EqlParser
         if (Current.Is("+"))
         {
             Advance();
-            return ParseUnary();
+            return Nested(ParseUnary);
         }
 
         return ParsePrimary();

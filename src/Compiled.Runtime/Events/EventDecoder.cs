@@ -63,6 +63,11 @@ public sealed class EventDecoder
         {
             return "invalid JSON: " + error.Message;
         }
+        catch (InvalidOperationException error)
+        {
+            // CopyString throws this for an escaped lone surrogate such as "\udc00", which has no UTF-16 form.
+            return "invalid JSON: " + error.Message;
+        }
     }
 
     private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength)

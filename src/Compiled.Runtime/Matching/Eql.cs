@@ -35,22 +35,11 @@ public static class Eql
         return result;
     }
 
-    /// <summary><c>field != "text"</c>: true when any value differs.</summary>
-    public static Tri NotEqual(EventRecord ev, int slot, string value)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var item in ev.Values(slot))
-        {
-            if (!ev.Text(item).SequenceEqual(value))
-            {
-                return Tri.True;
-            }
-
-            result = Tri.False;
-        }
-
-        return result;
-    }
+    /// <summary>
+    /// <c>field != "text"</c>: the negation of <c>==</c>, so a field with several values is true only when
+    /// none equals, as Elasticsearch turns <c>!=</c> into a negated term query.
+    /// </summary>
+    public static Tri NotEqual(EventRecord ev, int slot, string value) => Negate(Equal(ev, slot, value));
 
     /// <summary><c>field == number</c>. Numeric strings count as numbers, as Elasticsearch coerces them into numeric fields.</summary>
     public static Tri Equal(EventRecord ev, int slot, double value)
@@ -69,22 +58,8 @@ public static class Eql
         return result;
     }
 
-    /// <summary><c>field != number</c>: true when any value differs.</summary>
-    public static Tri NotEqual(EventRecord ev, int slot, double value)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var item in ev.Values(slot))
-        {
-            if (!TryGetNumber(ev, item, out double number) || number != value)
-            {
-                return Tri.True;
-            }
-
-            result = Tri.False;
-        }
-
-        return result;
-    }
+    /// <summary><c>field != number</c>: the negation of <c>==</c>.</summary>
+    public static Tri NotEqual(EventRecord ev, int slot, double value) => Negate(Equal(ev, slot, value));
 
     /// <summary><c>field == true</c> or <c>false</c>; the strings "true" and "false" count as booleans.</summary>
     public static Tri Equal(EventRecord ev, int slot, bool value)
@@ -103,8 +78,16 @@ public static class Eql
         return result;
     }
 
-    /// <summary><c>field != true</c> or <c>false</c>.</summary>
-    public static Tri NotEqual(EventRecord ev, int slot, bool value) => Equal(ev, slot, !value);
+    /// <summary><c>field != true</c> or <c>false</c>: the negation of <c>==</c>.</summary>
+    public static Tri NotEqual(EventRecord ev, int slot, bool value) => Negate(Equal(ev, slot, value));
+
+    /// <summary>Three-valued <c>not</c>.</summary>
+    public static Tri Negate(Tri value) => value switch
+    {
+        Tri.True => Tri.False,
+        Tri.False => Tri.True,
+        _ => Tri.Null,
+    };
 
     /// <summary><c>field == null</c>: whether the field is missing or null. Never <see cref="Tri.Null"/>.</summary>
     public static bool IsNull(EventRecord ev, int slot) => !ev.HasValue(slot);

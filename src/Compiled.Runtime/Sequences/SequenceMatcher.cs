@@ -224,14 +224,28 @@ public sealed class SequenceMatcher
                 continue;
             }
 
-            ref readonly var value = ref ev.ValueAt(cursor[i]);
-            char kind = value.Kind == FieldValueKind.String ? 's' : 'v';
-            Append(ref length, [kind]);
-            Append(ref length, ev.Text(value));
+            AppendKeyValue(ref length, ev, ev.ValueAt(cursor[i]));
             Append(ref length, [Separator]);
         }
 
         return length;
+    }
+
+    /// <summary>
+    /// Appends a value in the form Elasticsearch compares join keys in: <c>1</c>, <c>"1"</c> and <c>1.0</c>
+    /// all join, because a keyword field indexes the number as text and a numeric field coerces the string.
+    /// </summary>
+    private void AppendKeyValue(ref int length, EventRecord ev, in FieldValue value)
+    {
+        if (value.Kind == FieldValueKind.Float && value.Number == Math.Floor(value.Number) && Math.Abs(value.Number) < 1e15)
+        {
+            Span<char> digits = stackalloc char[24];
+            ((long)value.Number).TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+            Append(ref length, digits[..written]);
+            return;
+        }
+
+        Append(ref length, ev.Text(value));
     }
 
     private void Append(ref int length, ReadOnlySpan<char> text)

@@ -152,6 +152,38 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void DeepNestingIsRejectedNotOverflowed()
+    {
+        string condition = new string('(', 3000) + "process.name == \"a\"" + new string(')', 3000);
+        string toml = RuleFiles.Eql("process where " + condition);
+
+        var diagnostic = Single(toml, "CMP010");
+
+        Assert.That(diagnostic.GetMessage(), Does.Contain("nested more than 100 levels"));
+    }
+
+    [Test]
+    public void LongOrChainIsRejectedNotOverflowed()
+    {
+        string condition = string.Join(" or ", Enumerable.Range(0, 5000).Select(i => $"process.pid == {i}"));
+        string toml = RuleFiles.Eql("process where " + condition);
+
+        var diagnostic = Single(toml, "CMP010");
+
+        Assert.That(diagnostic.GetMessage(), Does.Contain("more than 1000 operators deep"));
+    }
+
+    [Test]
+    public void ZeroMaxspanIsInvalid()
+    {
+        string toml = RuleFiles.Eql("sequence with maxspan=0s [process where true] [network where true]");
+
+        var diagnostic = Single(toml, "CMP015");
+
+        AssertAt(diagnostic, toml, "0s");
+    }
+
+    [Test]
     public void EndgamePipeIsRejected()
     {
         string toml = RuleFiles.Eql("process where true | unique process.name");
@@ -246,7 +278,7 @@ public class DiagnosticTests
         var diagnostic = Single(toml, "CMP013");
 
         AssertAt(diagnostic, toml, "cidrMatch~");
-        Assert.That(diagnostic.GetMessage(), Does.Contain("no case-insensitive '~' form"));
+        Assert.That(diagnostic.GetMessage(), Does.StartWith("The '~' form of 'cidrMatch' is invalid"));
     }
 
     [Test]

@@ -105,6 +105,36 @@ public class EmissionTests
         Assert.That(forward.CompileErrors, Is.Empty);
     }
 
+    [TestCase("To String", "ToStringRule")]
+    [TestCase("Get Hash Code", "GetHashCodeRule")]
+    [TestCase("metadata", "MetadataRule")]
+    [TestCase("match stage 1", "MatchStage1Rule")]
+    public void NamesClashingWithMembersGetSuffix(string ruleName, string className)
+    {
+        var output = GeneratorHarness.Run("r.toml", RuleFiles.Eql("sequence [process where true] [network where true]", name: ruleName));
+
+        Assert.That(output.Sources.Keys, Does.Contain(className + ".g.cs"));
+        Assert.That(output.CompileErrors, Is.Empty);
+    }
+
+    [Test]
+    public void VeryLongNamesAreShortened()
+    {
+        var output = GeneratorHarness.Run("r.toml", RuleFiles.Eql("process where true", name: new string('B', 100_000)));
+
+        Assert.That(output.Sources.Keys, Does.Contain(new string('B', 100) + ".g.cs"));
+        Assert.That(output.CompileErrors, Is.Empty);
+    }
+
+    [Test]
+    public void FieldNamedSequenceDoesNotClash()
+    {
+        var output = GeneratorHarness.Run("r.toml", RuleFiles.Eql("sequence by `sequence` [process where `sequence` == 1] [network where true] until [file where true]"));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+    }
+
     [Test]
     public void NamesClashingWithGeneratedTypesGetSuffix()
     {

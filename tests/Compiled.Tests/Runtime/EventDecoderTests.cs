@@ -94,6 +94,16 @@ public class EventDecoderTests
         Assert.That(error, Does.StartWith(reason));
     }
 
+    [TestCase("""{"process":{"name":"C:\\evil\udc00.exe"}}""")]
+    [TestCase("""{"process":{"na\ud800me":"x"}}""")]
+    [TestCase("""{"process":{"\ud800":"x"}}""")]
+    public void LoneSurrogateEscapeIsRejected(string line)
+    {
+        string? error = new EventDecoder(Schema).Decode(Encoding.UTF8.GetBytes(line), new EventRecord(Schema));
+
+        Assert.That(error, Does.StartWith("invalid JSON"));
+    }
+
     [Test]
     public void InvalidUtf8IsRejected()
     {

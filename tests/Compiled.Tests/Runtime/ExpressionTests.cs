@@ -55,6 +55,10 @@ public class ExpressionTests
     [TestCase("process.name in~ (\"powershell.exe\")", true)]
     [TestCase("process.name not in~ (\"powershell.exe\")", false)]
     [TestCase("-process.pid == -42", true)]
+    [TestCase("process.args != \"-enc\"", false)]
+    [TestCase("not process.args == \"-enc\"", false)]
+    [TestCase("process.args != \"-nop\"", true)]
+    [TestCase("process.missing != \"x\"", false)]
     public void ConditionMatches(string condition, bool expected)
     {
         var rules = Scan.CompileRules(("rule.toml", RuleFiles.Eql("process where " + condition)));

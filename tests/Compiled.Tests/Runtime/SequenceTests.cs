@@ -44,6 +44,20 @@ public class SequenceTests
         Assert.That(sink.Sequences, Has.Count.EqualTo(1));
     }
 
+    [TestCase("1", "\"1\"")]
+    [TestCase("1", "1.0")]
+    [TestCase("\"abc\"", "\"abc\"")]
+    public void NumberAndItsTextJoin(string first, string second)
+    {
+        var rules = Rule("sequence by host.id [process where true] [network where true]");
+        string process = $$$"""{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"host":{"id":{{{first}}}}}""";
+        string network = $$$"""{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"network"},"host":{"id":{{{second}}}}}""";
+
+        var sink = Scan.Run(rules, [process, network]);
+
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+    }
+
     [Test]
     public void MissingJoinKeyExcludesEventUnlessOptional()
     {
