@@ -1,0 +1,44 @@
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Events;
+using Compiled.Runtime.Rules;
+
+namespace Compiled.Conformance.Running;
+
+/// <summary>
+/// Collects each rule's results in the order the runtime reports them: an event match is a result of one
+/// event id, a sequence match a result of its events' ids in stage order.
+/// </summary>
+public sealed class MatchCollector(IReadOnlyList<string> idsByLine) : IAlertSink
+{
+    private readonly Dictionary<Guid, List<IReadOnlyList<string>>> _results = [];
+
+    public IReadOnlyList<IReadOnlyList<string>> ResultsOf(Guid ruleId) =>
+        _results.TryGetValue(ruleId, out var results) ? results : [];
+
+    public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp) =>
+        Add(rule, [IdOf(ev.LineNumber)]);
+
+    public void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events)
+    {
+        var ids = new string[events.Length];
+        for (int i = 0; i < events.Length; i++)
+        {
+            ids[i] = IdOf(events[i].LineNumber);
+        }
+
+        Add(rule, ids);
+    }
+
+    private void Add(DetectionRule rule, IReadOnlyList<string> result)
+    {
+        if (!_results.TryGetValue(rule.Descriptor.RuleId, out var results))
+        {
+            _results[rule.Descriptor.RuleId] = results = [];
+        }
+
+        results.Add(result);
+    }
+
+    /// <summary>Maps a 1-based NDJSON line number to the id of the event on that line.</summary>
+    private string IdOf(long lineNumber) => idsByLine[checked((int)lineNumber - 1)];
+}
