@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using Compiled.Generators.Eql;
+
+namespace Compiled.Runtime.Matching;
+
+/// <summary>
+/// A pattern for EQL's <c>regex</c> and <c>regex~</c>: Lucene regular-expression syntax, matched against the whole
+/// value. <see cref="LuceneRegex"/> translates it and .NET's non-backtracking engine runs it, so matching time grows
+/// linearly with the length of the value and no pattern can backtrack catastrophically.
+/// </summary>
+public sealed class RegexPattern
+{
+    private readonly Regex _regex;
+
+    /// <param name="pattern">The Lucene regular expression as written in the rule.</param>
+    /// <param name="ignoreCase">
+    /// Whether literal characters also match their case variants, as <c>regex~</c> requires. Ranges and the
+    /// predefined classes keep their case, as in Lucene.
+    /// </param>
+    /// <exception cref="ArgumentException">The pattern is invalid, uses an unsupported operator or is too large.</exception>
+    public RegexPattern(string pattern, bool ignoreCase)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        if (!LuceneRegex.TryTranslate(pattern, ignoreCase, out string translated, out string? error, out int errorIndex))
+        {
+            throw new ArgumentException(
+                $"Invalid regular expression \"{pattern}\" at index {errorIndex}: {error}.", nameof(pattern));
+        }
+
+        try
+        {
+            // The translation writes case variants into the pattern, because RegexOptions.IgnoreCase would also
+            // fold ranges such as [a-z], which Lucene does not.
+            _regex = new Regex(translated, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+        }
+        catch (NotSupportedException e)
+        {
+            // NOTE: netstandard2.0 has no non-backtracking engine, so a build-time check with LuceneRegex cannot
+            // reject a pattern that is valid but too large for it, such as a{5000}.
+            throw new ArgumentException(
+                $"The regular expression \"{pattern}\" is too large for the non-backtracking engine: {e.Message} " +
+                "Use smaller repetition counts.",
+                nameof(pattern),
+                e);
+        }
+
+        Pattern = pattern;
+        IgnoreCase = ignoreCase;
+    }
+
+    /// <summary>The pattern as written in the rule.</summary>
+    public string Pattern { get; }
+
+    public bool IgnoreCase { get; }
+
+    /// <summary>
+    /// Returns whether the whole value matches. The engine builds its automaton lazily, so a call allocates only
+    /// when it needs automaton states that earlier calls did not.
+    /// </summary>
+    public bool IsMatch(ReadOnlySpan<char> value) => _regex.IsMatch(value);
+}
