@@ -105,6 +105,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InvalidRegex = new(
+        id: "CMP017",
+        title: "Invalid regular expression",
+        messageFormat: "'{0}' is not a valid Lucene regular expression: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor UnsupportedEqlConstruct = new(
         id: "CMP016",
         title: "EQL construct not supported",
@@ -144,6 +152,7 @@ internal static class DiagnosticDescriptors
         "CMP014" => InvalidCidr,
         "CMP015" => InvalidMaxspan,
         "CMP016" => UnsupportedEqlConstruct,
+        "CMP017" => InvalidRegex,
         "CMP020" => UnsupportedRuleType,
         "CMP999" => InternalError,
         _ => null,

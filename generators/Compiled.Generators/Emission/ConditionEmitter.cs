@@ -49,8 +49,7 @@ internal sealed class ConditionEmitter
                     (inExpr.Items.All(item => item is LiteralExpr { Kind: LiteralKind.String }) ||
                      (!inExpr.IsCaseInsensitive && inExpr.Items.All(item => item is LiteralExpr { Kind: LiteralKind.Integer or LiteralKind.Decimal })));
             case PatternExpr pattern:
-                return pattern.Value is FieldExpr && pattern.Kind != PatternKind.Regex &&
-                    pattern.Patterns.All(item => item is LiteralExpr { Kind: LiteralKind.String });
+                return pattern.Value is FieldExpr && pattern.Patterns.All(item => item is LiteralExpr { Kind: LiteralKind.String });
             case CallExpr call:
                 return call.Name.Equals("cidrMatch", System.StringComparison.OrdinalIgnoreCase) && call.Arguments.Count > 1 &&
                     call.Arguments[0] is FieldExpr && call.Arguments.Skip(1).All(item => item is LiteralExpr { Kind: LiteralKind.String });
@@ -241,12 +240,29 @@ internal sealed class ConditionEmitter
     private string Pattern(PatternExpr pattern)
     {
         var field = (FieldExpr)pattern.Value;
+        if (pattern.Kind == PatternKind.Regex)
+        {
+            string regex = _scope.AddStatic(field.Path, "Regex", "global::Compiled.Runtime.Matching.RegexPattern", RegexInitializer(pattern));
+            return $"{Eql}.Regex(ev, {_scope.Slot(field.Path)}, {regex})";
+        }
+
         bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
         string flag = ignoreCase ? "true" : "false";
         string patterns = string.Join(", ", pattern.Patterns.Select(item =>
             $"new global::Compiled.Runtime.Matching.WildcardPattern({CSharpText.Literal(((LiteralExpr)item).Value)}, ignoreCase: {flag})"));
         string name = _scope.AddStatic(field.Path, "Patterns", "global::Compiled.Runtime.Matching.WildcardPattern[]", $"{{ {patterns} }}");
         return $"{Eql}.Like(ev, {_scope.Slot(field.Path)}, {name})";
+    }
+
+    /// <summary>
+    /// Returns the initializer of one <c>RegexPattern</c> for all of a regex list's patterns, joined with
+    /// <c>|</c> as Elasticsearch joins them.
+    /// </summary>
+    public static string RegexInitializer(PatternExpr pattern)
+    {
+        var texts = pattern.Patterns.Select(item => ((LiteralExpr)item).Value).ToList();
+        string joined = texts.Count == 1 ? texts[0] : string.Join("|", texts.Select(text => "(" + text + ")"));
+        return $"new({CSharpText.Literal(joined)}, ignoreCase: {(pattern.IsCaseInsensitive ? "true" : "false")})";
     }
 
     private string CidrMatch(CallExpr call)

@@ -177,6 +177,12 @@ internal sealed class ExpressionEmitter
     private string Pattern(PatternExpr pattern)
     {
         string value = Value(pattern.Value);
+        if (pattern.Kind == PatternKind.Regex)
+        {
+            string regex = _scope.AddStatic("computed", "Regex", "global::Compiled.Runtime.Matching.RegexPattern", ConditionEmitter.RegexInitializer(pattern));
+            return Step($"EqlOperators.Regex({value}, {regex})");
+        }
+
         bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
         string patterns = string.Join(", ", pattern.Patterns.Select(item =>
             $"new global::Compiled.Runtime.Matching.WildcardPattern({CSharpText.Literal(((LiteralExpr)item).Value)}, ignoreCase: {(ignoreCase ? "true" : "false")})"));

@@ -143,17 +143,16 @@ internal static class EqlBinder
     private static void CheckPattern(PatternExpr pattern, Report report)
     {
         CheckExpression(pattern.Value, report);
-        if (pattern.Kind == PatternKind.Regex)
-        {
-            report(DiagnosticDescriptors.UnsupportedEqlConstruct, pattern.Range, "The 'regex' operator");
-            return;
-        }
-
         foreach (var item in pattern.Patterns)
         {
-            if (item is not LiteralExpr { Kind: LiteralKind.String })
+            if (item is not LiteralExpr { Kind: LiteralKind.String } literal)
             {
                 report(DiagnosticDescriptors.EqlSyntaxError, item.Range, "a pattern must be a string literal");
+            }
+            else if (pattern.Kind == PatternKind.Regex &&
+                !LuceneRegex.TryTranslate(literal.Value, pattern.IsCaseInsensitive, out _, out string? error, out _))
+            {
+                report(DiagnosticDescriptors.InvalidRegex, literal.Range, literal.Value, error ?? "the pattern does not parse");
             }
         }
     }

@@ -209,6 +209,23 @@ public static class Eql
         return result;
     }
 
+    /// <summary><c>field regex "pattern"</c> and <c>regex~</c>: a Lucene regular expression over the whole string value.</summary>
+    public static Tri Regex(EventRecord ev, int slot, RegexPattern pattern)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (item.Kind == FieldValueKind.String && pattern.IsMatch(ev.Text(item)))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
     /// <summary><c>cidrMatch(field, "10.0.0.0/8", ...)</c>: true when any address value lies in any block.</summary>
     public static Tri CidrMatch(EventRecord ev, int slot, CidrSet blocks)
     {

@@ -137,6 +137,17 @@ public static class EqlOperators
         return EqlValue.False;
     }
 
+    /// <summary><c>value regex pattern</c> on a computed value; strings only.</summary>
+    public static EqlValue Regex(EqlValue value, RegexPattern pattern)
+    {
+        if (value.IsNull)
+        {
+            return EqlValue.Null;
+        }
+
+        return EqlValue.FromBoolean(value.Type == EqlType.String && pattern.IsMatch(value.Text));
+    }
+
     /// <summary>
     /// Compares two non-null values: numbers numerically, strings by code unit, booleans by value. A numeric
     /// string compares with a number as that number, as Elasticsearch coerces strings into numeric fields.

@@ -305,11 +305,23 @@ public class DiagnosticTests
     [Test]
     public void UnsupportedConstructPointsAtExpression()
     {
-        string toml = RuleFiles.Eql("process where process.name regex \"cmd.*\"");
+        string toml = RuleFiles.Eql("sample by host.id [process where true] [network where true]");
 
         var diagnostic = Single(toml, "CMP016");
 
-        AssertAt(diagnostic, toml, "process.name regex");
+        AssertAt(diagnostic, toml, "sample by");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void InvalidRegexPointsAtPattern()
+    {
+        string toml = RuleFiles.Eql("process where process.name regex (\"cmd.*\", \"(unclosed\")");
+
+        var diagnostic = Single(toml, "CMP017");
+
+        AssertAt(diagnostic, toml, "\"(unclosed");
+        Assert.That(diagnostic.GetMessage(), Does.StartWith("'(unclosed' is not a valid Lucene regular expression"));
         AssertNoRuleCode(toml);
     }
 
