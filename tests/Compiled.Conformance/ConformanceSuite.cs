@@ -57,12 +57,15 @@ public static class ConformanceSuite
             .Append(SeriesSpecs.LoadGroup(SuitePaths.Suite))
             .Append(StringFunctionCases.LoadGroup(SuitePaths.Suite));
         var results = new List<CaseResult>();
+        var unsupported = StringFunctionCases.Unsupported(SuitePaths.Suite);
         foreach (var group in groups)
         {
             foreach (var result in GroupRunner.Run(group))
             {
-                results.Add(Exclusions.ReasonByCase.TryGetValue(result.Name, out string? reason)
-                    ? result with { Outcome = CaseOutcome.Excluded, Message = reason }
+                bool excluded = Exclusions.ReasonByCase.TryGetValue(result.Name, out string? reason) ||
+                    unsupported.TryGetValue(result.Name, out reason);
+                results.Add(excluded
+                    ? result with { Outcome = CaseOutcome.Excluded, Message = reason! }
                     : result);
             }
         }

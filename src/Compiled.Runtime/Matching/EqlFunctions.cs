@@ -197,17 +197,17 @@ public static class EqlFunctions
 
     /// <summary>
     /// <c>substring(source, start, end)</c> with Python slice semantics: negative positions count from the
-    /// end, positions are clamped to the string, and start at or after end gives "".
+    /// end, positions are clamped to the string, a null start is 0, and start at or after end gives "".
     /// </summary>
     public static EqlValue Substring(EqlValue source, EqlValue start, EqlValue end)
     {
-        if (source.Type != EqlType.String || !start.IsNumber || !(end.IsNull || end.IsNumber))
+        if (source.Type != EqlType.String || !(start.IsNull || start.IsNumber) || !(end.IsNull || end.IsNumber))
         {
             return EqlValue.Null;
         }
 
         int length = source.Text.Length;
-        long from = Clamp(start.Type == EqlType.Integer ? start.Integer : (long)start.Double, length);
+        long from = start.IsNull ? 0 : Clamp(start.Type == EqlType.Integer ? start.Integer : (long)start.Double, length);
         long to = end.IsNull ? length : Clamp(end.Type == EqlType.Integer ? end.Integer : (long)end.Double, length);
         return from >= to ? EqlValue.FromString(default) : EqlValue.FromString(source.Text[(int)from..(int)to]);
     }
