@@ -3,6 +3,8 @@ using Compiled.Compiler;
 using Compiled.Runtime.Alerts;
 using Compiled.Runtime.Hosting;
 using Compiled.Runtime.Rules;
+using Microsoft.CodeAnalysis;
+using RuleSet = Compiled.Runtime.Rules.RuleSet;
 
 namespace Compiled.Cli;
 
@@ -14,17 +16,17 @@ internal static class ScanCommand
 
     public static Command Create()
     {
-        var rules = new Option<DirectoryInfo?>("--rules")
+        var rules = new Option<string?>("--rules")
         {
-            Description = "A folder of rule files (*.toml, searched recursively) to compile at start-up instead of the built-in rules.",
+            Description = "A rule file, or a folder of rule files (*.toml, searched recursively), to compile at start-up instead of the built-in rules. Rule files with errors are reported and skipped.",
         };
-        var output = new Option<FileInfo?>("--output", "-o")
+        var output = new Option<string?>("--output", "-o")
         {
-            Description = "The file to write alerts to, as NDJSON. Default: standard output.",
+            Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
         };
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively), or - for standard input.",
+            Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively, symbolic links not followed), or - for standard input.",
             Arity = ArgumentArity.OneOrMore,
         };
 
@@ -36,30 +38,68 @@ internal static class ScanCommand
         return command;
     }
 
-    private static int Run(DirectoryInfo? rulesDirectory, FileInfo? outputFile, string[] inputs)
+    private static int Run(string? rulesPath, string? outputPath, string[] inputs)
     {
-        var sources = InputFiles.Resolve(inputs, out var missing);
-        if (missing.Count > 0)
+        string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
+        var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
+        if (problems.Count > 0)
         {
-            foreach (var path in missing)
+            foreach (var problem in problems)
             {
-                Console.Error.WriteLine($"compiled: input not found: {path}");
+                Console.Error.WriteLine("compiled: " + problem);
             }
 
             return ExitFailure;
         }
 
-        RuleSet? ruleSet = rulesDirectory is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesDirectory);
+        RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
         if (ruleSet is null)
         {
             return ExitFailure;
         }
 
-        using var alertStream = outputFile is null ? Console.OpenStandardOutput() : outputFile.Create();
-        using var buffered = new BufferedStream(alertStream, 1 << 16);
-        var writer = new AlertWriter(buffered);
-        var engine = new ScanEngine(ruleSet, writer);
-        foreach (var source in sources)
+        Stream alertStream;
+        try
+        {
+            alertStream = outputFile is null ? Console.OpenStandardOutput() : File.Create(outputFile);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath}: {error.Message}");
+            return ExitFailure;
+        }
+
+        int unreadable = 0;
+        using (alertStream)
+        using (var buffered = new BufferedStream(alertStream, 1 << 16))
+        {
+            var writer = new AlertWriter(buffered);
+            var engine = new ScanEngine(ruleSet, writer);
+            foreach (var source in sources)
+            {
+                if (!ScanOne(engine, source))
+                {
+                    unreadable++;
+                }
+            }
+
+            buffered.Flush();
+            SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
+        }
+
+        if (unreadable > 0)
+        {
+            Console.Error.WriteLine($"compiled: {unreadable} input(s) could not be read; see the messages above.");
+            return ExitFailure;
+        }
+
+        return ExitSuccess;
+    }
+
+    /// <summary>Scans one input; a file that cannot be opened or read is reported and skipped.</summary>
+    private static bool ScanOne(ScanEngine engine, string source)
+    {
+        try
         {
             if (source == InputFiles.StandardInput)
             {
@@ -71,33 +111,53 @@ internal static class ScanCommand
                 using var file = File.OpenRead(source);
                 engine.Scan(file, source);
             }
-        }
 
-        buffered.Flush();
-        SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
-        return ExitSuccess;
+            return true;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"compiled: cannot read {source}: {error.Message}");
+            return false;
+        }
     }
 
-    private static RuleSet? CompileRules(DirectoryInfo directory)
+    private static RuleSet? CompileRules(string path)
     {
-        if (!directory.Exists)
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
-            Console.Error.WriteLine($"compiled: rules folder not found: {directory.FullName}");
+            Console.Error.WriteLine($"compiled: rules not found: {path}");
             return null;
         }
 
-        var compilation = RuleCompiler.CompileDirectory(directory.FullName);
+        RuleCompilation compilation;
+        try
+        {
+            compilation = RuleCompiler.CompileDirectory(path, skipInvalidRules: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"compiled: cannot read the rules in {path}: {error.Message}");
+            return null;
+        }
+
         foreach (var diagnostic in compilation.Diagnostics)
         {
             Console.Error.WriteLine(diagnostic.ToString());
         }
 
-        if (!compilation.Success)
+        var ruleSet = compilation.Success ? compilation.CreateRuleSet() : null;
+        int invalid = compilation.Errors.Select(d => d.Location.GetLineSpan().Path).Distinct().Count();
+        if (ruleSet is null || ruleSet.Rules.Count == 0)
         {
-            Console.Error.WriteLine($"compiled: the rules in {directory.FullName} have errors; nothing was scanned.");
+            Console.Error.WriteLine($"compiled: no rule in {path} compiled, so nothing was scanned.");
             return null;
         }
 
-        return compilation.CreateRuleSet();
+        if (invalid > 0)
+        {
+            Console.Error.WriteLine($"compiled: {invalid} rule file(s) have errors and were skipped; {ruleSet.Rules.Count} rule(s) compiled.");
+        }
+
+        return ruleSet;
     }
 }

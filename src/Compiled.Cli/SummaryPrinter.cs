@@ -7,6 +7,17 @@ namespace Compiled.Cli;
 /// <summary>Prints the end-of-scan summary: lines read and rejected, with reasons, and alerts per rule.</summary>
 internal static class SummaryPrinter
 {
+    /// <summary>Replaces control characters, line breaks included, so one entry stays on one line.</summary>
+    private static string OneLine(string text) =>
+        string.Create(text.Length, text, static (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                char c = source[i];
+                span[i] = char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c;
+            }
+        });
+
     public static void Print(TextWriter error, ScanSummary summary, RuleSet rules, AlertWriter alerts)
     {
         error.WriteLine();
@@ -24,7 +35,7 @@ internal static class SummaryPrinter
             error.WriteLine($"  first rejected lines ({summary.Examples.Count} of {summary.LinesRejected}):");
             foreach (var line in summary.Examples)
             {
-                error.WriteLine($"    {line.Source}:{line.LineNumber}: {line.Detail}");
+                error.WriteLine($"    {OneLine(line.Source)}:{line.LineNumber}: {OneLine(line.Detail)}");
             }
         }
 
@@ -34,7 +45,7 @@ internal static class SummaryPrinter
             int count = alerts.AlertsPerRule.GetValueOrDefault(rule);
             if (count > 0)
             {
-                error.WriteLine($"    {count,8}  {rule.Descriptor.Name}");
+                error.WriteLine($"    {count,8}  {OneLine(rule.Descriptor.Name)}");
             }
         }
     }

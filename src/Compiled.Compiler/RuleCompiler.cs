@@ -18,23 +18,41 @@ public static class RuleCompiler
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
-    /// <summary>Compiles every <c>*.toml</c> under <paramref name="directory"/>, searching subfolders.</summary>
-    public static RuleCompilation CompileDirectory(string directory)
+    /// <summary>
+    /// Compiles one rule file, or every <c>*.toml</c> file (in any letter case) under a folder, searching
+    /// subfolders without following symbolic links. Throws <see cref="IOException"/> when a file cannot be read.
+    /// </summary>
+    public static RuleCompilation CompileDirectory(string path, bool skipInvalidRules = false)
     {
-        if (!Directory.Exists(directory))
+        IEnumerable<string> paths;
+        if (File.Exists(path))
         {
-            throw new DirectoryNotFoundException($"The rules folder '{directory}' does not exist.");
+            paths = [path];
+        }
+        else if (Directory.Exists(path))
+        {
+            var options = new EnumerationOptions
+            {
+                RecurseSubdirectories = true,
+                MatchCasing = MatchCasing.CaseInsensitive,
+                AttributesToSkip = FileAttributes.ReparsePoint,
+            };
+            paths = Directory.EnumerateFiles(path, "*.toml", options).Order(StringComparer.Ordinal);
+        }
+        else
+        {
+            throw new DirectoryNotFoundException($"The rules path '{path}' does not exist.");
         }
 
-        var files = Directory.EnumerateFiles(directory, "*.toml", SearchOption.AllDirectories)
-            .Order(StringComparer.Ordinal)
-            .Select(path => new RuleFile(Path.GetFullPath(path), File.ReadAllText(path)))
-            .ToList();
-        return Compile(files);
+        var files = paths.Select(file => new RuleFile(Path.GetFullPath(file), File.ReadAllText(file))).ToList();
+        return Compile(files, skipInvalidRules);
     }
 
-    /// <summary>Compiles the given rule files, which need not exist on disk.</summary>
-    public static RuleCompilation Compile(IReadOnlyList<RuleFile> files)
+    /// <summary>
+    /// Compiles the given rule files, which need not exist on disk. Rule files with errors produce no code;
+    /// with <paramref name="skipInvalidRules"/> the others are still compiled and loaded, otherwise nothing is.
+    /// </summary>
+    public static RuleCompilation Compile(IReadOnlyList<RuleFile> files, bool skipInvalidRules = false)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
@@ -57,7 +75,7 @@ public static class RuleCompiler
             .Select(source => new GeneratedSource(source.HintName, source.SourceText.ToString()))
             .ToList();
         var diagnostics = generatorDiagnostics.Concat(run.Diagnostics).Distinct().ToList();
-        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        if (!skipInvalidRules && diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             return new RuleCompilation(Sort(diagnostics), generated, null);
         }
@@ -137,6 +155,7 @@ public sealed class RuleCompilation
     /// <summary>The compiled rules, or null when there were errors.</summary>
     public Assembly? Assembly { get; }
 
+    /// <summary>True when an assembly was built; with skipped rules, <see cref="Errors"/> may still list problems.</summary>
     public bool Success => Assembly is not null;
 
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error);

@@ -16,8 +16,9 @@ namespace Compiled.Runtime.Alerts;
 /// <remarks>
 /// Ids are deterministic: an event's id is its <c>_id</c> when the writer is given one, otherwise the
 /// SHA-256 of its JSON text; an alert's id hashes the rule id with its events' ids, so the same input
-/// gives the same alerts. <c>@timestamp</c> is the event time (the last event's, for a sequence), where
-/// Kibana writes the time the rule ran, so that a replay gives byte-identical output.
+/// gives the same alerts. <c>@timestamp</c> is the event time by the rule's timestamp field (the last
+/// event's, for a sequence), where Kibana writes the time the rule ran, so that a replay gives
+/// byte-identical output. <c>kibana.alert.original_time</c> is the event's <c>@timestamp</c>, as in Kibana.
 /// </remarks>
 public sealed class AlertWriter : IAlertSink
 {
@@ -37,7 +38,7 @@ public sealed class AlertWriter : IAlertSink
         string eventId = EventId(ev.Json.Span);
         string alertId = Hash(rule.Descriptor.RuleIdText, eventId);
         var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber) };
-        WriteAlert(rule, ev.Json.Span, timestamp, timestamp, alertId, ancestors, group: null);
+        WriteAlert(rule, ev.Json.Span, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), alertId, ancestors, group: null);
     }
 
     public void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events)
@@ -61,10 +62,10 @@ public sealed class AlertWriter : IAlertSink
         for (int i = 0; i < events.Length; i++)
         {
             string alertId = Hash(ruleId, ancestors[i].Id, groupId);
-            WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].Timestamp, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
+            WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].OriginalTime, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
         }
 
-        WriteAlert(rule, default, events[^1].Timestamp, events[0].Timestamp, sequenceAlertId, ancestors, new Group(groupId, -1, BuildingBlock: false));
+        WriteAlert(rule, default, events[^1].Timestamp, events[0].OriginalTime, sequenceAlertId, ancestors, new Group(groupId, -1, BuildingBlock: false));
     }
 
     public void Flush() => _output.Flush();
@@ -241,6 +242,8 @@ public sealed class AlertWriter : IAlertSink
     private static byte[]? CopySourceFields(ReadOnlySpan<byte> source, Utf8JsonWriter writer)
     {
         byte[]? originalEvent = null;
+        var fields = new Dictionary<string, (int Start, int End)>(StringComparer.Ordinal);
+        var order = new List<string>();
         var reader = new Utf8JsonReader(source);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -249,11 +252,29 @@ public sealed class AlertWriter : IAlertSink
             reader.Read();
             long start = reader.TokenStartIndex;
             reader.Skip();
-            var raw = source[(int)start..(int)reader.BytesConsumed];
-            if (name == "event" && raw.Length > 0 && raw[0] == (byte)'{')
+
+            // A key written twice keeps its last value, as Elasticsearch's JSON parser does by default.
+            if (!fields.ContainsKey(name))
             {
-                originalEvent = raw.ToArray();
-                WriteSignalEvent(raw, writer);
+                order.Add(name);
+            }
+
+            fields[name] = ((int)start, (int)reader.BytesConsumed);
+        }
+
+        foreach (var name in order)
+        {
+            var (start, end) = fields[name];
+            var raw = source[start..end];
+            if (name == "event")
+            {
+                // An "event" that is not an object cannot take event.kind, so the alert writes its own.
+                if (raw.Length > 0 && raw[0] == (byte)'{')
+                {
+                    originalEvent = raw.ToArray();
+                    WriteSignalEvent(raw, writer);
+                }
+
                 continue;
             }
 

@@ -16,23 +16,31 @@ public interface IAlertSink
 /// <summary>A copy of an event kept beyond its line, for sequences that complete later.</summary>
 public sealed class CapturedEvent
 {
-    public CapturedEvent(byte[] json, long timestamp, string source, long lineNumber)
+    public CapturedEvent(byte[] json, long timestamp, long originalTime, string source, long lineNumber)
     {
         Json = json;
         Timestamp = timestamp;
+        OriginalTime = originalTime;
         Source = source;
         LineNumber = lineNumber;
     }
 
     public byte[] Json { get; }
 
-    /// <summary>Nanoseconds since the Unix epoch.</summary>
+    /// <summary>The event time by the rule's timestamp field, in nanoseconds since the Unix epoch.</summary>
     public long Timestamp { get; }
+
+    /// <summary>The event's <c>@timestamp</c> (the rule's time when it has none), which alerts report as the original time.</summary>
+    public long OriginalTime { get; }
 
     public string Source { get; }
 
     public long LineNumber { get; }
 
     public static CapturedEvent From(EventRecord ev, long timestamp) =>
-        new(ev.Json.ToArray(), timestamp, ev.Source, ev.LineNumber);
+        new(ev.Json.ToArray(), timestamp, OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber);
+
+    /// <summary>Returns the event's <c>@timestamp</c>, or <paramref name="timestamp"/> when it has none.</summary>
+    public static long OriginalTimeOf(EventRecord ev, long timestamp) =>
+        ev.TryGetTimestamp(ev.Schema.TimestampSlots[0], out long original) ? original : timestamp;
 }

@@ -89,6 +89,7 @@ public class PackageTests
         Assert.That(entries, Does.Contain("analyzers/dotnet/cs/Tomlyn.dll"));
         Assert.That(entries, Does.Contain("build/Compiled.Generators.props"));
         Assert.That(entries, Does.Contain("buildTransitive/Compiled.Generators.props"));
+        Assert.That(entries, Does.Contain("build/Compiled.Generators.targets"));
         Assert.That(entries.Where(entry => entry.StartsWith("lib/", StringComparison.Ordinal)), Is.Empty);
     }
 

@@ -88,6 +88,99 @@ public class ScanCommandTests
         Assert.That(result.StandardOutput, Is.Empty);
     }
 
+    [Test]
+    public void BadLineDoesNotStopScan()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-bad-line-").FullName;
+        string input = Path.Combine(folder, "events.ndjson");
+        string surrogate = "{\"@timestamp\":\"2026-03-02T10:00:00Z\",\"process\":{\"parent\":{\"executable\":\"C:\\\\evil\\udc00.exe\"}}}";
+        File.WriteAllText(input, surrogate + "\n" + File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson")));
+
+        var result = ProcessRunner.RunCompiled(null, "scan", input);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(Count(result, "lines read"), Is.EqualTo(15));
+        Assert.That(Count(result, "lines rejected"), Is.EqualTo(1));
+        Assert.That(AlertLines(result), Has.Count.EqualTo(6));
+        Assert.That(result.StandardError, Does.Contain("events.ndjson:1: invalid JSON"));
+    }
+
+    [Test]
+    public void OutputFileIsNeverReadAsInput()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-overlap-").FullName;
+        string input = Path.Combine(folder, "events.ndjson");
+        string alerts = Path.Combine(folder, "alerts.ndjson");
+        File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), input);
+
+        var first = ProcessRunner.RunCompiled(null, "scan", "--output", alerts, folder);
+        var second = ProcessRunner.RunCompiled(null, "scan", "--output", alerts, folder);
+        var explicitOverlap = ProcessRunner.RunCompiled(null, "scan", "--output", input, input);
+
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+        Assert.That(File.ReadAllLines(alerts), Has.Length.EqualTo(6));
+        Assert.That(explicitOverlap.ExitCode, Is.EqualTo(1));
+        Assert.That(explicitOverlap.StandardError, Does.Contain("is also an input"));
+        Assert.That(File.ReadAllLines(input), Has.Length.EqualTo(14));
+    }
+
+    [Test]
+    public void UnwritableOutputIsClearError()
+    {
+        var result = ProcessRunner.RunCompiled(null, "scan", "--output", "/no/such/folder/alerts.ndjson", "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(result.StandardError, Does.StartWith("compiled: cannot write alerts to /no/such/folder/alerts.ndjson"));
+        Assert.That(result.StandardError, Does.Not.Contain("   at "));
+    }
+
+    [Test]
+    public void DashOutputMeansStandardOutput()
+    {
+        var result = ProcessRunner.RunCompiled(null, "scan", "--output", "-", "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(AlertLines(result), Has.Count.EqualTo(6));
+        Assert.That(File.Exists(Path.Combine(Paths.Repository, "-")), Is.False);
+    }
+
+    [Test]
+    public void RulesOptionTakesFileAndSkipsBrokenRules()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-partial-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.TOML"));
+        File.WriteAllText(Path.Combine(folder, "broken.toml"), "[rule]\nname = = \"x\"\n");
+
+        var fromFolder = ProcessRunner.RunCompiled(null, "scan", "--rules", folder, "samples/");
+        var fromFile = ProcessRunner.RunCompiled(null, "scan", "--rules", Path.Combine(folder, "seed.TOML"), "samples/");
+
+        Assert.That(fromFolder.ExitCode, Is.EqualTo(0), fromFolder.ToString());
+        Assert.That(AlertLines(fromFolder), Has.Count.EqualTo(6));
+        Assert.That(fromFolder.StandardError, Does.Contain("broken.toml(2,8): error CMP001"));
+        Assert.That(fromFolder.StandardError, Does.Contain("1 rule file(s) have errors and were skipped; 1 rule(s) compiled"));
+        Assert.That(fromFile.ExitCode, Is.EqualTo(0), fromFile.ToString());
+        Assert.That(AlertLines(fromFile), Has.Count.EqualTo(6));
+    }
+
+    [Test]
+    public void UnreadableInputIsReportedAndSkipped()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-unreadable-").FullName;
+        File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), Path.Combine(folder, "a.ndjson"));
+        File.CreateSymbolicLink(Path.Combine(folder, "dangling.ndjson"), Path.Combine(folder, "nowhere.ndjson"));
+
+        var viaFolder = ProcessRunner.RunCompiled(null, "scan", folder);
+        var direct = ProcessRunner.RunCompiled(null, "scan", Path.Combine(folder, "a.ndjson"), Path.Combine(folder, "dangling.ndjson"));
+
+        Assert.That(viaFolder.ExitCode, Is.EqualTo(0), viaFolder.ToString());
+        Assert.That(AlertLines(viaFolder), Has.Count.EqualTo(6));
+        Assert.That(direct.ExitCode, Is.EqualTo(1), direct.ToString());
+        Assert.That(AlertLines(direct), Has.Count.EqualTo(6));
+        Assert.That(direct.StandardError, Does.Contain("compiled: cannot read " + Path.Combine(folder, "dangling.ndjson")));
+        Assert.That(direct.StandardError, Does.Contain("1 input(s) could not be read"));
+    }
+
     private static List<string> AlertLines(ProcessResult result) =>
         result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
 

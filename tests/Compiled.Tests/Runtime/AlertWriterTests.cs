@@ -26,7 +26,8 @@ public class AlertWriterTests
         Assert.That(buildingBlock.GetProperty("kibana.alert.rule.name").GetString(), Is.EqualTo("macOS Installer Spawns Network Event"));
         Assert.That(buildingBlock.GetProperty("kibana.alert.rule.severity").GetString(), Is.EqualTo("medium"));
         Assert.That(buildingBlock.GetProperty("kibana.alert.risk_score").GetInt32(), Is.EqualTo(47));
-        Assert.That(buildingBlock.GetProperty("kibana.alert.original_time").GetString(), Is.EqualTo("2026-03-02T10:00:01.000Z"));
+        Assert.That(buildingBlock.GetProperty("kibana.alert.original_time").GetString(), Is.EqualTo("2026-03-02T10:00:00.000Z"));
+        Assert.That(buildingBlock.GetProperty("@timestamp").GetString(), Is.EqualTo("2026-03-02T10:00:01.000Z"));
         Assert.That(buildingBlock.GetProperty("event").GetProperty("kind").GetString(), Is.EqualTo("signal"));
         Assert.That(buildingBlock.GetProperty("kibana.alert.original_event").GetProperty("kind").GetString(), Is.EqualTo("event"));
         Assert.That(buildingBlock.GetProperty("process").GetProperty("entity_id").GetString(), Is.EqualTo("mac-0001"));
@@ -40,6 +41,22 @@ public class AlertWriterTests
         Assert.That(sequence.TryGetProperty("kibana.alert.building_block_type", out _), Is.False);
         Assert.That(sequence.GetProperty("kibana.alert.ancestors").GetArrayLength(), Is.EqualTo(2));
         Assert.That(sequence.GetProperty("kibana.alert.reason").GetString(), Does.StartWith("sequence created medium alert"));
+    }
+
+    [Test]
+    public void DuplicateKeysKeepLastValue()
+    {
+        var rules = Scan.CompileRules(("rule.toml", RuleFiles.Eql("process where true")));
+        string line = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"user":"first","user":"second","event":"not an object"}""";
+
+        var (summary, output) = Scan.RunToAlerts(rules, line + "\n");
+        var alert = JsonDocument.Parse(output).RootElement;
+
+        Assert.That(summary.EventsEvaluated, Is.EqualTo(1));
+        Assert.That(alert.EnumerateObject().Count(p => p.Name == "user"), Is.EqualTo(1));
+        Assert.That(alert.GetProperty("user").GetString(), Is.EqualTo("second"));
+        Assert.That(alert.EnumerateObject().Count(p => p.Name == "event"), Is.EqualTo(1));
+        Assert.That(alert.GetProperty("event").GetProperty("kind").GetString(), Is.EqualTo("signal"));
     }
 
     [Test]
