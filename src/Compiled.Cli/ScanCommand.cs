@@ -83,6 +83,7 @@ internal static class ScanCommand
                 }
             }
 
+            engine.Finish();
             buffered.Flush();
             SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
         }

@@ -205,14 +205,18 @@ internal sealed class RuleEmitter
             }
         }
 
+        bool hasMissing = expanded.Any(stage => stage.Stage.IsMissing);
         long maxspanNanoseconds = sequence.Maxspan is { } maxspan ? maxspan.Milliseconds * 1_000_000 : long.MaxValue;
         string maxspanText = sequence.Maxspan is { } span
             ? maxspanNanoseconds.ToString(CultureInfo.InvariantCulture) + "L"
             : "long.MaxValue";
+
         // Member names go through the scope, so a query field named "sequence" cannot clash with them.
         string matcher = _scope.Unique("_sequence");
+        string missingList = string.Join(", ", expanded.Select(stage => stage.Stage.IsMissing ? "true" : "false"));
+        string layout = hasMissing ? $"new[] {{ {missingList} }}" : expanded.Count.ToString(CultureInfo.InvariantCulture);
         matcherFields.Add($"private readonly {Runtime}.Sequences.SequenceMatcher {matcher};");
-        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SequenceMatcher({expanded.Count}, maxspanNanoseconds: {maxspanText});");
+        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SequenceMatcher({layout}, maxspanNanoseconds: {maxspanText});");
         var stageKeys = new string[sequence.Stages.Count];
         for (int i = 0; i < sequence.Stages.Count; i++)
         {
@@ -228,6 +232,17 @@ internal sealed class RuleEmitter
             constructorLines.Add($"{untilKeys} = {JoinKeys(sequence, untilStage)};");
         }
 
+        if (hasMissing)
+        {
+            string stagesField = _scope.Unique("s_missingStages");
+            matcherFields.Add($"private static readonly bool[] {stagesField} = {{ {missingList} }};");
+            body.Line($"public override global::System.Collections.Generic.IReadOnlyList<bool> MissingStages => {stagesField};");
+            body.Line();
+            body.Line("/// <summary>Reports the sequences held back for their trailing missing-event stages.</summary>");
+            body.Line($"public override void Flush({Runtime}.Alerts.IAlertSink sink) => {matcher}.Flush(this, sink);");
+            body.Line();
+        }
+
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line($"if (!ev.TryGetTimestamp({timestampSlot}, {fallbackSlot}, out long timestamp))");
@@ -235,6 +250,12 @@ internal sealed class RuleEmitter
         body.Line("return;");
         body.Close();
         body.Line();
+        if (hasMissing)
+        {
+            body.Line($"{matcher}.Tick(timestamp, this, sink);");
+            body.Line();
+        }
+
         if (sequence.Until is not null)
         {
             body.Line("// until: an event that matches it ends the pending sequences of its join key.");
@@ -246,16 +267,52 @@ internal sealed class RuleEmitter
         }
 
         body.Line("// Stages run from the last to the first, so an event never extends a sequence it started.");
+        var positiveIndex = new Dictionary<int, int>();
+        for (int i = 0, positive = 0; i < expanded.Count; i++)
+        {
+            if (!expanded[i].Stage.IsMissing)
+            {
+                positiveIndex[i] = positive++;
+            }
+        }
+
+        bool first = true;
         for (int i = expanded.Count - 1; i >= 0; i--)
         {
-            var (_, number) = expanded[i];
-            body.Line($"if (MatchStage{number}(ev))");
-            body.Open();
-            body.Line($"{matcher}.Advance({i}, ev, timestamp, {stageKeys[number - 1]}, this, sink);");
-            body.Close();
-            if (i > 0)
+            var (stage, number) = expanded[i];
+            if (stage.IsMissing)
+            {
+                continue;
+            }
+
+            if (!first)
             {
                 body.Line();
+            }
+
+            first = false;
+            body.Line($"if (MatchStage{number}(ev))");
+            body.Open();
+            body.Line($"{matcher}.Advance({positiveIndex[i]}, ev, timestamp, {stageKeys[number - 1]}, this, sink);");
+            body.Close();
+        }
+
+        if (hasMissing)
+        {
+            body.Line();
+            body.Line("// Missing-event stages come after the positive ones, so they only see sequences that earlier events built.");
+            for (int i = expanded.Count - 1; i >= 0; i--)
+            {
+                var (stage, number) = expanded[i];
+                if (!stage.IsMissing)
+                {
+                    continue;
+                }
+
+                body.Line($"if (MatchStage{number}(ev))");
+                body.Open();
+                body.Line($"{matcher}.Missing({i}, ev, timestamp, {stageKeys[number - 1]});");
+                body.Close();
             }
         }
 
@@ -264,7 +321,8 @@ internal sealed class RuleEmitter
         {
             var stage = sequence.Stages[i];
             body.Line();
-            WriteFilterMethod(body, $"MatchStage{i + 1}", stage.Filter, $"Stage {i + 1}: " + StageText(stage));
+            string kind = stage.IsMissing ? " (missing event)" : string.Empty;
+            WriteFilterMethod(body, $"MatchStage{i + 1}", stage.Filter, $"Stage {i + 1}{kind}: " + StageText(stage));
         }
 
         if (sequence.Until is { } until)

@@ -52,11 +52,13 @@ internal static class EqlBinder
         int positiveStages = 0;
         foreach (var stage in sequence.Stages)
         {
-            if (stage.IsMissing)
+            if (stage.IsMissing && sequence.Maxspan is null)
             {
-                report(DiagnosticDescriptors.UnsupportedEqlConstruct, stage.Range, "A missing-event stage ![...]");
+                report(DiagnosticDescriptors.EqlSyntaxError, stage.Range,
+                    "a sequence with a missing-event stage ![...] needs 'with maxspan=...', as Elasticsearch requires");
             }
-            else
+
+            if (!stage.IsMissing)
             {
                 positiveStages += stage.Runs;
             }

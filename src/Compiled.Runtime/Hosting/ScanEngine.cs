@@ -71,6 +71,16 @@ public sealed class ScanEngine
         }
     }
 
+    /// <summary>Ends the scan: rules report the matches they held back until no later event could change them.</summary>
+    public void Finish()
+    {
+        var rules = _rules.Rules;
+        for (int i = 0; i < rules.Count; i++)
+        {
+            rules[i].Flush(_sink);
+        }
+    }
+
     /// <summary>An event needs a valid time in <c>@timestamp</c> or in a rule's timestamp override field.</summary>
     private bool HasTimestamp(out string? problem)
     {

@@ -10,6 +10,17 @@ public abstract class DetectionRule
 
     public RuleDescriptor Descriptor { get; }
 
+    /// <summary>
+    /// For each stage of a sequence, with runs expanded, whether it is a missing-event stage <c>![...]</c>.
+    /// A sequence match reports only the events of the other stages. Empty for other rules.
+    /// </summary>
+    public virtual IReadOnlyList<bool> MissingStages => [];
+
+    /// <summary>Reports matches that wait for the end of the input, such as sequences with trailing missing-event stages.</summary>
+    public virtual void Flush(IAlertSink sink)
+    {
+    }
+
     /// <summary>The query's <c>head</c> and <c>tail</c> pipes, in order; empty for most rules.</summary>
     public virtual IReadOnlyList<QueryPipe> Pipes => [];
 

@@ -10,41 +10,119 @@ namespace Compiled.Runtime.Sequences;
 /// A pending sequence is dropped when the next stage arrives more than maxspan after its first event
 /// (exactly maxspan is still accepted), and pending sequences older than maxspan are pruned as time advances.
 /// </summary>
+/// <remarks>
+/// Missing-event stages (<c>![...]</c>) split the positive stages into gaps: before the first, between two,
+/// and after the last. A sequence is rejected when an event matching any missing stage of a gap between
+/// two positive stages arrives strictly between them (the suite's runs=2 on a missing stage rejects on one
+/// event). Leading and trailing missing stages
+/// reject a complete sequence only when all of them can be filled, in order and with the same key, within
+/// maxspan of the whole extended sequence; a sequence with trailing missing stages is therefore held
+/// until maxspan has passed (or the input ends) before it is reported.
+/// </remarks>
 public sealed class SequenceMatcher
 {
     private const int PruneInterval = 4096;
     private const char Separator = '\u0000';
     private const char MissingValue = '\u0001';
 
-    private readonly int _stageCount;
+    private readonly int _positiveCount;
+    private readonly int[] _gapOfStage;
+    private readonly int[] _positionInGap;
+    private readonly int[] _gapSize;
     private readonly long _maxspan;
-    private readonly Dictionary<string, Pending?[]> _states = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Pending?[]>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly Dictionary<string, KeyState> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly List<HeldSequence> _held = [];
     private readonly CapturedEvent[] _completed;
     private char[] _key = new char[256];
     private int _advancesSincePrune;
+    // Ordinals number events from 1, so 0 can mean "none" in the state below.
+    private long _ordinal = 1;
 
-    /// <param name="stageCount">The number of stages, with runs expanded.</param>
+    /// <param name="stageCount">The number of stages, with runs expanded, none of them missing-event stages.</param>
     /// <param name="maxspanNanoseconds">The maximum time from the first to the last event, or <see cref="long.MaxValue"/>.</param>
     public SequenceMatcher(int stageCount, long maxspanNanoseconds)
+        : this(new bool[stageCount], maxspanNanoseconds)
     {
-        if (stageCount < 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(stageCount), stageCount, "A sequence has at least two stages.");
-        }
-
-        _stageCount = stageCount;
-        _maxspan = maxspanNanoseconds;
-        _lookup = _states.GetAlternateLookup<ReadOnlySpan<char>>();
-        _completed = new CapturedEvent[stageCount];
     }
 
-    /// <summary>The number of join keys that have pending sequences.</summary>
+    /// <param name="missingStages">For each stage, with runs expanded, whether it is a missing-event stage.</param>
+    /// <param name="maxspanNanoseconds">The maximum time from the first to the last event, or <see cref="long.MaxValue"/>.</param>
+    public SequenceMatcher(bool[] missingStages, long maxspanNanoseconds)
+    {
+        _positiveCount = missingStages.Count(missing => !missing);
+        bool hasMissing = _positiveCount < missingStages.Length;
+        if (_positiveCount < (hasMissing ? 1 : 2))
+        {
+            throw new ArgumentException("A sequence has at least two stages, or one stage besides missing-event stages.", nameof(missingStages));
+        }
+
+        _gapOfStage = new int[missingStages.Length];
+        _positionInGap = new int[missingStages.Length];
+        _gapSize = new int[_positiveCount + 1];
+        int gap = 0;
+        for (int i = 0; i < missingStages.Length; i++)
+        {
+            if (missingStages[i])
+            {
+                _gapOfStage[i] = gap;
+                _positionInGap[i] = _gapSize[gap]++;
+            }
+            else
+            {
+                _gapOfStage[i] = -1;
+                gap++;
+            }
+        }
+
+        _maxspan = maxspanNanoseconds;
+        _lookup = _states.GetAlternateLookup<ReadOnlySpan<char>>();
+        _completed = new CapturedEvent[_positiveCount];
+    }
+
+    /// <summary>The number of join keys that have pending sequences or remembered leading missing events.</summary>
     public int PendingKeyCount => _states.Count;
 
+    /// <summary>The number of complete sequences waiting to learn whether their trailing missing events arrive.</summary>
+    public int HeldCount => _held.Count;
+
+    private int LeadingCount => _gapSize[0];
+
+    private int TrailingCount => _gapSize[_positiveCount];
+
     /// <summary>
-    /// Records that <paramref name="ev"/> matched stage <paramref name="stage"/> (zero-based). Call the stages
-    /// from the last to the first for each event, so an event never extends a sequence it started itself.
+    /// Starts the evaluation of a new event at <paramref name="timestamp"/>: reports held sequences whose
+    /// window has closed. Call once per event before <see cref="Advance"/> and <see cref="Missing"/>.
+    /// </summary>
+    public void Tick(long timestamp, DetectionRule rule, IAlertSink sink)
+    {
+        _ordinal++;
+        for (int i = 0; i < _held.Count; i++)
+        {
+            if (timestamp > _held[i].Deadline)
+            {
+                Report(_held[i].Sequence, rule, sink);
+                _held.RemoveAt(i);
+                i--;
+            }
+        }
+    }
+
+    /// <summary>Reports every held sequence, at the end of the input, when no trailing missing event can arrive any more.</summary>
+    public void Flush(DetectionRule rule, IAlertSink sink)
+    {
+        foreach (var held in _held)
+        {
+            Report(held.Sequence, rule, sink);
+        }
+
+        _held.Clear();
+    }
+
+    /// <summary>
+    /// Records that <paramref name="ev"/> matched positive stage <paramref name="stage"/> (zero-based, counting
+    /// positive stages only). Call the stages from the last to the first for each event, so an event never
+    /// extends a sequence it started itself.
     /// </summary>
     public void Advance(int stage, EventRecord ev, long timestamp, JoinKeys keys, DetectionRule rule, IAlertSink sink)
     {
@@ -69,6 +147,46 @@ public sealed class SequenceMatcher
         }
     }
 
+    /// <summary>
+    /// Records that <paramref name="ev"/> matched missing-event stage <paramref name="stage"/> (zero-based,
+    /// counting all stages). Call after the positive stages of the same event, from the last missing stage to the first.
+    /// </summary>
+    public void Missing(int stage, EventRecord ev, long timestamp, JoinKeys keys)
+    {
+        int gap = _gapOfStage[stage];
+        int position = _positionInGap[stage];
+        Span<int> cursor = stackalloc int[keys.Slots.Length];
+        if (gap < 0 || !StartKeys(ev, keys, cursor))
+        {
+            return;
+        }
+
+        if (++_advancesSincePrune >= PruneInterval)
+        {
+            _advancesSincePrune = 0;
+            Prune(timestamp);
+        }
+
+        do
+        {
+            int length = BuildKey(ev, keys, cursor);
+            var key = _key.AsSpan(0, length);
+            if (gap == 0)
+            {
+                RecordLeading(key, position, timestamp);
+            }
+            else if (gap < _positiveCount)
+            {
+                RecordBetween(key, gap);
+            }
+            else
+            {
+                RecordTrailing(key, position, timestamp);
+            }
+        }
+        while (NextKey(ev, keys, cursor));
+    }
+
     /// <summary>An <c>until</c> event ends every pending sequence of its join key.</summary>
     public void Until(EventRecord ev, JoinKeys keys)
     {
@@ -81,15 +199,16 @@ public sealed class SequenceMatcher
         do
         {
             int length = BuildKey(ev, keys, cursor);
-            if (_lookup.TryGetValue(_key.AsSpan(0, length), out _))
+            if (_lookup.TryGetValue(_key.AsSpan(0, length), out var state))
             {
-                _lookup.Remove(_key.AsSpan(0, length));
+                Array.Clear(state.Pending);
+                RemoveIfEmpty(_key.AsSpan(0, length), state);
             }
         }
         while (NextKey(ev, keys, cursor));
     }
 
-    /// <summary>Removes pending sequences that can no longer complete within maxspan at time <paramref name="now"/>.</summary>
+    /// <summary>Removes state that can no longer contribute to a sequence within maxspan at time <paramref name="now"/>.</summary>
     public void Prune(long now)
     {
         if (_maxspan == long.MaxValue)
@@ -97,20 +216,25 @@ public sealed class SequenceMatcher
             return;
         }
 
-        foreach (var (key, pending) in _states)
+        foreach (var (key, state) in _states)
         {
-            bool alive = false;
-            for (int i = 0; i < pending.Length; i++)
+            for (int i = 0; i < state.Pending.Length; i++)
             {
-                if (pending[i] is { } sequence && now - sequence.FirstTimestamp > _maxspan)
+                if (state.Pending[i] is { } sequence && now - sequence.FirstTimestamp > _maxspan)
                 {
-                    pending[i] = null;
+                    state.Pending[i] = null;
                 }
-
-                alive |= pending[i] is not null;
             }
 
-            if (!alive)
+            for (int i = 0; i < state.LeadStart.Length; i++)
+            {
+                if (state.LeadOrdinal[i] != 0 && now - state.LeadStart[i] > _maxspan)
+                {
+                    state.LeadOrdinal[i] = 0;
+                }
+            }
+
+            if (state.IsEmpty)
             {
                 _states.Remove(key);
             }
@@ -122,24 +246,34 @@ public sealed class SequenceMatcher
         if (stage == 0)
         {
             captured ??= CapturedEvent.From(ev, timestamp);
-            var started = new Pending(timestamp, _stageCount);
+            var state = GetOrAddState(key);
+            var started = new Pending(timestamp, _positiveCount) { LastOrdinal = _ordinal };
             started.Events[0] = captured;
-            if (!_lookup.TryGetValue(key, out var slots))
+
+            // The latest chain of leading missing events, completed by earlier events, is the one most likely to fit.
+            if (LeadingCount > 0 && state.LeadOrdinal[LeadingCount - 1] != 0)
             {
-                slots = new Pending?[_stageCount - 1];
-                _lookup[key] = slots;
+                started.LeadStart = state.LeadStart[LeadingCount - 1];
+                started.HasLeadStart = true;
             }
 
-            slots[0] = started;
+            if (_positiveCount == 1)
+            {
+                Complete(started, key, rule, sink);
+                RemoveIfEmpty(key, state);
+                return;
+            }
+
+            state.Pending[0] = started;
             return;
         }
 
-        if (!_lookup.TryGetValue(key, out var states) || states[stage - 1] is not { } pending)
+        if (!_lookup.TryGetValue(key, out var states) || states.Pending[stage - 1] is not { } pending)
         {
             return;
         }
 
-        states[stage - 1] = null;
+        states.Pending[stage - 1] = null;
         if (timestamp - pending.FirstTimestamp > _maxspan)
         {
             RemoveIfEmpty(key, states);
@@ -148,28 +282,121 @@ public sealed class SequenceMatcher
 
         captured ??= CapturedEvent.From(ev, timestamp);
         pending.Events[stage] = captured;
-        if (stage == _stageCount - 1)
+        pending.LastOrdinal = _ordinal;
+        if (stage == _positiveCount - 1)
         {
             RemoveIfEmpty(key, states);
-            pending.Events.CopyTo(_completed, 0);
-            sink.OnSequenceMatch(rule, _completed);
+            Complete(pending, key, rule, sink);
             return;
         }
 
-        states[stage] = pending;
+        states.Pending[stage] = pending;
     }
 
-    private void RemoveIfEmpty(ReadOnlySpan<char> key, Pending?[] states)
+    /// <summary>Decides what a sequence whose positive stages are complete needs before it is reported.</summary>
+    private void Complete(Pending sequence, ReadOnlySpan<char> key, DetectionRule rule, IAlertSink sink)
     {
-        foreach (var state in states)
+        long last = sequence.Events[_positiveCount - 1].Timestamp;
+        bool leadingFits = LeadingCount > 0 && sequence.HasLeadStart && last - sequence.LeadStart <= _maxspan;
+        if (TrailingCount == 0)
         {
-            if (state is not null)
+            if (!leadingFits)
             {
-                return;
+                Report(sequence, rule, sink);
             }
+
+            return;
         }
 
-        _lookup.Remove(key);
+        // Every missing stage must be fillable for a rejection, so without a fitting leading chain the sequence stands.
+        if (LeadingCount > 0 && !leadingFits)
+        {
+            Report(sequence, rule, sink);
+            return;
+        }
+
+        long windowStart = LeadingCount > 0 ? sequence.LeadStart : sequence.FirstTimestamp;
+        long deadline = _maxspan == long.MaxValue ? long.MaxValue : windowStart + _maxspan;
+        _held.Add(new HeldSequence(sequence, key.ToString(), deadline, _ordinal));
+    }
+
+    private void RecordLeading(ReadOnlySpan<char> key, int position, long timestamp)
+    {
+        var state = GetOrAddState(key);
+        if (position == 0)
+        {
+            state.LeadStart[0] = timestamp;
+            state.LeadOrdinal[0] = _ordinal;
+            return;
+        }
+
+        // A chain grows only from a shorter chain that earlier events completed.
+        long previous = state.LeadOrdinal[position - 1];
+        if (previous != 0 && previous < _ordinal)
+        {
+            state.LeadStart[position] = state.LeadOrdinal[position] != 0
+                ? Math.Max(state.LeadStart[position], state.LeadStart[position - 1])
+                : state.LeadStart[position - 1];
+            state.LeadOrdinal[position] = _ordinal;
+        }
+    }
+
+    private void RecordBetween(ReadOnlySpan<char> key, int gap)
+    {
+        if (!_lookup.TryGetValue(key, out var state) || state.Pending[gap - 1] is not { } pending)
+        {
+            return;
+        }
+
+        if (pending.LastOrdinal < _ordinal)
+        {
+            state.Pending[gap - 1] = null;
+            RemoveIfEmpty(key, state);
+        }
+    }
+
+    private void RecordTrailing(ReadOnlySpan<char> key, int position, long timestamp)
+    {
+        for (int i = 0; i < _held.Count; i++)
+        {
+            var held = _held[i];
+            if (held.Progress != position || held.CompletedOrdinal >= _ordinal || timestamp > held.Deadline || !key.SequenceEqual(held.Key))
+            {
+                continue;
+            }
+
+            held.Progress++;
+            if (held.Progress == TrailingCount)
+            {
+                _held.RemoveAt(i);
+                i--;
+            }
+        }
+    }
+
+    private void Report(Pending sequence, DetectionRule rule, IAlertSink sink)
+    {
+        sequence.Events.CopyTo(_completed, 0);
+        sink.OnSequenceMatch(rule, _completed);
+    }
+
+    private KeyState GetOrAddState(ReadOnlySpan<char> key)
+    {
+        if (!_lookup.TryGetValue(key, out var state))
+        {
+            state = new KeyState(Math.Max(0, _positiveCount - 1), LeadingCount);
+            _lookup[key] = state;
+        }
+
+        return state;
+    }
+
+    private void RemoveIfEmpty(ReadOnlySpan<char> key, KeyState state)
+    {
+        if (state.IsEmpty)
+        {
+            _lookup.Remove(key);
+        }
     }
 
     /// <summary>
@@ -259,10 +486,49 @@ public sealed class SequenceMatcher
         length += text.Length;
     }
 
+    /// <summary>A partial sequence: its events so far, when it last grew, and its leading chain.</summary>
     private sealed class Pending(long firstTimestamp, int stageCount)
     {
         public long FirstTimestamp { get; } = firstTimestamp;
 
         public CapturedEvent[] Events { get; } = new CapturedEvent[stageCount];
+
+        /// <summary>The ordinal of the event that last extended the sequence.</summary>
+        public long LastOrdinal { get; set; }
+
+        /// <summary>The start of the latest chain of leading missing events before the first event.</summary>
+        public long LeadStart { get; set; }
+
+        public bool HasLeadStart { get; set; }
+    }
+
+    /// <summary>The state of one join key.</summary>
+    private sealed class KeyState(int pendingSlots, int leadingStages)
+    {
+        /// <summary>The pending sequence whose last matched positive stage is the index.</summary>
+        public Pending?[] Pending { get; } = new Pending?[pendingSlots];
+
+        /// <summary>For each leading missing stage: the latest start time of a chain that ends there.</summary>
+        public long[] LeadStart { get; } = new long[leadingStages];
+
+        /// <summary>For each leading missing stage: the ordinal of the event that ended the chain, or 0 for none.</summary>
+        public long[] LeadOrdinal { get; } = new long[leadingStages];
+
+        public bool IsEmpty => Array.TrueForAll(Pending, pending => pending is null) && Array.TrueForAll(LeadOrdinal, ordinal => ordinal == 0);
+    }
+
+    /// <summary>A complete sequence waiting until its trailing missing stages can no longer be filled.</summary>
+    private sealed class HeldSequence(Pending sequence, string key, long deadline, long completedOrdinal)
+    {
+        public Pending Sequence { get; } = sequence;
+
+        public string Key { get; } = key;
+
+        public long Deadline { get; } = deadline;
+
+        public long CompletedOrdinal { get; } = completedOrdinal;
+
+        /// <summary>How many trailing missing stages have been filled, in order.</summary>
+        public int Progress { get; set; }
     }
 }

@@ -116,6 +116,7 @@ public static class GroupRunner
         try
         {
             engine.Scan(new MemoryStream(input, writable: false), "es-eql");
+            engine.Finish();
         }
         catch (Exception error)
         {

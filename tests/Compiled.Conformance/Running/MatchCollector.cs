@@ -18,12 +18,16 @@ public sealed class MatchCollector(IReadOnlyList<string> idsByLine) : IAlertSink
     public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp) =>
         Add(rule, [IdOf(ev.LineNumber)]);
 
+    /// <summary>Records a sequence's ids in stage order, with -1 in each missing-event stage's slot, as the suite writes them.</summary>
     public void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events)
     {
-        var ids = new string[events.Length];
-        for (int i = 0; i < events.Length; i++)
+        var ids = new List<string>();
+        int next = 0;
+        var missing = rule.MissingStages;
+        int stages = missing.Count == 0 ? events.Length : missing.Count;
+        for (int stage = 0; stage < stages; stage++)
         {
-            ids[i] = IdOf(events[i].LineNumber);
+            ids.Add(missing.Count > 0 && missing[stage] ? "-1" : IdOf(events[next++].LineNumber));
         }
 
         Add(rule, ids);

@@ -84,6 +84,60 @@ public class SequenceTests
     }
 
     [Test]
+    public void MissingEventBetweenStagesRejects()
+    {
+        var rules = Rule("sequence by host.id with maxspan=1m [process where true] ![file where true] [network where true]");
+
+        var clean = Scan.Run(rules, [Event(0, "process", "h1"), Event(10, "network", "h1")]);
+        var interrupted = Scan.Run(rules, [Event(0, "process", "h1"), Event(5, "file", "h1"), Event(10, "network", "h1")]);
+        var otherKey = Scan.Run(rules, [Event(0, "process", "h1"), Event(5, "file", "h2"), Event(10, "network", "h1")]);
+
+        Assert.That(clean.Sequences, Has.Count.EqualTo(1));
+        Assert.That(interrupted.Sequences, Is.Empty);
+        Assert.That(otherKey.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void TrailingMissingEventWaitsForMaxspan()
+    {
+        var rules = Rule("sequence by host.id with maxspan=30s [process where true] ![network where true]");
+
+        var followed = Scan.Run(rules, [Event(0, "process", "h1"), Event(20, "network", "h1")]);
+        var tooLate = Scan.Run(rules, [Event(0, "process", "h1"), Event(40, "network", "h1")]);
+        var alone = Scan.Run(rules, [Event(0, "process", "h1")]);
+
+        Assert.That(followed.Sequences, Is.Empty);
+        Assert.That(tooLate.Sequences, Has.Count.EqualTo(1));
+        Assert.That(alone.Sequences, Has.Count.EqualTo(1), "the end of the input reports the held sequence");
+        Assert.That(rules.Rules.Single().MissingStages, Is.EqualTo(new[] { false, true }));
+    }
+
+    [Test]
+    public void HeldSequenceIsReportedWhenTimePasses()
+    {
+        var rules = Rule("sequence by host.id with maxspan=30s [process where true] ![network where true]");
+        var sink = new RecordingSink();
+        var engine = new Compiled.Runtime.Hosting.ScanEngine(rules, sink);
+        string lines = Event(0, "process", "h1") + "\n" + Event(45, "file", "h9") + "\n";
+
+        engine.Scan(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(lines)), "test");
+
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1), "an event after the window closes the window without waiting for the end");
+    }
+
+    [Test]
+    public void LeadingMissingEventRejectsWithinMaxspan()
+    {
+        var rules = Rule("sequence by host.id with maxspan=30s ![file where true] [process where true] [network where true]");
+
+        var preceded = Scan.Run(rules, [Event(0, "file", "h1"), Event(10, "process", "h1"), Event(20, "network", "h1")]);
+        var longBefore = Scan.Run(rules, [Event(0, "file", "h1"), Event(40, "process", "h1"), Event(50, "network", "h1")]);
+
+        Assert.That(preceded.Sequences, Is.Empty);
+        Assert.That(longBefore.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public void PendingSequencesExpireAfterMaxspan()
     {
         var matcher = new SequenceMatcher(2, maxspanNanoseconds: 1_000_000_000);

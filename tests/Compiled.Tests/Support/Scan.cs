@@ -23,6 +23,7 @@ public static class Scan
         var sink = new RecordingSink();
         var engine = new ScanEngine(rules, sink);
         engine.Scan(new MemoryStream(Encoding.UTF8.GetBytes(string.Join("\n", jsonLines) + "\n")), "test");
+        engine.Finish();
         return sink;
     }
 
@@ -32,6 +33,7 @@ public static class Scan
         var writer = new AlertWriter(output);
         var engine = new ScanEngine(rules, writer);
         engine.Scan(new MemoryStream(Encoding.UTF8.GetBytes(ndjson)), "test.ndjson");
+        engine.Finish();
         return (engine.Summary, Encoding.UTF8.GetString(output.ToArray()));
     }
 }
