@@ -113,14 +113,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
-    public static readonly DiagnosticDescriptor UnsupportedEqlConstruct = new(
-        id: "CMP016",
-        title: "EQL construct not supported",
-        messageFormat: "{0} is not supported yet, so the rule cannot be compiled",
-        category: Category,
-        defaultSeverity: DiagnosticSeverity.Error,
-        isEnabledByDefault: true);
-
     public static readonly DiagnosticDescriptor UnsupportedRuleType = new(
         id: "CMP020",
         title: "Rule type not compiled",
@@ -151,7 +143,6 @@ internal static class DiagnosticDescriptors
         "CMP013" => InvalidArgument,
         "CMP014" => InvalidCidr,
         "CMP015" => InvalidMaxspan,
-        "CMP016" => UnsupportedEqlConstruct,
         "CMP017" => InvalidRegex,
         "CMP020" => UnsupportedRuleType,
         "CMP999" => InternalError,

@@ -46,7 +46,7 @@ internal static class ClassNames
         "RuleId", "RuleIdText", "Name", "Description", "Severity", "RiskScore", "Type", "Language", "Query", "From", "Interval",
         "MaxSignals", "Version", "TimestampOverride", "TimestampOverrideFallbackDisabled", "BuildingBlockType", "License", "Maturity",
         "CreationDate", "UpdatedDate", "Tags", "Index", "References", "FalsePositives", "Author", "Threat", "Metadata", "Fields",
-        "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor",
+        "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor", "MissingStages", "Flush",
     };
 
     public static ClassNameMap Assign(IReadOnlyList<NameRequest> requests)
@@ -115,7 +115,8 @@ internal static class ClassNames
         }
 
         string name = builder.ToString();
-        bool generatedMember = name.StartsWith("MatchStage", StringComparison.Ordinal) || name.StartsWith("Clause", StringComparison.Ordinal);
+        bool generatedMember = name.StartsWith("MatchStage", StringComparison.Ordinal) || name.StartsWith("MatchFilter", StringComparison.Ordinal)
+            || name.StartsWith("Clause", StringComparison.Ordinal);
         return Reserved.Contains(name) || generatedMember ? name + "Rule" : name;
     }
 }

@@ -68,6 +68,9 @@ internal sealed class RuleEmitter
             case SequenceQuery sequence:
                 WriteSequence(body, sequence, timestampSlot, fallbackSlot, matcherFields, constructorLines);
                 break;
+            case SampleQuery sample:
+                WriteSample(body, sample, timestampSlot, fallbackSlot, matcherFields, constructorLines);
+                break;
         }
 
         var writer = new SourceWriter();
@@ -347,11 +350,53 @@ internal sealed class RuleEmitter
         writer.Line();
     }
 
+    private void WriteSample(
+        SourceWriter body,
+        SampleQuery sample,
+        string timestampSlot,
+        string fallbackSlot,
+        List<string> matcherFields,
+        List<string> constructorLines)
+    {
+        string matcher = _scope.Unique("_sample");
+        matcherFields.Add($"private readonly {Runtime}.Sequences.SampleMatcher {matcher};");
+        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SampleMatcher({sample.Filters.Count.ToString(CultureInfo.InvariantCulture)});");
+        var filterKeys = new string[sample.Filters.Count];
+        for (int i = 0; i < sample.Filters.Count; i++)
+        {
+            filterKeys[i] = _scope.Unique($"_filter{i + 1}Keys");
+            matcherFields.Add($"private readonly {Runtime}.Sequences.JoinKeys {filterKeys[i]};");
+            constructorLines.Add($"{filterKeys[i]} = {JoinKeys(sample.By, sample.Filters[i].By)};");
+        }
+
+        body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
+        body.Open();
+        body.Line("// A sample ignores time and order; the time is only reported in alerts.");
+        body.Line($"ev.TryGetTimestamp({timestampSlot}, {fallbackSlot}, out long timestamp);");
+        body.Line($"{matcher}.Tick();");
+        for (int i = 0; i < sample.Filters.Count; i++)
+        {
+            body.Line($"if (MatchFilter{i + 1}(ev))");
+            body.Open();
+            body.Line($"{matcher}.Offer({i.ToString(CultureInfo.InvariantCulture)}, ev, timestamp, {filterKeys[i]}, this, sink);");
+            body.Close();
+        }
+
+        body.Close();
+        for (int i = 0; i < sample.Filters.Count; i++)
+        {
+            body.Line();
+            WriteFilterMethod(body, $"MatchFilter{i + 1}", sample.Filters[i].Filter, $"Filter {i + 1}: " + StageText(sample.Filters[i]));
+        }
+    }
+
     private string StageText(SequenceStage stage) => CSharpText.OneLine(Text(stage.Range));
 
-    private string JoinKeys(SequenceQuery sequence, SequenceStage stage)
+    private string JoinKeys(SequenceQuery sequence, SequenceStage stage) => JoinKeys(sequence.By, stage.By);
+
+    private string JoinKeys(IEnumerable<FieldExpr> queryKeys, IEnumerable<FieldExpr> stageKeys)
     {
-        var keys = sequence.By.Concat(stage.By).ToList();
+        var keys = queryKeys.Concat(stageKeys).ToList();
         if (keys.Count == 0)
         {
             return $"{Runtime}.Sequences.JoinKeys.None";

@@ -42,7 +42,7 @@ internal static class EqlBinder
                 CheckSequence(sequence, report);
                 break;
             case SampleQuery sample:
-                report(DiagnosticDescriptors.UnsupportedEqlConstruct, sample.Range, "A sample query");
+                CheckSample(sample, report);
                 break;
         }
     }
@@ -86,6 +86,39 @@ internal static class EqlBinder
                 hasMissing
                     ? "a sequence needs at least one stage that is not a missing-event stage ![...]"
                     : "a sequence needs at least two stages; add a stage or use 'with runs=N' on the only one");
+        }
+    }
+
+    /// <summary>The most filters Elasticsearch allows in a sample query.</summary>
+    private const int MaxSampleFilters = 5;
+
+    private static void CheckSample(SampleQuery sample, Report report)
+    {
+        if (sample.Filters.Count > MaxSampleFilters)
+        {
+            report(DiagnosticDescriptors.EqlSyntaxError, sample.Filters[MaxSampleFilters].Range,
+                $"a sample query takes at most {MaxSampleFilters} filters, as Elasticsearch allows");
+        }
+
+        foreach (var filter in sample.Filters)
+        {
+            if (filter.Runs != 1)
+            {
+                report(DiagnosticDescriptors.EqlSyntaxError, filter.Range, "'with runs' is not allowed in a sample query");
+            }
+
+            if (filter.By.Count != sample.Filters[0].By.Count)
+            {
+                report(DiagnosticDescriptors.EqlSyntaxError, filter.Range,
+                    $"every filter must have the same number of 'by' keys: the first filter has {sample.Filters[0].By.Count}, this one has {filter.By.Count}");
+            }
+
+            CheckExpression(filter.Filter.Condition, report);
+        }
+
+        if (sample.Pipes.Count > 0)
+        {
+            report(DiagnosticDescriptors.EqlSyntaxError, sample.Pipes[0].Range, "pipes are not allowed after a sample query");
         }
     }
 

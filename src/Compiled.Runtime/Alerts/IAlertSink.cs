@@ -11,6 +11,13 @@ public interface IAlertSink
 
     /// <summary>A sequence rule completed with <paramref name="events"/>, in stage order.</summary>
     void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events);
+
+    /// <summary>
+    /// A sample rule found <paramref name="events"/>, one per filter in filter order, sharing
+    /// <paramref name="joinKey"/>, whose ordinal order sorts samples as Elasticsearch returns them.
+    /// By default it is reported like a sequence.
+    /// </summary>
+    void OnSampleMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events, string joinKey) => OnSequenceMatch(rule, events);
 }
 
 /// <summary>A copy of an event kept beyond its line, for sequences that complete later.</summary>

@@ -9,7 +9,19 @@ namespace Compiled.Runtime.Matching;
 /// </summary>
 public static class EqlOperators
 {
-    public static EqlValue Equal(EqlValue left, EqlValue right) => CompareValues(left, right, ignoreCase: false) is { } order ? EqlValue.FromBoolean(order == 0) : Unordered(left, right);
+    /// <summary>
+    /// <c>==</c>: null when one side is null, but true when both are, as Elasticsearch evaluates
+    /// <c>?x == ?y</c> on two missing optional fields.
+    /// </summary>
+    public static EqlValue Equal(EqlValue left, EqlValue right)
+    {
+        if (left.IsNull && right.IsNull)
+        {
+            return EqlValue.True;
+        }
+
+        return CompareValues(left, right, ignoreCase: false) is { } order ? EqlValue.FromBoolean(order == 0) : Unordered(left, right);
+    }
 
     public static EqlValue NotEqual(EqlValue left, EqlValue right) => Not(Equal(left, right));
 

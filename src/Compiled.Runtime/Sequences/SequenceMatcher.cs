@@ -22,8 +22,6 @@ namespace Compiled.Runtime.Sequences;
 public sealed class SequenceMatcher
 {
     private const int PruneInterval = 4096;
-    private const char Separator = '\u0000';
-    private const char MissingValue = '\u0001';
 
     private readonly int _positiveCount;
     private readonly int[] _gapOfStage;
@@ -34,7 +32,7 @@ public sealed class SequenceMatcher
     private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly List<HeldSequence> _held = [];
     private readonly CapturedEvent[] _completed;
-    private char[] _key = new char[256];
+    private readonly JoinKeyBuilder _keys = new();
     private int _advancesSincePrune;
     // Ordinals number events from 1, so 0 can mean "none" in the state below.
     private long _ordinal = 1;
@@ -128,17 +126,16 @@ public sealed class SequenceMatcher
     {
         CapturedEvent? captured = null;
         Span<int> cursor = stackalloc int[keys.Slots.Length];
-        if (!StartKeys(ev, keys, cursor))
+        if (!JoinKeyBuilder.Start(ev, keys, cursor))
         {
             return;
         }
 
         do
         {
-            int length = BuildKey(ev, keys, cursor);
-            AdvanceKey(stage, _key.AsSpan(0, length), ev, timestamp, ref captured, rule, sink);
+            AdvanceKey(stage, _keys.Build(ev, keys, cursor), ev, timestamp, ref captured, rule, sink);
         }
-        while (NextKey(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor));
 
         if (++_advancesSincePrune >= PruneInterval)
         {
@@ -156,7 +153,7 @@ public sealed class SequenceMatcher
         int gap = _gapOfStage[stage];
         int position = _positionInGap[stage];
         Span<int> cursor = stackalloc int[keys.Slots.Length];
-        if (gap < 0 || !StartKeys(ev, keys, cursor))
+        if (gap < 0 || !JoinKeyBuilder.Start(ev, keys, cursor))
         {
             return;
         }
@@ -169,8 +166,7 @@ public sealed class SequenceMatcher
 
         do
         {
-            int length = BuildKey(ev, keys, cursor);
-            var key = _key.AsSpan(0, length);
+            var key = _keys.Build(ev, keys, cursor);
             if (gap == 0)
             {
                 RecordLeading(key, position, timestamp);
@@ -184,28 +180,28 @@ public sealed class SequenceMatcher
                 RecordTrailing(key, position, timestamp);
             }
         }
-        while (NextKey(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor));
     }
 
     /// <summary>An <c>until</c> event ends every pending sequence of its join key.</summary>
     public void Until(EventRecord ev, JoinKeys keys)
     {
         Span<int> cursor = stackalloc int[keys.Slots.Length];
-        if (!StartKeys(ev, keys, cursor))
+        if (!JoinKeyBuilder.Start(ev, keys, cursor))
         {
             return;
         }
 
         do
         {
-            int length = BuildKey(ev, keys, cursor);
-            if (_lookup.TryGetValue(_key.AsSpan(0, length), out var state))
+            var key = _keys.Build(ev, keys, cursor);
+            if (_lookup.TryGetValue(key, out var state))
             {
                 Array.Clear(state.Pending);
-                RemoveIfEmpty(_key.AsSpan(0, length), state);
+                RemoveIfEmpty(key, state);
             }
         }
-        while (NextKey(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor));
     }
 
     /// <summary>Removes state that can no longer contribute to a sequence within maxspan at time <paramref name="now"/>.</summary>
@@ -397,93 +393,6 @@ public sealed class SequenceMatcher
         {
             _lookup.Remove(key);
         }
-    }
-
-    /// <summary>
-    /// Points each key field at its first value. Returns false when a required key field is missing,
-    /// which keeps the event out of the stage.
-    /// </summary>
-    private static bool StartKeys(EventRecord ev, JoinKeys keys, Span<int> cursor)
-    {
-        for (int i = 0; i < cursor.Length; i++)
-        {
-            cursor[i] = ev.FirstIndex(keys.Slots[i]);
-            if (cursor[i] < 0 && !keys.Optional[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Moves to the next combination of key values: a field with several values gives one key per value.</summary>
-    private static bool NextKey(EventRecord ev, JoinKeys keys, Span<int> cursor)
-    {
-        for (int i = cursor.Length - 1; i >= 0; i--)
-        {
-            if (cursor[i] < 0)
-            {
-                continue;
-            }
-
-            int next = ev.ValueAt(cursor[i]).Next;
-            if (next >= 0)
-            {
-                cursor[i] = next;
-                return true;
-            }
-
-            cursor[i] = ev.FirstIndex(keys.Slots[i]);
-        }
-
-        return false;
-    }
-
-    private int BuildKey(EventRecord ev, JoinKeys keys, ReadOnlySpan<int> cursor)
-    {
-        int length = 0;
-        for (int i = 0; i < cursor.Length; i++)
-        {
-            if (cursor[i] < 0)
-            {
-                Append(ref length, [MissingValue, Separator]);
-                continue;
-            }
-
-            AppendKeyValue(ref length, ev, ev.ValueAt(cursor[i]));
-            Append(ref length, [Separator]);
-        }
-
-        return length;
-    }
-
-    /// <summary>
-    /// Appends a value in the form Elasticsearch compares join keys in: <c>1</c>, <c>"1"</c> and <c>1.0</c>
-    /// all join, because a keyword field indexes the number as text and a numeric field coerces the string.
-    /// </summary>
-    private void AppendKeyValue(ref int length, EventRecord ev, in FieldValue value)
-    {
-        if (value.Kind == FieldValueKind.Float && value.Number == Math.Floor(value.Number) && Math.Abs(value.Number) < 1e15)
-        {
-            Span<char> digits = stackalloc char[24];
-            ((long)value.Number).TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
-            Append(ref length, digits[..written]);
-            return;
-        }
-
-        Append(ref length, ev.Text(value));
-    }
-
-    private void Append(ref int length, ReadOnlySpan<char> text)
-    {
-        if (length + text.Length > _key.Length)
-        {
-            Array.Resize(ref _key, Math.Max(_key.Length * 2, length + text.Length));
-        }
-
-        text.CopyTo(_key.AsSpan(length));
-        length += text.Length;
     }
 
     /// <summary>A partial sequence: its events so far, when it last grew, and its leading chain.</summary>

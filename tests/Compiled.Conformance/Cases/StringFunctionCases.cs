@@ -15,7 +15,7 @@ namespace Compiled.Conformance.Cases;
 /// <c>any where EXPRESSION == EXPECTED</c>, where <c>== null</c> is Elasticsearch's IS NULL test, and passes
 /// when the event matches. <c>verifier.failures</c> entries are expressions Elasticsearch rejects. Each becomes
 /// <c>any where EXPRESSION</c>, where the generator checks a function's arguments, and passes when the
-/// generator reports an error other than CMP016, which only means "not compiled yet".
+/// generator reports an error.
 /// </remarks>
 public static class StringFunctionCases
 {

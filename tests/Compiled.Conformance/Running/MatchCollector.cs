@@ -11,9 +11,37 @@ namespace Compiled.Conformance.Running;
 public sealed class MatchCollector(IReadOnlyList<string> idsByLine) : IAlertSink
 {
     private readonly Dictionary<Guid, List<IReadOnlyList<string>>> _results = [];
+    private readonly Dictionary<Guid, List<(string Key, IReadOnlyList<string> Ids)>> _samples = [];
 
-    public IReadOnlyList<IReadOnlyList<string>> ResultsOf(Guid ruleId) =>
-        _results.TryGetValue(ruleId, out var results) ? results : [];
+    /// <summary>
+    /// Returns a rule's results. Samples come sorted by join key, as Elasticsearch returns them, not in the
+    /// order the stream completed them.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> ResultsOf(Guid ruleId)
+    {
+        if (_samples.TryGetValue(ruleId, out var samples))
+        {
+            return samples.OrderBy(sample => sample.Key, StringComparer.Ordinal).Select(sample => sample.Ids).ToList();
+        }
+
+        return _results.TryGetValue(ruleId, out var results) ? results : [];
+    }
+
+    public void OnSampleMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events, string joinKey)
+    {
+        var ids = new string[events.Length];
+        for (int i = 0; i < events.Length; i++)
+        {
+            ids[i] = IdOf(events[i].LineNumber);
+        }
+
+        if (!_samples.TryGetValue(rule.Descriptor.RuleId, out var samples))
+        {
+            _samples[rule.Descriptor.RuleId] = samples = [];
+        }
+
+        samples.Add((joinKey, ids));
+    }
 
     public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp) =>
         Add(rule, [IdOf(ev.LineNumber)]);

@@ -303,14 +303,14 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void UnsupportedConstructPointsAtExpression()
+    public void SampleWithRunsIsRejected()
     {
-        string toml = RuleFiles.Eql("sample by host.id [process where true] [network where true]");
+        string toml = RuleFiles.Eql("sample by host.id [process where true] with runs=2 [network where true]");
 
-        var diagnostic = Single(toml, "CMP016");
+        var diagnostic = Single(toml, "CMP010");
 
-        AssertAt(diagnostic, toml, "sample by");
-        AssertNoRuleCode(toml);
+        AssertAt(diagnostic, toml, "[process where true] with");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'with runs' is not allowed in a sample query"));
     }
 
     [Test]

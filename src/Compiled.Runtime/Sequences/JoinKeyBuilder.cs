@@ -1,0 +1,106 @@
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Sequences;
+
+/// <summary>
+/// Builds the join keys of one event for a sequence or sample stage, without allocating. A field with
+/// several values gives one key per value, and several such fields give every combination.
+/// </summary>
+internal sealed class JoinKeyBuilder
+{
+    private const char Separator = '\u0000';
+    private const char MissingValue = '\u0001';
+
+    private char[] _key = new char[256];
+
+    /// <summary>
+    /// Points each key field at its first value. Returns false when a required key field is missing,
+    /// which keeps the event out of the stage.
+    /// </summary>
+    public static bool Start(EventRecord ev, JoinKeys keys, Span<int> cursor)
+    {
+        for (int i = 0; i < cursor.Length; i++)
+        {
+            cursor[i] = ev.FirstIndex(keys.Slots[i]);
+            if (cursor[i] < 0 && !keys.Optional[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Moves to the next combination of key values; returns false after the last one.</summary>
+    public static bool Next(EventRecord ev, JoinKeys keys, Span<int> cursor)
+    {
+        for (int i = cursor.Length - 1; i >= 0; i--)
+        {
+            if (cursor[i] < 0)
+            {
+                continue;
+            }
+
+            int next = ev.ValueAt(cursor[i]).Next;
+            if (next >= 0)
+            {
+                cursor[i] = next;
+                return true;
+            }
+
+            cursor[i] = ev.FirstIndex(keys.Slots[i]);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Returns the key for the current combination, valid until the next call. Missing values sort first,
+    /// and keys compare as tuples under ordinal order, because the separator is the lowest character.
+    /// </summary>
+    public ReadOnlySpan<char> Build(EventRecord ev, JoinKeys keys, ReadOnlySpan<int> cursor)
+    {
+        int length = 0;
+        for (int i = 0; i < cursor.Length; i++)
+        {
+            if (cursor[i] < 0)
+            {
+                Append(ref length, [MissingValue, Separator]);
+                continue;
+            }
+
+            AppendValue(ref length, ev, ev.ValueAt(cursor[i]));
+            Append(ref length, [Separator]);
+        }
+
+        return _key.AsSpan(0, length);
+    }
+
+    /// <summary>
+    /// Appends a value in the form Elasticsearch compares join keys in: <c>1</c>, <c>"1"</c> and <c>1.0</c>
+    /// all join, because a keyword field indexes the number as text and a numeric field coerces the string.
+    /// </summary>
+    private void AppendValue(ref int length, EventRecord ev, in FieldValue value)
+    {
+        if (value.Kind == FieldValueKind.Float && value.Number == Math.Floor(value.Number) && Math.Abs(value.Number) < 1e15)
+        {
+            Span<char> digits = stackalloc char[24];
+            ((long)value.Number).TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+            Append(ref length, digits[..written]);
+            return;
+        }
+
+        Append(ref length, ev.Text(value));
+    }
+
+    private void Append(ref int length, ReadOnlySpan<char> text)
+    {
+        if (length + text.Length > _key.Length)
+        {
+            Array.Resize(ref _key, Math.Max(_key.Length * 2, length + text.Length));
+        }
+
+        text.CopyTo(_key.AsSpan(length));
+        length += text.Length;
+    }
+}
