@@ -16,8 +16,8 @@ namespace Compiled.Runtime.Sequences;
 /// two positive stages arrives strictly between them (the suite's runs=2 on a missing stage rejects on one
 /// event). Leading and trailing missing stages
 /// reject a complete sequence only when all of them can be filled, in order and with the same key, within
-/// maxspan of the whole extended sequence; a sequence with trailing missing stages is therefore held
-/// until maxspan has passed (or the input ends) before it is reported.
+/// maxspan of the whole extended sequence. So a sequence with trailing missing stages is held until
+/// maxspan has passed, or the input ends, before it is reported.
 /// </remarks>
 public sealed class SequenceMatcher
 {
@@ -304,7 +304,7 @@ public sealed class SequenceMatcher
             return;
         }
 
-        // Every missing stage must be fillable for a rejection, so without a fitting leading chain the sequence stands.
+        // A rejection needs every missing stage filled, so without a fitting leading chain the sequence is reported.
         if (LeadingCount > 0 && !leadingFits)
         {
             Report(sequence, rule, sink);
