@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Compiled.Generators.Eql;
 
@@ -19,13 +20,16 @@ internal sealed class ConditionEmitter
 
     private readonly RuleScope _scope;
     private readonly System.Func<Expr, string> _describe;
+    private readonly ICollection<string> _dateFields;
 
     /// <param name="scope">The rule's members.</param>
     /// <param name="describe">Returns the query text of an expression, for comments.</param>
-    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe)
+    /// <param name="dateFields">The fields known to hold dates: <c>@timestamp</c> and the rule's timestamp field.</param>
+    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe, ICollection<string> dateFields)
     {
         _scope = scope;
         _describe = describe;
+        _dateFields = dateFields;
     }
 
     /// <summary>
@@ -201,6 +205,18 @@ internal sealed class ConditionEmitter
         }
 
         string slot = _scope.Slot(field.Path);
+        if (literal.Kind == LiteralKind.String && _dateFields.Contains(field.Path) && DateLiteral.TryParse(literal.Value, out long first, out long last))
+        {
+            // A date literal names a span at its own precision, so == matches any time inside it.
+            string span = $"{first.ToString(CultureInfo.InvariantCulture)}L, {last.ToString(CultureInfo.InvariantCulture)}L";
+            return op switch
+            {
+                BinaryOperator.Equal => $"{Eql}.DateEqual(ev, {slot}, {span})",
+                BinaryOperator.NotEqual => $"{Eql}.Negate({Eql}.DateEqual(ev, {slot}, {span}))",
+                _ => $"{Eql}.CompareDate(ev, {slot}, {Comparison}.{OperatorName(op)}, {span})",
+            };
+        }
+
         string value = LiteralValue(literal);
         switch (op)
         {
@@ -209,16 +225,17 @@ internal sealed class ConditionEmitter
             case BinaryOperator.NotEqual:
                 return $"{Eql}.NotEqual(ev, {slot}, {value})";
             default:
-                string name = op switch
-                {
-                    BinaryOperator.LessThan => "LessThan",
-                    BinaryOperator.LessThanOrEqual => "LessThanOrEqual",
-                    BinaryOperator.GreaterThan => "GreaterThan",
-                    _ => "GreaterThanOrEqual",
-                };
-                return $"{Eql}.Compare(ev, {slot}, {Comparison}.{name}, {value})";
+                return $"{Eql}.Compare(ev, {slot}, {Comparison}.{OperatorName(op)}, {value})";
         }
     }
+
+    private static string OperatorName(BinaryOperator op) => op switch
+    {
+        BinaryOperator.LessThan => "LessThan",
+        BinaryOperator.LessThanOrEqual => "LessThanOrEqual",
+        BinaryOperator.GreaterThan => "GreaterThan",
+        _ => "GreaterThanOrEqual",
+    };
 
     private string In(InExpr inExpr)
     {

@@ -41,7 +41,13 @@ internal sealed class RuleEmitter
     {
         _rule = rule;
         _className = className;
-        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range));
+        var dateFields = new HashSet<string> { "@timestamp" };
+        if (rule.TimestampOverride is { } timestampField)
+        {
+            dateFields.Add(timestampField);
+        }
+
+        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), dateFields);
     }
 
     public static GeneratedFile Emit(RuleSpec rule, string className)

@@ -18,6 +18,69 @@ public enum Comparison : byte
 /// </summary>
 public static class Eql
 {
+    /// <summary>
+    /// <c>date == "2017-08-30T20:47:33Z"</c>: true when a value's time lies in the span the literal names,
+    /// from <paramref name="first"/> to <paramref name="last"/> nanoseconds since the epoch.
+    /// </summary>
+    public static Tri DateEqual(EventRecord ev, int slot, long first, long last)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (TryGetTime(ev, item, out long time) && time >= first && time <= last)
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    /// <summary>An order comparison with a date span: <c>&lt;</c> and <c>&gt;=</c> use its first instant, <c>&gt;</c> and <c>&lt;=</c> its last.</summary>
+    public static Tri CompareDate(EventRecord ev, int slot, Comparison comparison, long first, long last)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (TryGetTime(ev, item, out long time))
+            {
+                bool holds = comparison switch
+                {
+                    Comparison.LessThan => time < first,
+                    Comparison.LessThanOrEqual => time <= last,
+                    Comparison.GreaterThan => time > last,
+                    _ => time >= first,
+                };
+                if (holds)
+                {
+                    return Tri.True;
+                }
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
+    private static bool TryGetTime(EventRecord ev, in FieldValue value, out long time)
+    {
+        switch (value.Kind)
+        {
+            case FieldValueKind.String:
+                return Timestamps.TryParse(ev.Text(value), out time);
+            case FieldValueKind.Integer:
+                return Timestamps.TryFromEpochMilliseconds(value.Integer, out time);
+            case FieldValueKind.Float:
+                return Timestamps.TryFromEpochMilliseconds(value.Number, out time);
+            default:
+                time = 0;
+                return false;
+        }
+    }
+
     /// <summary><c>field == "text"</c>: exact, case-sensitive equality.</summary>
     public static Tri Equal(EventRecord ev, int slot, string value)
     {
