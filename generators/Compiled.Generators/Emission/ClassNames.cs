@@ -37,7 +37,7 @@ internal static class ClassNames
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
-        "RuleCatalog", "Object", "String", "System", "Compiled", "Rules", "Comparison", "Eql", "EqlFunctions", "EqlOperators", "EqlValue", "EventRecord", "Tri",
+        "RuleCatalog", "Object", "String", "System", "Compiled", "Rules", "Comparison", "Eql", "EqlFunctions", "EqlOperators", "EqlValue", "EventRecord", "StringComparison", "Tri",
 
         // Members of object, which the catalog would find before a class of the same name.
         "ToString", "GetHashCode", "Equals", "GetType", "Finalize", "MemberwiseClone", "ReferenceEquals",

@@ -18,6 +18,9 @@ internal sealed class ConditionEmitter
     private const string Eql = "Eql";
     private const string Comparison = "Comparison";
 
+    /// <summary>String <c>in</c> lists longer than this are hashed.</summary>
+    private const int InListInlineLimit = 8;
+
     private readonly RuleScope _scope;
     private readonly System.Func<Expr, string> _describe;
     private readonly ICollection<string> _dateFields;
@@ -250,6 +253,14 @@ internal sealed class ConditionEmitter
         }
 
         string strings = string.Join(", ", items.Select(item => CSharpText.Literal(item.Value)));
+        if (items.Count > InListInlineLimit)
+        {
+            // A long list is hashed once, so each value costs one lookup instead of a scan of the list.
+            string set = _scope.AddStatic(field.Path, "Values", "global::Compiled.Runtime.Matching.StringSet",
+                $"new({(inExpr.IsCaseInsensitive ? "true" : "false")}, {strings})");
+            return $"{Eql}.In(ev, {slot}, {set})";
+        }
+
         string list = _scope.AddStatic(field.Path, "Values", "string[]", $"{{ {strings} }}");
         return inExpr.IsCaseInsensitive ? $"{Eql}.InIgnoreCase(ev, {slot}, {list})" : $"{Eql}.In(ev, {slot}, {list})";
     }
@@ -264,11 +275,9 @@ internal sealed class ConditionEmitter
         }
 
         bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
-        string flag = ignoreCase ? "true" : "false";
-        string patterns = string.Join(", ", pattern.Patterns.Select(item =>
-            $"new global::Compiled.Runtime.Matching.WildcardPattern({CSharpText.Literal(((LiteralExpr)item).Value)}, ignoreCase: {flag})"));
-        string name = _scope.AddStatic(field.Path, "Patterns", "global::Compiled.Runtime.Matching.WildcardPattern[]", $"{{ {patterns} }}");
-        return $"{Eql}.Like(ev, {_scope.Slot(field.Path)}, {name})";
+        var texts = pattern.Patterns.Select(item => ((LiteralExpr)item).Value).ToList();
+        string method = PatternEmitter.EmitMethod(_scope, field.Path, texts, ignoreCase, CSharpText.OneLine(_describe(pattern)));
+        return $"{method}(ev, {_scope.Slot(field.Path)})";
     }
 
     /// <summary>

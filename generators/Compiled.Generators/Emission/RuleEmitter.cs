@@ -29,7 +29,11 @@ internal sealed class RuleEmitter
         "using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;",
         "using EqlValue = global::Compiled.Runtime.Matching.EqlValue;",
         "using EventRecord = global::Compiled.Runtime.Events.EventRecord;",
+        "using StringComparison = global::System.StringComparison;",
         "using Tri = global::Compiled.Runtime.Matching.Tri;",
+
+        // The span overloads of Equals, StartsWith, EndsWith, Contains and ContainsAny, without importing System's types.
+        "using static global::System.MemoryExtensions;",
     };
 
     private readonly RuleSpec _rule;

@@ -231,6 +231,23 @@ public static class Eql
         return result;
     }
 
+    /// <summary><c>field in (...)</c> or <c>in~</c> with a long list of strings, hashed once.</summary>
+    public static Tri In(EventRecord ev, int slot, StringSet values)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (values.Contains(ev.Text(item)))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
     /// <summary><c>field in (1, 2)</c> with numbers.</summary>
     public static Tri In(EventRecord ev, int slot, double[] values)
     {

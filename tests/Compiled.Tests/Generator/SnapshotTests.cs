@@ -50,4 +50,50 @@ public class SnapshotTests
         Assert.That(output.CompileErrors, Is.Empty);
         Snapshot.Verify("ComputedConditions", output.Sources["ComputedConditions.g.cs"]);
     }
+
+    [Test]
+    public void LongPatternAndValueListsMatchSnapshot()
+    {
+        var names = Enumerable.Range(1, 12).Select(i => $"\"tool{i}.exe\"");
+        var substrings = Enumerable.Range(1, 8).Select(i => $"\"*-flag{i}*\"");
+        string query = $"process where process.name : ({string.Join(", ", names)}, \"*.ps1\", \"sys*\", \"a?c.exe\") and " +
+            $"process.command_line like~ ({string.Join(", ", substrings)}) and process.parent.name in ({string.Join(", ", names)})";
+        var output = GeneratorHarness.Run("lists.toml", RuleFiles.Eql(query, name: "Long Lists"));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+        Snapshot.Verify("LongLists", output.Sources["LongLists.g.cs"]);
+    }
+
+    [Test]
+    public void SequenceWithMissingStageMatchesSnapshot()
+    {
+        string query = """
+            sequence by host.id with maxspan=5m
+              [process where event.type == "start" and process.name : "*.tmp"] by process.entity_id
+              ![network where true] by process.entity_id
+              [file where event.type == "deletion"] by process.entity_id
+            until [process where event.type == "end"] by process.entity_id
+            """;
+        var output = GeneratorHarness.Run("sequence.toml", RuleFiles.Eql(query, name: "Temp Process Deletes Itself Offline"));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+        Snapshot.Verify("SequenceWithMissingStage", output.Sources["TempProcessDeletesItselfOffline.g.cs"]);
+    }
+
+    [Test]
+    public void SampleMatchesSnapshot()
+    {
+        string query = """
+            sample by host.id
+              [process where process.name regex~ "(power|pwsh).*"] by user.name
+              [network where destination.port in (4444, 8443)] by user.name
+            """;
+        var output = GeneratorHarness.Run("sample.toml", RuleFiles.Eql(query, name: "Shell And Odd Port"));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+        Snapshot.Verify("Sample", output.Sources["ShellAndOddPort.g.cs"]);
+    }
 }

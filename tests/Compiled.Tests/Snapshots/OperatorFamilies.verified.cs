@@ -10,7 +10,9 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
+using static global::System.MemoryExtensions;
 
 /// <summary>
 /// Operator Families
@@ -95,8 +97,6 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>The field that holds the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
-    private static readonly global::Compiled.Runtime.Matching.WildcardPattern[] s_processNamePatterns = { new global::Compiled.Runtime.Matching.WildcardPattern("cmd.exe", ignoreCase: true), new global::Compiled.Runtime.Matching.WildcardPattern("power*.exe", ignoreCase: true) };
-    private static readonly global::Compiled.Runtime.Matching.WildcardPattern[] s_processArgsPatterns = { new global::Compiled.Runtime.Matching.WildcardPattern("*-enc*", ignoreCase: true) };
     private static readonly string[] s_processParentNameValues = { "explorer.exe" };
 
     private readonly int _timestamp;
@@ -145,7 +145,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
         }
 
         // process.name : ("cmd.exe", "power*.exe")
-        if (Eql.Like(ev, _processName, s_processNamePatterns) != Tri.True)
+        if (LikeProcessName(ev, _processName) != Tri.True)
         {
             return false;
         }
@@ -157,7 +157,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
         }
 
         // not process.args like~ "*-enc*"
-        if (Eql.Like(ev, _processArgs, s_processArgsPatterns) != Tri.False)
+        if (LikeProcessArgs(ev, _processArgs) != Tri.False)
         {
             return false;
         }
@@ -187,5 +187,63 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// process.name : ("cmd.exe", "power*.exe")
+    /// </summary>
+    private static Tri LikeProcessName(EventRecord ev, int slot)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var value in ev.Values(slot))
+        {
+            result = Tri.False;
+            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
+            {
+                continue;
+            }
+
+            var text = ev.Text(value);
+
+            // "cmd.exe"
+            if (text.Equals("cmd.exe", StringComparison.OrdinalIgnoreCase))
+            {
+                return Tri.True;
+            }
+
+            // "power*.exe"
+            if (text.Length >= 9 && text.StartsWith("power", StringComparison.OrdinalIgnoreCase) && text.EndsWith(".exe", StringComparison.OrdinalIgnoreCase))
+            {
+                return Tri.True;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// process.args like~ "*-enc*"
+    /// </summary>
+    private static Tri LikeProcessArgs(EventRecord ev, int slot)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var value in ev.Values(slot))
+        {
+            result = Tri.False;
+            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
+            {
+                continue;
+            }
+
+            var text = ev.Text(value);
+
+            // "*-enc*"
+            if (text.Contains("-enc", StringComparison.OrdinalIgnoreCase))
+            {
+                return Tri.True;
+            }
+        }
+
+        return result;
     }
 }
