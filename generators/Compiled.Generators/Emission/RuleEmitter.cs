@@ -263,22 +263,8 @@ internal sealed class RuleEmitter
         body.Line("return;");
         body.Close();
         body.Line();
-        if (hasMissing)
-        {
-            body.Line($"{matcher}.Tick(timestamp, this, sink);");
-            body.Line();
-        }
-
-        if (sequence.Until is not null)
-        {
-            body.Line("// until: an event that matches it ends the pending sequences of its join key.");
-            body.Line("if (MatchUntil(ev))");
-            body.Open();
-            body.Line($"{matcher}.Until(ev, {untilKeys});");
-            body.Close();
-            body.Line();
-        }
-
+        body.Line($"{matcher}.Tick(timestamp, this, sink);");
+        body.Line();
         body.Line("// Stages run from the last to the first, so an event never extends a sequence it started.");
         var positiveIndex = new Dictionary<int, int>();
         for (int i = 0, positive = 0; i < expanded.Count; i++)
@@ -327,6 +313,17 @@ internal sealed class RuleEmitter
                 body.Line($"{matcher}.Missing({i}, ev, timestamp, {stageKeys[number - 1]});");
                 body.Close();
             }
+        }
+
+        if (sequence.Until is not null)
+        {
+            body.Line();
+            body.Line("// until comes last: an event that matches it ends the pending sequences of its join key,");
+            body.Line("// but not a sequence it has just completed.");
+            body.Line("if (MatchUntil(ev))");
+            body.Open();
+            body.Line($"{matcher}.Until(ev, {untilKeys});");
+            body.Close();
         }
 
         body.Close();

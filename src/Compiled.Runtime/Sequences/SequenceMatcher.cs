@@ -90,7 +90,7 @@ public sealed class SequenceMatcher
 
     /// <summary>
     /// Starts the evaluation of a new event at <paramref name="timestamp"/>: reports held sequences whose
-    /// window has closed. Call once per event before <see cref="Advance"/> and <see cref="Missing"/>.
+    /// window has closed. Call once per event before <see cref="Advance"/>, <see cref="Missing"/> and <see cref="Until"/>.
     /// </summary>
     public void Tick(long timestamp, DetectionRule rule, IAlertSink sink)
     {
@@ -183,7 +183,11 @@ public sealed class SequenceMatcher
         while (JoinKeyBuilder.Next(ev, keys, cursor));
     }
 
-    /// <summary>An <c>until</c> event ends every pending sequence of its join key.</summary>
+    /// <summary>
+    /// An <c>until</c> event ends every pending sequence of its join key. Call it after the stages of the
+    /// same event, so that an event which completes a sequence and matches until still completes it, while
+    /// one which only extends a sequence ends it, as the Elasticsearch suite expects.
+    /// </summary>
     public void Until(EventRecord ev, JoinKeys keys)
     {
         Span<int> cursor = stackalloc int[keys.Slots.Length];

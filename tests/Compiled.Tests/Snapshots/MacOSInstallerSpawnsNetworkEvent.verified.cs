@@ -154,6 +154,8 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
             return;
         }
 
+        _sequence.Tick(timestamp, this, sink);
+
         // Stages run from the last to the first, so an event never extends a sequence it started.
         if (MatchStage2(ev))
         {

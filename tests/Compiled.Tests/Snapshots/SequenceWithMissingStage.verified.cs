@@ -142,12 +142,6 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
 
         _sequence.Tick(timestamp, this, sink);
 
-        // until: an event that matches it ends the pending sequences of its join key.
-        if (MatchUntil(ev))
-        {
-            _sequence.Until(ev, _untilKeys);
-        }
-
         // Stages run from the last to the first, so an event never extends a sequence it started.
         if (MatchStage3(ev))
         {
@@ -163,6 +157,13 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
         if (MatchStage2(ev))
         {
             _sequence.Missing(1, ev, timestamp, _stage2Keys);
+        }
+
+        // until comes last: an event that matches it ends the pending sequences of its join key,
+        // but not a sequence it has just completed.
+        if (MatchUntil(ev))
+        {
+            _sequence.Until(ev, _untilKeys);
         }
     }
 
