@@ -155,7 +155,7 @@ public sealed class RuleGenerator : IIncrementalGenerator
             if (firstByRuleId.TryGetValue(identity.RuleId, out var first))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.DuplicateRuleId, identity.FilePath, identity.RuleIdSpan, identity.RuleId, Path.GetFileName(first.FilePath)));
+                    DiagnosticDescriptors.DuplicateRuleId, identity.FilePath, identity.RuleIdSpan, identity.RuleId, first.FilePath));
             }
             else
             {

@@ -181,6 +181,43 @@ public class ScanCommandTests
         Assert.That(direct.StandardError, Does.Contain("1 input(s) could not be read"));
     }
 
+    [Test]
+    public void CheckListsEveryProblemWithLocation()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-check-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
+        File.WriteAllText(Path.Combine(folder, "syntax.toml"), "[rule]\nname = = \"x\"\n");
+        File.WriteAllText(Path.Combine(folder, "query.toml"), RuleFiles.Eql("process where process.name == "));
+
+        var broken = ProcessRunner.RunCompiled(null, "check", folder);
+        var clean = ProcessRunner.RunCompiled(null, "check", Path.Combine(folder, "seed.toml"));
+
+        Assert.That(broken.ExitCode, Is.EqualTo(1), broken.ToString());
+        Assert.That(broken.StandardOutput, Does.Contain("syntax.toml(2,8): error CMP001"));
+        Assert.That(broken.StandardOutput, Does.Match(@"query\.toml\(\d+,\d+\): error CMP010"));
+        Assert.That(broken.StandardOutput, Does.Contain("3 rule file(s): 1 compiled, 2 with errors; 2 error(s), 0 warning(s)."));
+        Assert.That(clean.ExitCode, Is.EqualTo(0), clean.ToString());
+        Assert.That(clean.StandardOutput, Does.Contain("1 rule file(s): 1 compiled, 0 with errors"));
+    }
+
+    [Test]
+    public void RulesListsBuiltInAndGivenRules()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-list-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
+        File.WriteAllText(Path.Combine(folder, "kql.toml"), RuleFiles.Eql("x", name: "Kql Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000bb")
+            .Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"kuery\""));
+
+        var builtIn = ProcessRunner.RunCompiled(null, "rules");
+        var given = ProcessRunner.RunCompiled(null, "rules", folder);
+
+        Assert.That(builtIn.ExitCode, Is.EqualTo(0), builtIn.ToString());
+        Assert.That(builtIn.StandardOutput, Does.Match(@"99239e7d-b0d4-46e3-8609-acafcf99f68c\s+macOS Installer Spawns Network Event\s+eql\s+medium\s+eql\s+yes"));
+        Assert.That(given.ExitCode, Is.EqualTo(0), given.ToString());
+        Assert.That(given.StandardOutput, Does.Match(@"Kql Rule\s+query\s+low\s+kuery\s+no"));
+        Assert.That(given.StandardOutput, Does.Contain("2 rule(s), 1 compiled."));
+    }
+
     private static List<string> AlertLines(ProcessResult result) =>
         result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
 

@@ -126,7 +126,7 @@ public class DiagnosticTests
 
         Assert.That(diagnostic.Location.GetLineSpan().Path, Is.EqualTo("/rules/b.toml"));
         AssertAt(diagnostic, second, "\"1c2d3e4f-");
-        Assert.That(diagnostic.GetMessage(), Does.Contain("a.toml"));
+        Assert.That(diagnostic.GetMessage(), Does.Contain("also used by '/rules/a.toml'"));
     }
 
     [Test]

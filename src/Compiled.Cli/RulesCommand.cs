@@ -1,0 +1,98 @@
+using System.CommandLine;
+using Compiled.Compiler;
+using Compiled.Runtime.Rules;
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace Compiled.Cli;
+
+/// <summary><c>compiled rules</c>: lists the built-in rules, or the rules in the given files and folders.</summary>
+internal static class RulesCommand
+{
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Rule files or folders to list instead of the built-in rules.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("rules", "List rules: rule_id, name, type, severity, language, and whether the rule compiled.");
+        command.Arguments.Add(paths);
+        command.SetAction(parse => Run(parse.GetValue(paths) ?? []));
+        return command;
+    }
+
+    private static int Run(string[] paths)
+    {
+        var rows = new List<string[]>();
+        if (paths.Length == 0)
+        {
+            rows.AddRange(Compiled.Rules.RuleCatalog.Descriptors.Select(rule => Row(rule.RuleIdText, rule.Name, rule.Type, SeverityText(rule.Severity), rule.Language, "yes")));
+        }
+        else
+        {
+            var files = RuleFileSet.Read(paths, out var problems);
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("compiled: " + problem);
+            }
+
+            var compilation = RuleCompiler.Compile(files, skipInvalidRules: true);
+            var compiledIds = compilation.Success
+                ? compilation.Descriptors().Select(rule => rule.RuleIdText).ToHashSet(StringComparer.Ordinal)
+                : [];
+            foreach (var file in files)
+            {
+                var rule = ReadRuleTable(file.Text);
+                string ruleId = Text(rule, "rule_id");
+                rows.Add(Row(ruleId, Text(rule, "name"), Text(rule, "type"), Text(rule, "severity"), Text(rule, "language"),
+                    compiledIds.Contains(ruleId) ? "yes" : "no"));
+            }
+
+            if (problems.Count > 0)
+            {
+                Print(rows);
+                return ScanCommand.ExitFailure;
+            }
+        }
+
+        Print(rows);
+        return ScanCommand.ExitSuccess;
+    }
+
+    private static void Print(List<string[]> rows)
+    {
+        var table = new List<string[]> { new[] { "RULE_ID", "NAME", "TYPE", "SEVERITY", "LANGUAGE", "COMPILED" } };
+        table.AddRange(rows.OrderBy(row => row[1], StringComparer.Ordinal));
+        var widths = Enumerable.Range(0, 6).Select(column => table.Max(row => row[column].Length)).ToArray();
+        foreach (var row in table)
+        {
+            Console.WriteLine(string.Join("  ", row.Select((cell, column) => column == 5 ? cell : cell.PadRight(widths[column]))).TrimEnd());
+        }
+
+        Console.WriteLine($"{rows.Count} rule(s), {rows.Count(row => row[5] == "yes")} compiled.");
+    }
+
+    private static string[] Row(params string[] cells) => cells.Select(OneLine).ToArray();
+
+    private static TomlTable? ReadRuleTable(string text)
+    {
+        try
+        {
+            return TomlSerializer.Deserialize<TomlTable>(text)?.TryGetValue("rule", out var rule) == true ? rule as TomlTable : null;
+        }
+        catch (TomlException)
+        {
+            return null;
+        }
+    }
+
+    private static string Text(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out var value) && value is string text ? text : "-";
+
+    private static string SeverityText(Severity severity) => severity.ToString().ToLowerInvariant();
+
+    /// <summary>Keeps a cell on one line: control characters and line breaks become spaces.</summary>
+    private static string OneLine(string text) =>
+        new(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c).ToArray());
+}
