@@ -46,7 +46,7 @@ internal static class ClassNames
         "RuleId", "RuleIdText", "Name", "Description", "Severity", "RiskScore", "Type", "Language", "Query", "From", "Interval",
         "MaxSignals", "Version", "TimestampOverride", "TimestampOverrideFallbackDisabled", "BuildingBlockType", "License", "Maturity",
         "CreationDate", "UpdatedDate", "Tags", "Index", "References", "FalsePositives", "Author", "Threat", "Metadata", "Fields",
-        "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor", "MissingStages", "Flush",
+        "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor", "MissingStages", "Flush", "EventCategories",
     };
 
     public static ClassNameMap Assign(IReadOnlyList<NameRequest> requests)

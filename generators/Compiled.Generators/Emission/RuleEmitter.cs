@@ -153,6 +153,7 @@ internal sealed class RuleEmitter
 
         writer.Close();
         writer.Line();
+        WriteCategories(writer);
         WritePipes(writer);
         foreach (var line in body.ToString().TrimEnd('\n').Split('\n'))
         {
@@ -340,6 +341,32 @@ internal sealed class RuleEmitter
             body.Line();
             WriteFilterMethod(body, "MatchUntil", until.Filter, "until " + StageText(until));
         }
+    }
+
+    /// <summary>Declares the event categories the rule can match, so a host can skip it for other events.</summary>
+    private void WriteCategories(SourceWriter writer)
+    {
+        var filters = _rule.ParsedQuery switch
+        {
+            EventQuery query => new List<EventFilter> { query.Filter },
+            SequenceQuery sequence => sequence.Stages.Select(stage => stage.Filter)
+                .Concat(sequence.Until is { } until ? new[] { until.Filter } : Enumerable.Empty<EventFilter>()).ToList(),
+            SampleQuery sample => sample.Filters.Select(filter => filter.Filter).ToList(),
+            _ => new List<EventFilter>(),
+        };
+        // A sequence that ends in missing-event stages reports when time passes, so it reads every event.
+        bool trailingMissing = _rule.ParsedQuery is SequenceQuery { Stages.Count: > 0 } ordered && ordered.Stages[ordered.Stages.Count - 1].IsMissing;
+        if (filters.Count == 0 || trailingMissing || filters.Any(filter => filter.Category is null))
+        {
+            return;
+        }
+
+        var categories = filters.Select(filter => filter.Category!).Distinct().OrderBy(category => category, System.StringComparer.Ordinal);
+        string field = _scope.Unique("s_eventCategories");
+        writer.Line($"private static readonly string[] {field} = {{ {string.Join(", ", categories.Select(CSharpText.Literal))} }};");
+        writer.Line();
+        writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => {field};");
+        writer.Line();
     }
 
     private void WritePipes(SourceWriter writer)

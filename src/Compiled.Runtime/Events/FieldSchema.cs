@@ -70,6 +70,9 @@ public sealed class FieldSchema
         return new FieldSchema(ordered, timestamps);
     }
 
+    /// <summary>Looks up the slot of <paramref name="field"/>; false when no rule reads it.</summary>
+    public bool TryGetSlot(string field, out int slot) => _slots.TryGetValue(field, out slot);
+
     /// <summary>Returns the slot of <paramref name="field"/>; throws when no rule declared it.</summary>
     public int Slot(string field) =>
         _slots.TryGetValue(field, out int slot)

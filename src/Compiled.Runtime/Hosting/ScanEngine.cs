@@ -18,6 +18,7 @@ public sealed class ScanEngine
     private readonly EventDecoder _decoder;
     private readonly EventRecord _record;
     private readonly int _maxLineBytes;
+    private readonly RuleDispatch _dispatch;
 
     public ScanEngine(RuleSet rules, IAlertSink sink, int maxLineBytes = DefaultMaxLineBytes)
     {
@@ -26,6 +27,7 @@ public sealed class ScanEngine
         _maxLineBytes = maxLineBytes;
         _decoder = new EventDecoder(rules.Schema);
         _record = new EventRecord(rules.Schema);
+        _dispatch = new RuleDispatch(rules);
     }
 
     public ScanSummary Summary { get; } = new();
@@ -63,11 +65,7 @@ public sealed class ScanEngine
             Summary.CountEvaluated();
 
             // NOTE: the rules' head and tail pipes are not applied here, so every match raises an alert.
-            var rules = _rules.Rules;
-            for (int i = 0; i < rules.Count; i++)
-            {
-                rules[i].Evaluate(_record, _sink);
-            }
+            _dispatch.Evaluate(_record, _sink);
         }
     }
 

@@ -11,6 +11,12 @@ public abstract class DetectionRule
     public RuleDescriptor Descriptor { get; }
 
     /// <summary>
+    /// The values of <c>event.category</c> that the rule can match, or null when any event may match
+    /// (an <c>any where</c> query or stage). A host may skip the rule for events of other categories.
+    /// </summary>
+    public virtual IReadOnlyList<string>? EventCategories => null;
+
+    /// <summary>
     /// For each stage of a sequence, with runs expanded, whether it is a missing-event stage <c>![...]</c>.
     /// A sequence match reports only the events of the other stages. Empty for other rules.
     /// </summary>

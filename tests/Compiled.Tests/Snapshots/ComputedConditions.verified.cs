@@ -120,6 +120,10 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
         _sourceIp = schema.Slot("source.ip");
     }
 
+    private static readonly string[] s_eventCategories = { "process" };
+
+    public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))

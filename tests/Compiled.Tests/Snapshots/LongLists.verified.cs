@@ -116,6 +116,10 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.DetectionRule
         _processParentName = schema.Slot("process.parent.name");
     }
 
+    private static readonly string[] s_eventCategories = { "process" };
+
+    public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))

@@ -147,6 +147,10 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
         _stage2Keys = new global::Compiled.Runtime.Sequences.JoinKeys(new[] { _processEntityId }, new[] { false });
     }
 
+    private static readonly string[] s_eventCategories = { "network", "process" };
+
+    public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (!ev.TryGetTimestamp(_eventIngested, _timestamp, out long timestamp))

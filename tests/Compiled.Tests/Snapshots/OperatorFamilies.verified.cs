@@ -125,6 +125,10 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
         _processArgsCount = schema.Slot("process.args_count");
     }
 
+    private static readonly string[] s_eventCategories = { "process" };
+
+    public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))

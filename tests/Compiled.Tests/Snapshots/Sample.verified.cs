@@ -124,6 +124,10 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
         _filter2Keys = new global::Compiled.Runtime.Sequences.JoinKeys(new[] { _hostId, _userName }, new[] { false, false });
     }
 
+    private static readonly string[] s_eventCategories = { "network", "process" };
+
+    public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         // A sample ignores time and order; the time is only reported in alerts.

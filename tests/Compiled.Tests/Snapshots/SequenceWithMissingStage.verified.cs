@@ -128,6 +128,10 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
         _untilKeys = new global::Compiled.Runtime.Sequences.JoinKeys(new[] { _hostId, _processEntityId }, new[] { false, false });
     }
 
+    private static readonly string[] s_eventCategories = { "file", "network", "process" };
+
+    public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
+
     public override global::System.Collections.Generic.IReadOnlyList<bool> MissingStages => s_missingStages;
 
     /// <summary>Reports the sequences held back for their trailing missing-event stages.</summary>
