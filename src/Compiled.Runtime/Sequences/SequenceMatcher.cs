@@ -30,7 +30,12 @@ public sealed class SequenceMatcher
     private readonly long _maxspan;
     private readonly Dictionary<string, KeyState> _states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly List<HeldSequence> _held = [];
+    // Held sequences wait in deadline order (then completion order); the index by key finds the ones a
+    // trailing missing event concerns. A rejected sequence stays in the queue, marked, until its deadline.
+    private readonly PriorityQueue<HeldSequence, (long Deadline, long Order)> _held = new();
+    private readonly Dictionary<string, List<HeldSequence>> _heldByKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<HeldSequence>>.AlternateLookup<ReadOnlySpan<char>> _heldLookup;
+    private int _heldCount;
     private readonly CapturedEvent[] _completed;
     private readonly JoinKeyBuilder _keys = new();
     private int _advancesSincePrune;
@@ -75,6 +80,7 @@ public sealed class SequenceMatcher
 
         _maxspan = maxspanNanoseconds;
         _lookup = _states.GetAlternateLookup<ReadOnlySpan<char>>();
+        _heldLookup = _heldByKey.GetAlternateLookup<ReadOnlySpan<char>>();
         _completed = new CapturedEvent[_positiveCount];
     }
 
@@ -82,7 +88,7 @@ public sealed class SequenceMatcher
     public int PendingKeyCount => _states.Count;
 
     /// <summary>The number of complete sequences waiting to learn whether their trailing missing events arrive.</summary>
-    public int HeldCount => _held.Count;
+    public int HeldCount => _heldCount;
 
     private int LeadingCount => _gapSize[0];
 
@@ -95,26 +101,41 @@ public sealed class SequenceMatcher
     public void Tick(long timestamp, DetectionRule rule, IAlertSink sink)
     {
         _ordinal++;
-        for (int i = 0; i < _held.Count; i++)
+        while (_held.TryPeek(out var held, out var priority) && timestamp > priority.Deadline)
         {
-            if (timestamp > _held[i].Deadline)
-            {
-                Report(_held[i].Sequence, rule, sink);
-                _held.RemoveAt(i);
-                i--;
-            }
+            _held.Dequeue();
+            Release(held, rule, sink);
         }
     }
 
     /// <summary>Reports every held sequence, at the end of the input, when no trailing missing event can arrive any more.</summary>
     public void Flush(DetectionRule rule, IAlertSink sink)
     {
-        foreach (var held in _held)
+        while (_held.TryDequeue(out var held, out _))
         {
-            Report(held.Sequence, rule, sink);
+            Release(held, rule, sink);
+        }
+    }
+
+    /// <summary>Takes a held sequence off its key's list and reports it unless a trailing missing event rejected it.</summary>
+    private void Release(HeldSequence held, DetectionRule rule, IAlertSink sink)
+    {
+        if (held.Rejected)
+        {
+            return;
         }
 
-        _held.Clear();
+        _heldCount--;
+        if (_heldByKey.TryGetValue(held.Key, out var list))
+        {
+            list.Remove(held);
+            if (list.Count == 0)
+            {
+                _heldByKey.Remove(held.Key);
+            }
+        }
+
+        Report(held.Sequence, rule, sink);
     }
 
     /// <summary>
@@ -317,7 +338,15 @@ public sealed class SequenceMatcher
 
         long windowStart = LeadingCount > 0 ? sequence.LeadStart : sequence.FirstTimestamp;
         long deadline = _maxspan == long.MaxValue ? long.MaxValue : windowStart + _maxspan;
-        _held.Add(new HeldSequence(sequence, key.ToString(), deadline, _ordinal));
+        var held = new HeldSequence(sequence, key.ToString(), deadline, _ordinal);
+        _held.Enqueue(held, (deadline, _ordinal));
+        if (!_heldLookup.TryGetValue(key, out var list))
+        {
+            _heldByKey[held.Key] = list = [];
+        }
+
+        list.Add(held);
+        _heldCount++;
     }
 
     private void RecordLeading(ReadOnlySpan<char> key, int position, long timestamp)
@@ -357,10 +386,15 @@ public sealed class SequenceMatcher
 
     private void RecordTrailing(ReadOnlySpan<char> key, int position, long timestamp)
     {
-        for (int i = 0; i < _held.Count; i++)
+        if (!_heldLookup.TryGetValue(key, out var list))
         {
-            var held = _held[i];
-            if (held.Progress != position || held.CompletedOrdinal >= _ordinal || timestamp > held.Deadline || !key.SequenceEqual(held.Key))
+            return;
+        }
+
+        for (int i = 0; i < list.Count; i++)
+        {
+            var held = list[i];
+            if (held.Progress != position || held.CompletedOrdinal >= _ordinal || timestamp > held.Deadline)
             {
                 continue;
             }
@@ -368,9 +402,16 @@ public sealed class SequenceMatcher
             held.Progress++;
             if (held.Progress == TrailingCount)
             {
-                _held.RemoveAt(i);
+                held.Rejected = true;
+                list.RemoveAt(i);
                 i--;
+                _heldCount--;
             }
+        }
+
+        if (list.Count == 0)
+        {
+            _heldLookup.Remove(key);
         }
     }
 
@@ -443,5 +484,8 @@ public sealed class SequenceMatcher
 
         /// <summary>How many trailing missing stages have been filled, in order.</summary>
         public int Progress { get; set; }
+
+        /// <summary>True once all trailing missing stages were filled; the queue then drops it unreported.</summary>
+        public bool Rejected { get; set; }
     }
 }
