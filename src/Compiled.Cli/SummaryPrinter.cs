@@ -40,6 +40,10 @@ internal static class SummaryPrinter
         }
 
         error.WriteLine($"  alerts written:   {alerts.TotalAlerts}");
+        if (alerts.DuplicatesSkipped > 0)
+        {
+            error.WriteLine($"  duplicate alerts skipped (same kibana.alert.uuid): {alerts.DuplicatesSkipped}");
+        }
         foreach (var rule in rules.Rules)
         {
             int count = alerts.AlertsPerRule.GetValueOrDefault(rule);

@@ -43,9 +43,24 @@ internal sealed class ExpressionEmitter
         writer.Line("/// </summary>");
         writer.Open($"private Tri {name}(EventRecord ev)");
         writer.Line("var result = Tri.Null;");
+        bool product = emitter._fieldVariables.Count > 1;
+        if (product)
+        {
+            writer.Line("int combinations = 0;");
+        }
+
         foreach (var path in emitter._fieldVariables.Keys)
         {
             writer.Open($"foreach (var {emitter._fieldVariables[path]} in Eql.Each(ev, {scope.Slot(path)}))");
+        }
+
+        if (product)
+        {
+            writer.Comment("Several multi-valued fields multiply; past the limit the result so far stands.");
+            writer.Open("if (++combinations > Eql.MaxCombinations)");
+            writer.Line("return result;");
+            writer.Close();
+            writer.Line();
         }
 
         foreach (var statement in emitter._statements)

@@ -71,6 +71,10 @@ internal sealed class RuleFileParser
         string? type = typeNode?.Value as string;
         bool needsQuery = type is "eql" or "query" or "threshold" or "new_terms" or "threat_match" or "esql";
         var language = OptionalString(rule, "language");
+        if (type == "eql" && language is null && !rule.TryGet("language", out _))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingRequiredKey, _path, rule.Span, "language", "rule"));
+        }
         TomlScalarNode? queryNode = null;
         if (needsQuery)
         {

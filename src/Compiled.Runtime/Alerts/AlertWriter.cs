@@ -26,6 +26,10 @@ public sealed class AlertWriter : IAlertSink
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Dictionary<DetectionRule, int> _counts = new(ReferenceEqualityComparer.Instance);
 
+    // Alert ids already written: Kibana indexes alerts by id, so a second alert with the same id (the same
+    // event in two inputs, or a sequence found once per value of a multi-valued key) is not a new alert.
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+
     public AlertWriter(Stream output) => _output = output;
 
     /// <summary>The number of alert documents written per rule, building blocks included.</summary>
@@ -33,10 +37,21 @@ public sealed class AlertWriter : IAlertSink
 
     public long TotalAlerts { get; private set; }
 
+    /// <summary>Alerts not written because an alert with the same id already was.</summary>
+    public long DuplicatesSkipped { get; private set; }
+
+    /// <summary>How many alert ids are remembered for the duplicate check; past it, the memory starts over.</summary>
+    public const int RememberedIds = 1_000_000;
+
     public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp)
     {
         string eventId = EventId(ev.Json.Span);
         string alertId = Hash(rule.Descriptor.RuleIdText, eventId);
+        if (!FirstTime(alertId))
+        {
+            return;
+        }
+
         var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber) };
         WriteAlert(rule, ev.Json.Span, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), alertId, ancestors, group: null);
     }
@@ -58,6 +73,11 @@ public sealed class AlertWriter : IAlertSink
         }
 
         string sequenceAlertId = Hash(idParts);
+        if (!FirstTime(sequenceAlertId))
+        {
+            return;
+        }
+
         string groupId = Hash("group", sequenceAlertId);
         for (int i = 0; i < events.Length; i++)
         {
@@ -69,6 +89,23 @@ public sealed class AlertWriter : IAlertSink
     }
 
     public void Flush() => _output.Flush();
+
+    private bool FirstTime(string alertId)
+    {
+        if (_written.Count >= RememberedIds)
+        {
+            // NOTE: after a million alerts the duplicate check forgets older ids, so a late duplicate is written.
+            _written.Clear();
+        }
+
+        if (_written.Add(alertId))
+        {
+            return true;
+        }
+
+        DuplicatesSkipped++;
+        return false;
+    }
 
     private void WriteAlert(DetectionRule rule, ReadOnlySpan<byte> source, long timestamp, long originalTime, string alertId, Ancestor[] ancestors, Group? group)
     {

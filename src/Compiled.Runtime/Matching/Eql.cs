@@ -19,6 +19,12 @@ public enum Comparison : byte
 public static class Eql
 {
     /// <summary>
+    /// The most combinations of field values one condition or join key evaluates per event. Several fields
+    /// with many values each multiply, and an event with four 100-value arrays would otherwise need 10^8 steps.
+    /// </summary>
+    public const int MaxCombinations = 4096;
+
+    /// <summary>
     /// <c>date == "2017-08-30T20:47:33Z"</c>: true when a value's time lies in the span the literal names,
     /// from <paramref name="first"/> to <paramref name="last"/> nanoseconds since the epoch.
     /// </summary>
@@ -161,7 +167,7 @@ public static class Eql
         var result = Tri.Null;
         foreach (ref readonly var item in ev.Values(slot))
         {
-            if (TryGetNumber(ev, item, out double number) && Holds(comparison, number.CompareTo(value)))
+            if (TryGetNumber(ev, item, out double number) && Holds(comparison, EqlOperators.JavaCompare(number, value)))
             {
                 return Tri.True;
             }
@@ -306,15 +312,21 @@ public static class Eql
         return result;
     }
 
-    /// <summary><c>cidrMatch(field, "10.0.0.0/8", ...)</c>: true when any address value lies in any block.</summary>
+    /// <summary>
+    /// <c>cidrMatch(field, "10.0.0.0/8", ...)</c>: true when any address value lies in any block. A value that
+    /// is not an address counts as missing, as Elasticsearch's <c>ip</c> field drops or rejects it.
+    /// </summary>
     public static Tri CidrMatch(EventRecord ev, int slot, CidrSet blocks)
     {
         var result = Tri.Null;
         foreach (ref readonly var item in ev.Values(slot))
         {
-            if (item.Kind == FieldValueKind.String &&
-                IPAddressBits.TryParse(ev.Text(item), out var address, out _) &&
-                blocks.Contains(address))
+            if (item.Kind != FieldValueKind.String || !IPAddressBits.TryParse(ev.Text(item), out var address, out _))
+            {
+                continue;
+            }
+
+            if (blocks.Contains(address))
             {
                 return Tri.True;
             }

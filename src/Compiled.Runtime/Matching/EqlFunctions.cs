@@ -46,24 +46,25 @@ public static class EqlFunctions
         return EqlValue.FromString(text[start..end]);
     }
 
-    /// <summary><c>cidrMatch(ip, blocks...)</c> on a computed value: a string that is not an address is not in any block.</summary>
+    /// <summary><c>cidrMatch(ip, blocks...)</c> on a computed value: a value that is not an address is null, as a malformed <c>ip</c> field is.</summary>
     public static EqlValue CidrMatch(EqlValue address, CidrSet blocks)
     {
-        if (address.IsNull)
+        if (address.Type != EqlType.String || !IPAddressBits.TryParse(address.Text, out var bits, out _))
         {
             return EqlValue.Null;
         }
 
-        return EqlValue.FromBoolean(address.Type == EqlType.String &&
-            IPAddressBits.TryParse(address.Text, out var bits, out _) &&
-            blocks.Contains(bits));
+        return EqlValue.FromBoolean(blocks.Contains(bits));
     }
 
     /// <summary><c>concat(value)</c>: the string form of one value.</summary>
     public static EqlValue Concat(Scratch scratch, EqlValue value) =>
         value.IsNull ? EqlValue.Null : EqlValue.FromString(value.ToText(scratch));
 
-    /// <summary><c>concat(a, b)</c>; longer argument lists are emitted as a chain of these.</summary>
+    /// <summary>
+    /// <c>concat(a, b)</c>; longer argument lists are emitted as a chain of these. A result longer than
+    /// <see cref="Scratch.MaxStringLength"/> characters is null.
+    /// </summary>
     public static EqlValue Concat(Scratch scratch, EqlValue left, EqlValue right)
     {
         if (left.IsNull || right.IsNull)
@@ -73,6 +74,11 @@ public static class EqlFunctions
 
         var first = left.ToText(scratch);
         var second = right.ToText(scratch);
+        if ((long)first.Length + second.Length > Scratch.MaxStringLength)
+        {
+            return EqlValue.Null;
+        }
+
         var target = scratch.Reserve(first.Length + second.Length);
         first.CopyTo(target);
         second.CopyTo(target[first.Length..]);
@@ -171,6 +177,7 @@ public static class EqlFunctions
                 : EqlValue.Null;
         }
 
+        // Digits accumulate as a negative number, whose range reaches long.MinValue.
         long value = 0;
         foreach (char c in text)
         {
@@ -180,15 +187,23 @@ public static class EqlFunctions
                 return EqlValue.Null;
             }
 
-            if (value > (long.MaxValue - digit) / numberBase)
+            if (value < (long.MinValue + digit) / numberBase)
             {
-                return EqlValue.Null;
+                // Beyond a long, base 10 falls back to a double, as Elasticsearch does.
+                return numberBase == 10 && double.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out double large)
+                    ? EqlValue.FromDouble(negative ? -large : large)
+                    : EqlValue.Null;
             }
 
-            value = value * numberBase + digit;
+            value = value * numberBase - digit;
         }
 
-        return EqlValue.FromInteger(negative ? -value : value);
+        if (!negative && value == long.MinValue)
+        {
+            return EqlValue.FromDouble(-(double)long.MinValue);
+        }
+
+        return EqlValue.FromInteger(negative ? value : -value);
     }
 
     /// <summary><c>string(value)</c>: <c>42</c>, <c>42.5</c>, <c>true</c>, or the string itself.</summary>

@@ -70,11 +70,12 @@ public static class EqlOperators
         _ => EqlValue.Null,
     };
 
-    public static EqlValue Add(EqlValue left, EqlValue right) => Arithmetic(left, right, static (a, b) => unchecked(a + b), static (a, b) => a + b);
+    /// <summary>Integer overflow gives null, where Elasticsearch's exact arithmetic fails the query.</summary>
+    public static EqlValue Add(EqlValue left, EqlValue right) => Arithmetic(left, right, static (a, b) => checked(a + b), static (a, b) => a + b);
 
-    public static EqlValue Subtract(EqlValue left, EqlValue right) => Arithmetic(left, right, static (a, b) => unchecked(a - b), static (a, b) => a - b);
+    public static EqlValue Subtract(EqlValue left, EqlValue right) => Arithmetic(left, right, static (a, b) => checked(a - b), static (a, b) => a - b);
 
-    public static EqlValue Multiply(EqlValue left, EqlValue right) => Arithmetic(left, right, static (a, b) => unchecked(a * b), static (a, b) => a * b);
+    public static EqlValue Multiply(EqlValue left, EqlValue right) => Arithmetic(left, right, static (a, b) => checked(a * b), static (a, b) => a * b);
 
     /// <summary>Integer division truncates toward zero, as in Java; division by zero gives null.</summary>
     public static EqlValue Divide(EqlValue left, EqlValue right)
@@ -120,7 +121,7 @@ public static class EqlOperators
 
     public static EqlValue Negate(EqlValue value) => value.Type switch
     {
-        EqlType.Integer => EqlValue.FromInteger(unchecked(-value.Integer)),
+        EqlType.Integer => value.Integer == long.MinValue ? EqlValue.Null : EqlValue.FromInteger(-value.Integer),
         EqlType.Double => EqlValue.FromDouble(-value.Double),
         _ => EqlValue.Null,
     };
@@ -186,10 +187,21 @@ public static class EqlOperators
 
         if (TryNumber(left, out var a, out bool aIsInteger, out long aInteger) && TryNumber(right, out var b, out bool bIsInteger, out long bInteger))
         {
-            return aIsInteger && bIsInteger ? aInteger.CompareTo(bInteger) : a.CompareTo(b);
+            return aIsInteger && bIsInteger ? aInteger.CompareTo(bInteger) : JavaCompare(a, b);
         }
 
         return null;
+    }
+
+    /// <summary>Orders doubles as Java's Double.compare does: NaN after every number, and equal to itself.</summary>
+    internal static int JavaCompare(double left, double right)
+    {
+        if (double.IsNaN(left) || double.IsNaN(right))
+        {
+            return double.IsNaN(left) ? (double.IsNaN(right) ? 0 : 1) : -1;
+        }
+
+        return left.CompareTo(right);
     }
 
     private static int CompareIgnoreCase(ReadOnlySpan<char> left, ReadOnlySpan<char> right)
@@ -251,8 +263,18 @@ public static class EqlOperators
             return EqlValue.Null;
         }
 
-        return left.Type == EqlType.Integer && right.Type == EqlType.Integer
-            ? EqlValue.FromInteger(integers(left.Integer, right.Integer))
-            : EqlValue.FromDouble(doubles(left.Double, right.Double));
+        if (left.Type != EqlType.Integer || right.Type != EqlType.Integer)
+        {
+            return EqlValue.FromDouble(doubles(left.Double, right.Double));
+        }
+
+        try
+        {
+            return EqlValue.FromInteger(integers(left.Integer, right.Integer));
+        }
+        catch (OverflowException)
+        {
+            return EqlValue.Null;
+        }
     }
 }

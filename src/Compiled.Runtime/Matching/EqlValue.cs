@@ -104,7 +104,15 @@ public readonly ref struct EqlValue
 /// </summary>
 public sealed class Scratch
 {
-    private char[] _buffer = new char[1024];
+    /// <summary>The longest string a function builds, in characters: as long as the longest event line accepted.</summary>
+    public const int MaxStringLength = 16 * 1024 * 1024;
+
+    private const int InitialSize = 1024;
+
+    /// <summary>A buffer grown past this size is dropped when the next event starts, so one huge event does not keep it.</summary>
+    private const int KeptSize = 1024 * 1024;
+
+    private char[] _buffer = new char[InitialSize];
     private int _used;
 
     /// <summary>Returns at least <paramref name="length"/> characters to write into; <see cref="Commit"/> keeps what was written.</summary>
@@ -128,5 +136,12 @@ public sealed class Scratch
         return text;
     }
 
-    internal void Clear() => _used = 0;
+    internal void Clear()
+    {
+        _used = 0;
+        if (_buffer.Length > KeptSize)
+        {
+            _buffer = new char[InitialSize];
+        }
+    }
 }

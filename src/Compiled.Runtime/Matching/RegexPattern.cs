@@ -10,6 +10,9 @@ namespace Compiled.Runtime.Matching;
 /// </summary>
 public sealed class RegexPattern
 {
+    /// <summary>The time limit of one match on the backtracking engine, used only for patterns too large for the other.</summary>
+    public static readonly TimeSpan FallbackTimeout = TimeSpan.FromMilliseconds(100);
+
     private readonly Regex _regex;
 
     /// <param name="pattern">The Lucene regular expression as written in the rule.</param>
@@ -17,7 +20,7 @@ public sealed class RegexPattern
     /// Whether literal characters also match their case variants, as <c>regex~</c> requires. Ranges and the
     /// predefined classes keep their case, as in Lucene.
     /// </param>
-    /// <exception cref="ArgumentException">The pattern is invalid, uses an unsupported operator or is too large.</exception>
+    /// <exception cref="ArgumentException">The pattern is invalid or uses an unsupported operator.</exception>
     public RegexPattern(string pattern, bool ignoreCase)
     {
         ArgumentNullException.ThrowIfNull(pattern);
@@ -33,15 +36,14 @@ public sealed class RegexPattern
             // fold ranges such as [a-z], which Lucene does not.
             _regex = new Regex(translated, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
         }
-        catch (NotSupportedException e)
+        catch (NotSupportedException)
         {
-            // NOTE: netstandard2.0 has no non-backtracking engine, so a build-time check with LuceneRegex cannot
-            // reject a pattern that is valid but too large for it, such as a{5000}.
-            throw new ArgumentException(
-                $"The regular expression \"{pattern}\" is too large for the non-backtracking engine: {e.Message} " +
-                "Use smaller repetition counts.",
-                nameof(pattern),
-                e);
+            // NOTE: a valid pattern too large for the non-backtracking engine, such as .{0,4000}, runs on the
+            // backtracking engine instead, with a time limit per match; a match that runs out of time counts as
+            // no match. The generator cannot reject such patterns at build time, because netstandard2.0 has no
+            // non-backtracking engine to ask.
+            _regex = new Regex(translated, RegexOptions.CultureInvariant, FallbackTimeout);
+            UsesFallback = true;
         }
 
         Pattern = pattern;
@@ -53,9 +55,27 @@ public sealed class RegexPattern
 
     public bool IgnoreCase { get; }
 
+    /// <summary>True when the pattern was too large for the non-backtracking engine and runs with a time limit.</summary>
+    public bool UsesFallback { get; }
+
     /// <summary>
     /// Returns whether the whole value matches. The engine builds its automaton lazily, so a call allocates only
     /// when it needs automaton states that earlier calls did not.
     /// </summary>
-    public bool IsMatch(ReadOnlySpan<char> value) => _regex.IsMatch(value);
+    public bool IsMatch(ReadOnlySpan<char> value)
+    {
+        if (!UsesFallback)
+        {
+            return _regex.IsMatch(value);
+        }
+
+        try
+        {
+            return _regex.IsMatch(value);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
 }

@@ -2,7 +2,7 @@ namespace Compiled.Runtime.Matching;
 
 /// <summary>
 /// An anchored wildcard pattern for <c>:</c> and <c>like</c>: <c>*</c> matches any run of characters,
-/// <c>?</c> exactly one, everything else itself. Matching takes at most O(value × pattern) steps, so no
+/// <c>?</c> exactly one code point, everything else itself. Matching takes at most O(value × pattern) steps, so no
 /// pattern can cause catastrophic backtracking.
 /// </summary>
 public sealed class WildcardPattern
@@ -32,7 +32,13 @@ public sealed class WildcardPattern
                 starPattern = p++;
                 starValue = v;
             }
-            else if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == Fold(value[v])))
+            else if (p < pattern.Length && pattern[p] == '?')
+            {
+                // One '?' matches one code point, so both halves of a surrogate pair.
+                p++;
+                v += char.IsHighSurrogate(value[v]) && v + 1 < value.Length && char.IsLowSurrogate(value[v + 1]) ? 2 : 1;
+            }
+            else if (p < pattern.Length && pattern[p] == Fold(value[v]))
             {
                 p++;
                 v++;

@@ -31,9 +31,17 @@ internal sealed class JoinKeyBuilder
         return true;
     }
 
-    /// <summary>Moves to the next combination of key values; returns false after the last one.</summary>
-    public static bool Next(EventRecord ev, JoinKeys keys, Span<int> cursor)
+    /// <summary>
+    /// Moves to the next combination of key values; returns false after the last one, or once
+    /// <paramref name="produced"/> reaches <see cref="Matching.Eql.MaxCombinations"/>.
+    /// </summary>
+    public static bool Next(EventRecord ev, JoinKeys keys, Span<int> cursor, ref int produced)
     {
+        if (++produced >= Matching.Eql.MaxCombinations)
+        {
+            return false;
+        }
+
         for (int i = cursor.Length - 1; i >= 0; i--)
         {
             if (cursor[i] < 0)

@@ -57,12 +57,13 @@ public sealed class SampleMatcher
             return;
         }
 
+        int produced = 0;
         do
         {
             var key = _keys.Build(ev, keys, cursor);
             OfferKey(filter, key, ev, timestamp, rule, sink);
         }
-        while (JoinKeyBuilder.Next(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
     }
 
     private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp, DetectionRule rule, IAlertSink sink)

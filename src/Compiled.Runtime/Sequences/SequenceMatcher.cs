@@ -152,11 +152,12 @@ public sealed class SequenceMatcher
             return;
         }
 
+        int produced = 0;
         do
         {
             AdvanceKey(stage, _keys.Build(ev, keys, cursor), ev, timestamp, ref captured, rule, sink);
         }
-        while (JoinKeyBuilder.Next(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
 
         if (++_advancesSincePrune >= PruneInterval)
         {
@@ -185,6 +186,7 @@ public sealed class SequenceMatcher
             Prune(timestamp);
         }
 
+        int produced = 0;
         do
         {
             var key = _keys.Build(ev, keys, cursor);
@@ -201,7 +203,7 @@ public sealed class SequenceMatcher
                 RecordTrailing(key, position, timestamp);
             }
         }
-        while (JoinKeyBuilder.Next(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
     }
 
     /// <summary>
@@ -217,6 +219,7 @@ public sealed class SequenceMatcher
             return;
         }
 
+        int produced = 0;
         do
         {
             var key = _keys.Build(ev, keys, cursor);
@@ -226,7 +229,7 @@ public sealed class SequenceMatcher
                 RemoveIfEmpty(key, state);
             }
         }
-        while (JoinKeyBuilder.Next(ev, keys, cursor));
+        while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
     }
 
     /// <summary>Removes state that can no longer contribute to a sequence within maxspan at time <paramref name="now"/>.</summary>

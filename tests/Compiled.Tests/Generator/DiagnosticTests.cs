@@ -66,6 +66,17 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void EqlRuleWithoutLanguageIsReported()
+    {
+        string toml = RuleFiles.Eql("process where true").Replace("language = \"eql\"\n", "");
+
+        var diagnostic = Single(toml, "CMP002");
+
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'language'"));
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
     public void WrongKeyTypePointsAtValue()
     {
         string toml = RuleFiles.Eql("process where true").Replace("risk_score = 21", "risk_score = \"21\"");

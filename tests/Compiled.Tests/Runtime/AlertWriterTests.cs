@@ -60,6 +60,20 @@ public class AlertWriterTests
     }
 
     [Test]
+    public void SameAlertIsWrittenOnce()
+    {
+        var rules = Scan.CompileRules(("rule.toml", RuleFiles.Eql("sequence by host.id [process where true] [network where true]")));
+        string lines = """
+            {"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"host":{"id":["x","y"]}}
+            {"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"network"},"host":{"id":["x","y"]}}
+            """;
+
+        var (_, output) = Scan.RunToAlerts(rules, lines + "\n");
+
+        Assert.That(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(3));
+    }
+
+    [Test]
     public void AlertIdsAreDeterministicAndDistinct()
     {
         var rules = Scan.CompileSeedRule();

@@ -293,12 +293,13 @@ public class RegexPatternTests
     }
 
     [Test]
-    public void ConstructorRejectsOversizedPattern()
+    public void OversizedPatternFallsBackWithTimeLimit()
     {
-        var exception = Assert.Throws<ArgumentException>(() => new RegexPattern("a{100000}", ignoreCase: false));
+        var pattern = new RegexPattern(".{0,4000}x", ignoreCase: false);
 
-        Assert.That(exception!.Message, Does.Contain("too large"));
-        Assert.That(exception.InnerException, Is.InstanceOf<NotSupportedException>());
+        Assert.That(pattern.UsesFallback, Is.True);
+        Assert.That(pattern.IsMatch(new string('a', 3000) + "x"), Is.True);
+        Assert.That(pattern.IsMatch(new string('a', 5000) + "x"), Is.False);
     }
 
     [Test]

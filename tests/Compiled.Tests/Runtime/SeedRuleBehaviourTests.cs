@@ -47,6 +47,19 @@ public class SeedRuleBehaviourTests
         Assert.That(sink.Sequences, Is.Empty);
     }
 
+    [TestCase("-")]
+    [TestCase("")]
+    [TestCase("unknown")]
+    [TestCase("10.1")]
+    [TestCase(" 10.1.2.3")]
+    public void MalformedDestinationDoesNotFire(string destination)
+    {
+        // Elasticsearch's ip field drops or rejects a value that is not an address, so it is missing here too.
+        var sink = Scan.Run(Scan.CompileSeedRule(), [Process("p1", Installer, 0), Network("p1", destination, 30)]);
+
+        Assert.That(sink.Sequences, Is.Empty);
+    }
+
     [Test]
     public void NetworkAfterMaxspanDoesNotFire()
     {

@@ -59,6 +59,20 @@ public class SequenceTests
     }
 
     [Test]
+    public void ManyMultiValuedKeysStayBounded()
+    {
+        var rules = Rule("sequence by k0, k1, k2, k3 [process where true] [network where true]");
+        string values = "[" + string.Join(",", Enumerable.Range(0, 100).Select(i => $"\"v{i}\"")) + "]";
+        string keys = $"\"k0\":{values},\"k1\":{values},\"k2\":{values},\"k3\":{values}";
+        string process = "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"category\":\"process\"}," + keys + "}";
+        string network = "{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"event\":{\"category\":\"network\"}," + keys + "}";
+
+        var sink = Scan.Run(rules, [process, network]);
+
+        Assert.That(sink.Sequences, Has.Count.InRange(1, Compiled.Runtime.Matching.Eql.MaxCombinations));
+    }
+
+    [Test]
     public void MissingJoinKeyExcludesEventUnlessOptional()
     {
         string process = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"}}""";

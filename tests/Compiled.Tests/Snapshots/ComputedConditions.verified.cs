@@ -202,10 +202,17 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     private Tri Clause2(EventRecord ev)
     {
         var result = Tri.Null;
+        int combinations = 0;
         foreach (var userDomain in Eql.Each(ev, _userDomain))
         {
             foreach (var userName in Eql.Each(ev, _userName))
             {
+                // Several multi-valued fields multiply; past the limit the result so far stands.
+                if (++combinations > Eql.MaxCombinations)
+                {
+                    return result;
+                }
+
                 var value1 = EqlFunctions.Concat(ev.Scratch, userDomain);
                 var value2 = EqlFunctions.Concat(ev.Scratch, value1, EqlValue.FromString("\\"));
                 var value3 = EqlFunctions.Concat(ev.Scratch, value2, userName);
