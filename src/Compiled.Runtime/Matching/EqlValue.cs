@@ -69,7 +69,7 @@ public readonly ref struct EqlValue
     /// <summary>Returns the condition result of a boolean; null and values of other types are <see cref="Tri.Null"/>.</summary>
     public Tri ToTri() => Type == EqlType.Boolean ? (Integer != 0 ? Tri.True : Tri.False) : Tri.Null;
 
-    /// <summary>Writes the string form EQL's <c>string()</c> and <c>concat()</c> use: <c>42</c>, <c>42.5</c>, <c>true</c>.</summary>
+    /// <summary>Writes the string form EQL's <c>string()</c> and <c>concat()</c> use: <c>42</c>, <c>42.5</c>, <c>2.0</c>, <c>true</c>.</summary>
     public ReadOnlySpan<char> ToText(Scratch scratch)
     {
         switch (Type)
@@ -87,8 +87,8 @@ public readonly ref struct EqlValue
 
             case EqlType.Double:
             {
-                var target = scratch.Reserve(32);
-                Double.TryFormat(target, out int written, "R", CultureInfo.InvariantCulture);
+                var target = scratch.Reserve(40);
+                JavaDouble.TryFormat(Double, target, out int written);
                 return scratch.Commit(written);
             }
 
