@@ -94,7 +94,7 @@ public sealed class AlertWriter : IAlertSink
     {
         if (_written.Count >= RememberedIds)
         {
-            // NOTE: after a million alerts the duplicate check forgets older ids, so a late duplicate is written.
+            // NOTE: after a million alerts the duplicate check drops the ids it stored, so a late duplicate is written.
             _written.Clear();
         }
 

@@ -7,7 +7,8 @@ namespace Compiled.Runtime.Hosting;
 /// <summary>
 /// Chooses the rules an event can match by its <c>event.category</c>: a rule that names its categories
 /// runs only for events of one of them, so a thousand rules do not cost a thousand checks per event.
-/// Rules that accept any category run for every event. Each rule runs at most once per event.
+/// Rules that accept any category run for every event. A per-rule stamp of the last event it ran for
+/// keeps a rule with two of the event's categories from running twice.
 /// </summary>
 public sealed class RuleDispatch
 {

@@ -19,7 +19,7 @@ public enum Comparison : byte
 public static class Eql
 {
     /// <summary>
-    /// The most combinations of field values one condition or join key evaluates per event. Several fields
+    /// The maximum number of combinations of field values one condition or join key evaluates per event. Several fields
     /// with many values each multiply, and an event with four 100-value arrays would otherwise need 10^8 steps.
     /// </summary>
     public const int MaxCombinations = 4096;

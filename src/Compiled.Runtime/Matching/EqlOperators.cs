@@ -196,9 +196,14 @@ public static class EqlOperators
     /// <summary>Orders doubles as Java's Double.compare does: NaN after every number, and equal to itself.</summary>
     internal static int JavaCompare(double left, double right)
     {
-        if (double.IsNaN(left) || double.IsNaN(right))
+        if (double.IsNaN(left))
         {
-            return double.IsNaN(left) ? (double.IsNaN(right) ? 0 : 1) : -1;
+            return double.IsNaN(right) ? 0 : 1;
+        }
+
+        if (double.IsNaN(right))
+        {
+            return -1;
         }
 
         return left.CompareTo(right);

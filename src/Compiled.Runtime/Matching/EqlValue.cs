@@ -67,7 +67,15 @@ public readonly ref struct EqlValue
     };
 
     /// <summary>Returns the condition result of a boolean; null and values of other types are <see cref="Tri.Null"/>.</summary>
-    public Tri ToTri() => Type == EqlType.Boolean ? (Integer != 0 ? Tri.True : Tri.False) : Tri.Null;
+    public Tri ToTri()
+    {
+        if (Type != EqlType.Boolean)
+        {
+            return Tri.Null;
+        }
+
+        return Integer != 0 ? Tri.True : Tri.False;
+    }
 
     /// <summary>Writes the string form EQL's <c>string()</c> and <c>concat()</c> use: <c>42</c>, <c>42.5</c>, <c>2.0</c>, <c>true</c>.</summary>
     public ReadOnlySpan<char> ToText(Scratch scratch)
