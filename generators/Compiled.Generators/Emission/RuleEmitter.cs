@@ -412,10 +412,12 @@ internal sealed class RuleEmitter
         {
             body.Line($"if (MatchFilter{i + 1}(ev))");
             body.Open();
-            body.Line($"{matcher}.Offer({i.ToString(CultureInfo.InvariantCulture)}, ev, timestamp, {filterKeys[i]}, this, sink);");
+            body.Line($"{matcher}.Offer({i.ToString(CultureInfo.InvariantCulture)}, ev, timestamp, {filterKeys[i]});");
             body.Close();
         }
 
+        body.Line();
+        body.Line($"{matcher}.Complete(this, sink);");
         body.Close();
         for (int i = 0; i < sample.Filters.Count; i++)
         {

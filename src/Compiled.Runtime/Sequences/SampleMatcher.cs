@@ -6,8 +6,8 @@ namespace Compiled.Runtime.Sequences;
 
 /// <summary>
 /// The state of one <c>sample</c> rule: per join key, events that match each filter. Time and order do not
-/// matter. As soon as every filter can be given a different event, the sample is reported, in filter
-/// order. Each key gives one sample, as Elasticsearch's default <c>max_samples_per_key</c> of 1 does over
+/// matter. Once an event has been offered to all its filters, a key whose filters can each be given a
+/// different event reports that sample, in filter order. Each key gives one sample, as Elasticsearch's default <c>max_samples_per_key</c> of 1 does over
 /// the events it searches.
 /// </summary>
 /// <remarks>
@@ -25,6 +25,7 @@ public sealed class SampleMatcher
     private readonly CapturedEvent[] _sample;
     private readonly long[] _chosen;
     private readonly JoinKeyBuilder _keys = new();
+    private readonly List<(string Key, List<Candidate>[] Candidates)> _touched = [];
     private long _ordinal;
     private long _capturedOrdinal;
     private CapturedEvent? _captured;
@@ -48,8 +49,11 @@ public sealed class SampleMatcher
     /// <summary>Starts the evaluation of a new event; call once per event before <see cref="Offer"/>.</summary>
     public void Tick() => _ordinal++;
 
-    /// <summary>Records that <paramref name="ev"/> matched filter <paramref name="filter"/> (zero-based) under its join keys.</summary>
-    public void Offer(int filter, EventRecord ev, long timestamp, JoinKeys keys, DetectionRule rule, IAlertSink sink)
+    /// <summary>
+    /// Records that <paramref name="ev"/> matched filter <paramref name="filter"/> (zero-based) under its join keys.
+    /// Call <see cref="Complete"/> after the event's last filter.
+    /// </summary>
+    public void Offer(int filter, EventRecord ev, long timestamp, JoinKeys keys)
     {
         Span<int> cursor = stackalloc int[keys.Slots.Length];
         if (!JoinKeyBuilder.Start(ev, keys, cursor))
@@ -61,14 +65,32 @@ public sealed class SampleMatcher
         do
         {
             var key = _keys.Build(ev, keys, cursor);
-            OfferKey(filter, key, ev, timestamp, rule, sink);
+            OfferKey(filter, key, ev, timestamp);
         }
         while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
     }
 
-    private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp, DetectionRule rule, IAlertSink sink)
+    /// <summary>
+    /// Reports the samples the current event completed. Running after all of the event's filters lets the
+    /// event fill the later filter when an earlier event can fill the first one, as Elasticsearch does.
+    /// </summary>
+    public void Complete(DetectionRule rule, IAlertSink sink)
     {
-        if (!_lookup.TryGetValue(key, out var candidates))
+        foreach (var (key, candidates) in _touched)
+        {
+            if (candidates.Length > 0 && Assign(candidates, 0))
+            {
+                _states[key] = [];
+                sink.OnSampleMatch(rule, _sample, key);
+            }
+        }
+
+        _touched.Clear();
+    }
+
+    private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp)
+    {
+        if (!_lookup.TryGetValue(key, out string? storedKey, out var candidates))
         {
             candidates = new List<Candidate>[_filterCount];
             for (int i = 0; i < candidates.Length; i++)
@@ -76,7 +98,8 @@ public sealed class SampleMatcher
                 candidates[i] = [];
             }
 
-            _lookup[key] = candidates;
+            storedKey = key.ToString();
+            _states[storedKey] = candidates;
         }
 
         if (candidates.Length == 0)
@@ -97,11 +120,15 @@ public sealed class SampleMatcher
         }
 
         list.Add(new Candidate(_ordinal, _captured!));
-        if (Assign(candidates, 0))
+        foreach (var entry in _touched)
         {
-            _lookup[key] = [];
-            sink.OnSampleMatch(rule, _sample, key.ToString());
+            if (ReferenceEquals(entry.Candidates, candidates))
+            {
+                return;
+            }
         }
+
+        _touched.Add((storedKey, candidates));
     }
 
     /// <summary>Chooses a distinct candidate for each filter from <paramref name="filter"/> on, by backtracking.</summary>

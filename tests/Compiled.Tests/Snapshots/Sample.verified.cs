@@ -135,12 +135,14 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
         _sample.Tick();
         if (MatchFilter1(ev))
         {
-            _sample.Offer(0, ev, timestamp, _filter1Keys, this, sink);
+            _sample.Offer(0, ev, timestamp, _filter1Keys);
         }
         if (MatchFilter2(ev))
         {
-            _sample.Offer(1, ev, timestamp, _filter2Keys, this, sink);
+            _sample.Offer(1, ev, timestamp, _filter2Keys);
         }
+
+        _sample.Complete(this, sink);
     }
 
     /// <summary>
