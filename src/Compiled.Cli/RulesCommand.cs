@@ -73,7 +73,7 @@ internal static class RulesCommand
         Console.WriteLine($"{rows.Count} rule(s), {rows.Count(row => row[5] == "yes")} compiled.");
     }
 
-    private static string[] Row(params string[] cells) => cells.Select(OneLine).ToArray();
+    private static string[] Row(params string[] cells) => cells.Select(SummaryPrinter.OneLine).ToArray();
 
     private static TomlTable? ReadRuleTable(string text)
     {
@@ -91,8 +91,4 @@ internal static class RulesCommand
         table is not null && table.TryGetValue(key, out var value) && value is string text ? text : "-";
 
     private static string SeverityText(Severity severity) => severity.ToString().ToLowerInvariant();
-
-    /// <summary>Keeps a cell on one line: control characters and line breaks become spaces.</summary>
-    private static string OneLine(string text) =>
-        new(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c).ToArray());
 }

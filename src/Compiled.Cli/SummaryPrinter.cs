@@ -8,7 +8,7 @@ namespace Compiled.Cli;
 internal static class SummaryPrinter
 {
     /// <summary>Replaces control characters, line breaks included, so one entry stays on one line.</summary>
-    private static string OneLine(string text) =>
+    internal static string OneLine(string text) =>
         string.Create(text.Length, text, static (span, source) =>
         {
             for (int i = 0; i < source.Length; i++)
