@@ -14,6 +14,9 @@ internal static class ScanCommand
     public const int ExitSuccess = 0;
     public const int ExitFailure = 1;
 
+    /// <summary>The exit code after Ctrl+C or SIGTERM stopped the scan: 128 plus SIGINT's number, as shells report it.</summary>
+    public const int ExitInterrupted = 130;
+
     public static Command Create()
     {
         var rules = new Option<string?>("--rules")
@@ -69,6 +72,22 @@ internal static class ScanCommand
             return ExitFailure;
         }
 
+        // Ctrl+C and SIGTERM stop the scan between two lines; the alerts already produced are flushed whole.
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, args) =>
+        {
+            args.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+
         int unreadable = 0;
         using (alertStream)
         using (var buffered = new BufferedStream(alertStream, 1 << 16))
@@ -77,15 +96,32 @@ internal static class ScanCommand
             var engine = new ScanEngine(ruleSet, writer);
             foreach (var source in sources)
             {
-                if (!ScanOne(engine, source))
+                if (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (!ScanOne(engine, source, stop.Token))
                 {
                     unreadable++;
                 }
             }
 
-            engine.Finish();
+            // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
+            if (!stop.IsCancellationRequested)
+            {
+                engine.Finish();
+            }
+
             buffered.Flush();
             SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
+        }
+
+        Console.CancelKeyPress -= onCancel;
+        if (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("compiled: the scan was interrupted; the alerts above are complete lines, and the summary counts what was read.");
+            return ExitInterrupted;
         }
 
         if (unreadable > 0)
@@ -98,19 +134,19 @@ internal static class ScanCommand
     }
 
     /// <summary>Scans one input; a file that cannot be opened or read is reported and skipped.</summary>
-    private static bool ScanOne(ScanEngine engine, string source)
+    private static bool ScanOne(ScanEngine engine, string source, CancellationToken stop)
     {
         try
         {
             if (source == InputFiles.StandardInput)
             {
                 using var stdin = Console.OpenStandardInput();
-                engine.Scan(stdin, "-");
+                engine.Scan(stdin, "-", stop);
             }
             else
             {
                 using var file = File.OpenRead(source);
-                engine.Scan(file, source);
+                engine.Scan(file, source, stop);
             }
 
             return true;

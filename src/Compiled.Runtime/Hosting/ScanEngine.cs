@@ -32,13 +32,16 @@ public sealed class ScanEngine
 
     public ScanSummary Summary { get; } = new();
 
-    /// <summary>Reads every line of <paramref name="input"/>; <paramref name="sourceName"/> names it in alerts and messages.</summary>
-    public void Scan(Stream input, string sourceName)
+    /// <summary>
+    /// Reads every line of <paramref name="input"/>; <paramref name="sourceName"/> names it in alerts and messages.
+    /// Stops between two lines when <paramref name="cancellation"/> is cancelled, so no event is half evaluated.
+    /// </summary>
+    public void Scan(Stream input, string sourceName, CancellationToken cancellation = default)
     {
         var lines = new LineReader(input, _maxLineBytes);
         _record.Source = sourceName;
         Summary.FilesRead++;
-        while (lines.TryReadLine(out var line, out bool tooLong))
+        while (!cancellation.IsCancellationRequested && lines.TryReadLine(out var line, out bool tooLong))
         {
             if (tooLong)
             {

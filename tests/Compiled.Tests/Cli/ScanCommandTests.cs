@@ -218,6 +218,67 @@ public class ScanCommandTests
         Assert.That(given.StandardOutput, Does.Contain("2 rule(s), 1 compiled."));
     }
 
+    [Test]
+    public void SigtermLeavesWholeAlertsAndSummary()
+    {
+        string sample = File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"));
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { ProcessRunner.CompiledDll, "scan", "-" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+
+        // Events keep arriving on standard input while the signal comes, so the scan is stopped mid-stream.
+        using var writing = new CancellationTokenSource();
+        var feeder = Task.Run(() =>
+        {
+            for (int copy = 0; !writing.IsCancellationRequested; copy++)
+            {
+                // Each copy moves a day on, so its sequences stay apart from the previous copy's.
+                process.StandardInput.Write(sample.Replace("2026-03-02T", $"{new DateTime(2026, 3, 2).AddDays(copy % 3000):yyyy-MM-dd}T"));
+            }
+        });
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        Thread.Sleep(TimeSpan.FromMilliseconds(500));
+        writing.Cancel();
+        try
+        {
+            feeder.Wait(TimeSpan.FromSeconds(10));
+            process.StandardInput.Close();
+        }
+        catch (Exception error) when (error is IOException or AggregateException)
+        {
+            // The scan may have stopped reading already, which closes the pipe under the writer.
+        }
+
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), Is.True);
+        var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(process.ExitCode, Is.EqualTo(130), stderr.Result);
+        Assert.That(stderr.Result, Does.Contain("the scan was interrupted"));
+        Assert.That(Count(new ProcessResult(0, "", stderr.Result), "lines read"), Is.GreaterThan(0));
+        Assert.That(lines, Is.Not.Empty);
+        foreach (var line in lines)
+        {
+            Assert.DoesNotThrow(() => System.Text.Json.JsonDocument.Parse(line), line.Length > 200 ? line[..200] : line);
+        }
+
+        Assert.That(lines.Length % 3, Is.Zero, "each sequence writes its three alerts together");
+    }
+
     private static List<string> AlertLines(ProcessResult result) =>
         result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
 
