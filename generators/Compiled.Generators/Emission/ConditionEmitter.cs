@@ -36,9 +36,9 @@ internal sealed class ConditionEmitter
     }
 
     /// <summary>
-    /// Returns true for the predicates that have a dedicated runtime method: a field compared with a
-    /// literal, a field in a list of literals of one type, a field against string patterns, cidrMatch of a
-    /// field, and a field by itself. Everything else is a computed condition.
+    /// Returns true for the predicates that have a dedicated runtime method. These are a field compared with
+    /// a literal, a field in a list of literals of one type, a field against string patterns, cidrMatch of
+    /// a field, and a field by itself. Everything else is a computed condition.
     /// </summary>
     private static bool IsSimple(Expr expression)
     {

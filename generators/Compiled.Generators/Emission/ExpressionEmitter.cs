@@ -56,7 +56,7 @@ internal sealed class ExpressionEmitter
 
         if (product)
         {
-            writer.Comment("Several multi-valued fields multiply; past the limit the result so far stands.");
+            writer.Comment("Several multi-valued fields multiply, so past the limit the result so far is returned.");
             writer.Open("if (++combinations > Eql.MaxCombinations)");
             writer.Line("return result;");
             writer.Close();

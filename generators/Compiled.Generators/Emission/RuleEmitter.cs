@@ -114,7 +114,7 @@ internal sealed class RuleEmitter
         writer.Line("/// <summary>The event fields this rule reads.</summary>");
         writer.Line($"public static readonly string[] Fields = {{ {string.Join(", ", _scope.Fields.Select(CSharpText.Literal))} }};");
         writer.Line();
-        writer.Line("/// <summary>The field that holds the event time for this rule.</summary>");
+        writer.Line("/// <summary>The field that contains the event time for this rule.</summary>");
         writer.Line($"public static readonly string[] TimestampFields = {{ {CSharpText.Literal(_rule.TimestampOverride ?? "@timestamp")} }};");
         writer.Line();
         foreach (var field in _scope.StaticFields)

@@ -154,7 +154,7 @@ public sealed class EventDecoder
         }
         else
         {
-            // TryGetDouble fails only for values beyond the range of a double, such as 1e999.
+            // A number beyond the range of a double, such as 1e999, rejects the line.
             if (!reader.TryGetDouble(out double number) || !double.IsFinite(number))
             {
                 throw new JsonException($"the number {Encoding.ASCII.GetString(raw)} is out of range");

@@ -93,7 +93,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "event.category", "process.name", "user.domain", "user.name", "process.command_line", "process.pid", "source.ip" };
 
-    /// <summary>The field that holds the event time for this rule.</summary>
+    /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
     private static readonly global::Compiled.Runtime.Matching.CidrSet s_computedBlocks = new("10.0.0.0/8");
@@ -207,7 +207,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
         {
             foreach (var userName in Eql.Each(ev, _userName))
             {
-                // Several multi-valued fields multiply; past the limit the result so far stands.
+                // Several multi-valued fields multiply, so past the limit the result so far is returned.
                 if (++combinations > Eql.MaxCombinations)
                 {
                     return result;

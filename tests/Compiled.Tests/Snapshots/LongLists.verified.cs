@@ -92,7 +92,7 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.DetectionRule
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "event.category", "process.name", "process.command_line", "process.parent.name" };
 
-    /// <summary>The field that holds the event time for this rule.</summary>
+    /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
     private static readonly global::Compiled.Runtime.Matching.StringSet s_processNameExact = new(true, "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe");

@@ -113,7 +113,7 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "event.ingested", "@timestamp", "process.entity_id", "event.category", "event.type", "host.os.family", "process.parent.executable", "destination.ip" };
 
-    /// <summary>The field that holds the event time for this rule.</summary>
+    /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "event.ingested" };
 
     private static readonly string[] s_processParentExecutableValues = { "/usr/sbin/installer", "/System/Library/CoreServices/Installer.app/Contents/MacOS/Installer" };

@@ -94,7 +94,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "event.category", "process.name", "process.pid", "process.args", "user.name", "process.parent.name", "process.exit_code", "process.working_directory", "process.args_count" };
 
-    /// <summary>The field that holds the event time for this rule.</summary>
+    /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
     private static readonly string[] s_processParentNameValues = { "explorer.exe" };

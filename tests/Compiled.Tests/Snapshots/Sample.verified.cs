@@ -94,7 +94,7 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "host.id", "user.name", "event.category", "process.name", "destination.port" };
 
-    /// <summary>The field that holds the event time for this rule.</summary>
+    /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
     private static readonly global::Compiled.Runtime.Matching.RegexPattern s_processNameRegex = new("(power|pwsh).*", ignoreCase: true);

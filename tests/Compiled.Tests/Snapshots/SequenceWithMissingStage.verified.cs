@@ -96,7 +96,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "host.id", "process.entity_id", "event.category", "event.type", "process.name" };
 
-    /// <summary>The field that holds the event time for this rule.</summary>
+    /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
     private readonly int _timestamp;
