@@ -30,6 +30,18 @@ public abstract class DetectionRule
     /// <summary>The query's <c>head</c> and <c>tail</c> pipes, in order; empty for most rules.</summary>
     public virtual IReadOnlyList<QueryPipe> Pipes => [];
 
+    /// <summary>The default of <see cref="MaxStateEntries"/>.</summary>
+    public const int DefaultMaxStateEntries = 1_000_000;
+
+    /// <summary>
+    /// The maximum number of state entries the rule keeps: pending sequences, sample keys, threshold
+    /// buckets or seen terms. Beyond it the oldest entry is evicted first and counted in <see cref="StateEvictions"/>.
+    /// </summary>
+    public int MaxStateEntries { get; set; } = DefaultMaxStateEntries;
+
+    /// <summary>The number of state entries evicted so far because of <see cref="MaxStateEntries"/>.</summary>
+    public virtual long StateEvictions => 0;
+
     /// <summary>Evaluates one event and reports alerts to <paramref name="sink"/>. Events must arrive in time order.</summary>
     public abstract void Evaluate(EventRecord ev, IAlertSink sink);
 }
