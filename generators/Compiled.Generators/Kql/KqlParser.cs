@@ -455,7 +455,19 @@ internal sealed class KqlParser
         parts[parts.Count - 1] = TrimEndWritten(parts[parts.Count - 1], _position - end);
         if (end == first)
         {
-            throw new KqlSyntaxException(new TextRange(start, 0), "expected " + expected);
+            if (AtEnd)
+            {
+                // Point at the last character written, not past the end of the query.
+                int last = start - 1;
+                while (last > 0 && IsSpace(_text[last]))
+                {
+                    last--;
+                }
+
+                throw new KqlSyntaxException(new TextRange(System.Math.Max(last, 0), 1), $"expected {expected}, but the query ends");
+            }
+
+            throw new KqlSyntaxException(new TextRange(start, 1), "expected " + expected);
         }
 
         _position = end;
