@@ -179,7 +179,7 @@ internal sealed class KqlParser
         }
 
         _position++;
-        return inner;
+        return inner with { Range = new TextRange(open, _position - open) };
     }
 
     private KqlNode ParseExpression()
@@ -198,7 +198,8 @@ internal sealed class KqlParser
                 return ParseNested(start, field);
             }
 
-            return ParseListOfValues(field);
+            var values = ParseListOfValues(field);
+            return values with { Range = new TextRange(start, values.Range.End - start) };
         }
 
         if (c is '<' or '>')
