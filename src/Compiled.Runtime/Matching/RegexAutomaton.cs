@@ -15,12 +15,14 @@ namespace Compiled.Runtime.Matching;
 /// </summary>
 /// <remarks>
 /// All states are built in the constructor, over classes of characters that every set in the pattern treats
-/// alike, so matching never allocates. Lucene refuses to determinize past 10,000 states and so does this class.
-/// The generator compiles the same file, so a pattern too complex for it is a build error.
+/// alike, so matching never allocates. The generator compiles the same file, so a pattern too complex for it is
+/// a build error.
+/// NOTE: Lucene bounds determinization by a work limit of 10,000 (Operations.DEFAULT_DETERMINIZE_WORK_LIMIT).
+/// This class caps the number of states at the same figure, which approximates that limit.
 /// </remarks>
 internal sealed class RegexAutomaton
 {
-    /// <summary>The most states an automaton may have, as Lucene's default determinize work limit.</summary>
+    /// <summary>The maximum number of states of an automaton.</summary>
     public const int MaxStates = 10_000;
 
     private readonly char[] _classStarts;

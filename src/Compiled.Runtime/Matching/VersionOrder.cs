@@ -81,7 +81,7 @@ public static class VersionOrder
     }
 
     /// <summary>
-    /// The most bytes a version of <paramref name="characters"/> UTF-16 units encodes to: three per character as
+    /// The maximum number of bytes that a version of <paramref name="characters"/> UTF-16 units encodes to: three per character as
     /// UTF-8, or one per character plus two per run of digits and one marker.
     /// </summary>
     private static int MaxEncodedLength(int characters) => (characters * 3) + 2;
