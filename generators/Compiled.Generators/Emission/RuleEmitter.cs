@@ -40,19 +40,35 @@ internal sealed class RuleEmitter
     private readonly string _className;
     private readonly RuleScope _scope = new();
     private readonly ConditionEmitter _conditions;
+    private readonly HashSet<string> _dateFields = new() { "@timestamp" };
 
     private RuleEmitter(RuleSpec rule, string className)
     {
         _rule = rule;
         _className = className;
-        var dateFields = new HashSet<string> { "@timestamp" };
         if (rule.TimestampOverride is { } timestampField)
         {
-            dateFields.Add(timestampField);
+            _dateFields.Add(timestampField);
         }
 
-        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), dateFields);
+        var versionFields = new HashSet<string>();
+        foreach (var field in rule.RequiredFields)
+        {
+            if (field.Type is "date" or "date_nanos")
+            {
+                _dateFields.Add(field.Name);
+            }
+            else if (field.Type == "version")
+            {
+                versionFields.Add(field.Name);
+            }
+        }
+
+        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), _dateFields, versionFields);
     }
+
+    /// <summary>The field that holds the event category: <c>event_category_override</c>, else <c>event.category</c>.</summary>
+    private string CategoryField => _rule.EventCategoryOverride ?? "event.category";
 
     public static GeneratedFile Emit(RuleSpec rule, string className)
     {
@@ -356,6 +372,15 @@ internal sealed class RuleEmitter
         };
         // A sequence that ends in missing-event stages reports when time passes, so it reads every event.
         bool trailingMissing = _rule.ParsedQuery is SequenceQuery { Stages.Count: > 0 } ordered && ordered.Stages[ordered.Stages.Count - 1].IsMissing;
+        if (_rule.EventCategoryOverride is { } categoryField)
+        {
+            // NOTE: the host dispatches on event.category, so a rule with event_category_override declares no
+            // categories and runs for every event; its filters read the category from its own field.
+            writer.Line($"public override string EventCategoryField => {CSharpText.Literal(categoryField)};");
+            writer.Line();
+            return;
+        }
+
         if (filters.Count == 0 || trailingMissing || filters.Any(filter => filter.Category is null))
         {
             return;
@@ -394,7 +419,7 @@ internal sealed class RuleEmitter
     {
         string matcher = _scope.Unique("_sample");
         matcherFields.Add($"private readonly {Runtime}.Sequences.SampleMatcher {matcher};");
-        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SampleMatcher({sample.Filters.Count.ToString(CultureInfo.InvariantCulture)});");
+        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SampleMatcher({sample.Filters.Count.ToString(CultureInfo.InvariantCulture)}, this);");
         var filterKeys = new string[sample.Filters.Count];
         for (int i = 0; i < sample.Filters.Count; i++)
         {
@@ -440,6 +465,13 @@ internal sealed class RuleEmitter
 
         string slots = string.Join(", ", keys.Select(key => _scope.Slot(key.Path)));
         string optional = string.Join(", ", keys.Select(key => key.IsOptional ? "true" : "false"));
+        if (keys.Any(key => _dateFields.Contains(key.Path)))
+        {
+            // Date keys join by instant, so "2022-12-17" and 1671235200000 are one key, as in Elasticsearch.
+            string dates = string.Join(", ", keys.Select(key => _dateFields.Contains(key.Path) ? "true" : "false"));
+            return $"new {Runtime}.Sequences.JoinKeys(new[] {{ {slots} }}, new[] {{ {optional} }}, new[] {{ {dates} }})";
+        }
+
         return $"new {Runtime}.Sequences.JoinKeys(new[] {{ {slots} }}, new[] {{ {optional} }})";
     }
 
@@ -452,8 +484,8 @@ internal sealed class RuleEmitter
         body.Open();
         if (filter.Category is { } category)
         {
-            body.Comment($"{CSharpText.OneLine(category)} where: event.category is \"{CSharpText.OneLine(category)}\"");
-            string slot = _scope.Slot("event.category");
+            body.Comment($"{CSharpText.OneLine(category)} where: {CSharpText.OneLine(CategoryField)} is \"{CSharpText.OneLine(category)}\"");
+            string slot = _scope.Slot(CategoryField);
             body.Line($"if (Eql.Equal(ev, {slot}, {CSharpText.Literal(category)}) != Tri.True)");
             body.Open();
             body.Line("return false;");

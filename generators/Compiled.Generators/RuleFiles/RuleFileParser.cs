@@ -133,6 +133,8 @@ internal sealed partial class RuleFileParser
         var version = OptionalInteger(rule, "version");
         var timestampOverride = OptionalString(rule, "timestamp_override");
         var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
+        var eventCategoryOverride = OptionalString(rule, "event_category_override");
+        var requiredFields = ReadRequiredFields(rule);
         var buildingBlockType = OptionalString(rule, "building_block_type");
         var license = OptionalString(rule, "license");
 
@@ -188,6 +190,7 @@ internal sealed partial class RuleFileParser
             Version: version,
             TimestampOverride: timestampOverride,
             TimestampOverrideFallbackDisabled: fallbackDisabled,
+            EventCategoryOverride: eventCategoryOverride,
             BuildingBlockType: buildingBlockType,
             References: references,
             FalsePositives: falsePositives,
@@ -197,6 +200,7 @@ internal sealed partial class RuleFileParser
             CreationDate: creationDate,
             UpdatedDate: updatedDate,
             Threat: threat,
+            RequiredFields: requiredFields,
             ParsedQuery: parsedQuery);
         return Result(spec, identity);
     }
@@ -279,6 +283,26 @@ internal sealed partial class RuleFileParser
         }
 
         return threats.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Reads <c>[[rule.required_fields]]</c>: each entry names a field and its Elasticsearch type. The types
+    /// <c>version</c> and <c>date</c> change how the rule compares and joins the field.
+    /// </summary>
+    private EquatableArray<RequiredField> ReadRequiredFields(TomlTableNode rule)
+    {
+        var fields = new List<RequiredField>();
+        foreach (var table in TableArray(rule, "required_fields", "required_fields"))
+        {
+            var name = RequiredString(table, "required_fields", "name", out _);
+            var type = RequiredString(table, "required_fields", "type", out _);
+            if (name is not null && type is not null)
+            {
+                fields.Add(new RequiredField((string)name.Value, (string)type.Value));
+            }
+        }
+
+        return fields.ToEquatableArray();
     }
 
     private IEnumerable<TomlTableNode> TableArray(TomlTableNode table, string key, string displayKey)

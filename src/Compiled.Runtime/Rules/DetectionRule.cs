@@ -17,6 +17,12 @@ public abstract class DetectionRule
     public virtual IReadOnlyList<string>? EventCategories => null;
 
     /// <summary>
+    /// The field the rule reads the event category from: the rule's <c>event_category_override</c>, such as
+    /// <c>event.type</c>, or <c>event.category</c>.
+    /// </summary>
+    public virtual string EventCategoryField => "event.category";
+
+    /// <summary>
     /// For each stage of a sequence, with runs expanded, whether it is a missing-event stage <c>![...]</c>.
     /// A sequence match reports only the events of the other stages. Empty for other rules.
     /// </summary>
@@ -41,6 +47,18 @@ public abstract class DetectionRule
 
     /// <summary>The number of state entries evicted so far because of <see cref="MaxStateEntries"/>.</summary>
     public virtual long StateEvictions => 0;
+
+    /// <summary>
+    /// Elasticsearch's <c>max_samples_per_key</c> request parameter: how many samples a <c>sample</c> query reports
+    /// per join key (default 1). Other rules ignore it. Set it before the first event.
+    /// </summary>
+    public int MaxSamplesPerKey
+    {
+        get => _maxSamplesPerKey;
+        set => _maxSamplesPerKey = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A key gives at least one sample.");
+    }
+
+    private int _maxSamplesPerKey = 1;
 
     /// <summary>Evaluates one event and reports alerts to <paramref name="sink"/>. Events must arrive in time order.</summary>
     public abstract void Evaluate(EventRecord ev, IAlertSink sink);

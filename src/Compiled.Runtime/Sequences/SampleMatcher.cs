@@ -7,31 +7,35 @@ namespace Compiled.Runtime.Sequences;
 /// <summary>
 /// The state of one <c>sample</c> rule: per join key, events that match each filter. Time and order do not
 /// matter. Once an event has been offered to all its filters, a key whose filters can each be given a
-/// different event reports that sample, in filter order. Each key gives one sample, as Elasticsearch's default <c>max_samples_per_key</c> of 1 does over
-/// the events it searches.
+/// different event reports that sample, in filter order. Each key gives up to
+/// <see cref="DetectionRule.MaxSamplesPerKey"/> samples, Elasticsearch's <c>max_samples_per_key</c>; two samples
+/// of one key differ in at least one event, and may share the others.
 /// </summary>
 /// <remarks>
-/// Each filter keeps at most as many candidates as there are filters, which is enough to find distinct
-/// events for all filters whenever any choice of the events seen so far allows it. Elasticsearch does
-/// not define which event fills a filter when several could.
+/// Each filter keeps at most filters + max_samples_per_key - 1 candidates, as many as Elasticsearch fetches
+/// per filter and key, which is enough to find distinct events for all filters whenever any choice of the
+/// events seen so far allows it. Elasticsearch does not define which event fills a filter when several could.
 /// NOTE: every key seen is kept until the scan ends, complete or not; nothing bounds their number yet.
 /// </remarks>
 public sealed class SampleMatcher
 {
     private readonly int _filterCount;
-    // A key whose sample was reported maps to an empty array.
-    private readonly Dictionary<string, List<Candidate>[]> _states = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Candidate>[]>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly DetectionRule? _owner;
+    private readonly Dictionary<string, KeyState> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly CapturedEvent[] _sample;
     private readonly long[] _chosen;
     private readonly JoinKeyBuilder _keys = new();
-    private readonly List<(string Key, List<Candidate>[] Candidates)> _touched = [];
+    private readonly List<(string Key, KeyState State)> _touched = [];
     private long _ordinal;
     private long _capturedOrdinal;
     private CapturedEvent? _captured;
 
-    public SampleMatcher(int filterCount)
+    /// <param name="filterCount">The number of filters of the sample query.</param>
+    /// <param name="owner">The rule whose <see cref="DetectionRule.MaxSamplesPerKey"/> applies; null for one sample per key.</param>
+    public SampleMatcher(int filterCount, DetectionRule? owner = null)
     {
+        _owner = owner;
         if (filterCount < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(filterCount), filterCount, "A sample has at least one filter.");
@@ -76,39 +80,34 @@ public sealed class SampleMatcher
     /// </summary>
     public void Complete(DetectionRule rule, IAlertSink sink)
     {
-        foreach (var (key, candidates) in _touched)
+        foreach (var (key, state) in _touched)
         {
-            if (candidates.Length > 0 && Assign(candidates, 0))
+            if (state.Candidates is not null)
             {
-                _states[key] = [];
-                sink.OnSampleMatch(rule, _sample, key);
+                Report(rule, sink, key, state, 0);
             }
         }
 
         _touched.Clear();
     }
 
+    private int MaxSamplesPerKey => _owner?.MaxSamplesPerKey ?? 1;
+
     private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp)
     {
-        if (!_lookup.TryGetValue(key, out string? storedKey, out var candidates))
+        if (!_lookup.TryGetValue(key, out string? storedKey, out var state))
         {
-            candidates = new List<Candidate>[_filterCount];
-            for (int i = 0; i < candidates.Length; i++)
-            {
-                candidates[i] = [];
-            }
-
             storedKey = key.ToString();
-            _states[storedKey] = candidates;
+            _states[storedKey] = state = new KeyState(_filterCount);
         }
 
-        if (candidates.Length == 0)
+        if (state.Candidates is null)
         {
             return;
         }
 
-        var list = candidates[filter];
-        if (list.Count >= _filterCount || (list.Count > 0 && list[^1].Ordinal == _ordinal))
+        var list = state.Candidates[filter];
+        if (list.Count >= _filterCount + (long)MaxSamplesPerKey - 1 || (list.Count > 0 && list[^1].Ordinal == _ordinal))
         {
             return;
         }
@@ -122,24 +121,47 @@ public sealed class SampleMatcher
         list.Add(new Candidate(_ordinal, _captured!));
         foreach (var entry in _touched)
         {
-            if (ReferenceEquals(entry.Candidates, candidates))
+            if (ReferenceEquals(entry.State, state))
             {
                 return;
             }
         }
 
-        _touched.Add((storedKey, candidates));
+        _touched.Add((storedKey, state));
     }
 
-    /// <summary>Chooses a distinct candidate for each filter from <paramref name="filter"/> on, by backtracking.</summary>
-    private bool Assign(List<Candidate>[] candidates, int filter)
+    /// <summary>
+    /// Chooses a distinct candidate for each filter from <paramref name="filter"/> on, by backtracking, and reports
+    /// each choice not reported before until the key has all its samples. Returns true once it has.
+    /// </summary>
+    private bool Report(DetectionRule rule, IAlertSink sink, string key, KeyState state, int filter)
     {
         if (filter == _filterCount)
         {
-            return true;
+            if (state.Reported is { } reportedSamples)
+            {
+                foreach (var reported in reportedSamples)
+                {
+                    if (reported.AsSpan().SequenceEqual(_chosen))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            sink.OnSampleMatch(rule, _sample, key);
+            if (++state.Count >= MaxSamplesPerKey)
+            {
+                state.Candidates = null;
+                state.Reported = null;
+                return true;
+            }
+
+            (state.Reported ??= []).Add((long[])_chosen.Clone());
+            return false;
         }
 
-        foreach (var candidate in candidates[filter])
+        foreach (var candidate in state.Candidates![filter])
         {
             bool used = false;
             for (int i = 0; i < filter; i++)
@@ -154,13 +176,34 @@ public sealed class SampleMatcher
 
             _chosen[filter] = candidate.Ordinal;
             _sample[filter] = candidate.Event;
-            if (Assign(candidates, filter + 1))
+            if (Report(rule, sink, key, state, filter + 1))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>The candidates of one join key, or null once it has all its samples, and the samples it reported.</summary>
+    private sealed class KeyState(int filterCount)
+    {
+        public List<Candidate>[]? Candidates = CreateLists(filterCount);
+
+        public List<long[]>? Reported;
+
+        public int Count;
+
+        private static List<Candidate>[] CreateLists(int count)
+        {
+            var lists = new List<Candidate>[count];
+            for (int i = 0; i < count; i++)
+            {
+                lists[i] = [];
+            }
+
+            return lists;
+        }
     }
 
     private readonly record struct Candidate(long Ordinal, CapturedEvent Event);

@@ -373,6 +373,41 @@ public class DiagnosticTests
         Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Error));
         Assert.That(diagnostic.GetMessage(), Does.Contain("locked.toml").And.Contain("disk on fire"));
         Assert.That(diagnostic.Location.GetLineSpan().Path, Is.EqualTo("/rules/locked.toml"));
+        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition, Is.EqualTo(new LinePosition(0, 0)), "an unreadable file has no text to point into");
+    }
+
+    [Test]
+    public void RequiredFieldWithoutTypePointsAtItsTable()
+    {
+        string toml = RuleFiles.Eql("process where true") + "\n[[rule.required_fields]]\nname = \"package.version\"\n";
+
+        var diagnostic = Single(toml, "CMP002");
+
+        AssertAt(diagnostic, toml, "rule.required_fields]]");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'type'"));
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void RequiredFieldTypeMustBeString()
+    {
+        string toml = RuleFiles.Eql("process where true") + "\n[[rule.required_fields]]\nname = \"package.version\"\ntype = 3\n";
+
+        var diagnostic = Single(toml, "CMP003");
+
+        AssertAt(diagnostic, toml, "3\n");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void EventCategoryOverrideMustBeString()
+    {
+        string toml = RuleFiles.Eql("process where true", extra: "event_category_override = [\"event.type\"]");
+
+        var diagnostic = Single(toml, "CMP003");
+
+        AssertAt(diagnostic, toml, "[\"event.type\"]");
+        AssertNoRuleCode(toml);
     }
 
     [Test]
