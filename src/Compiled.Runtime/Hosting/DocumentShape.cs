@@ -85,7 +85,7 @@ internal static class DocumentShape
         }
     }
 
-    /// <summary>With the reader on the start of <c>hits</c>, tells whether it holds a <c>hits</c> array; leaves the reader inside the object.</summary>
+    /// <summary>With the reader on the start of <c>hits</c>, returns whether it contains a <c>hits</c> array. The reader itself does not move.</summary>
     private static bool HasHitsArray(ref Utf8JsonReader reader)
     {
         var copy = reader;

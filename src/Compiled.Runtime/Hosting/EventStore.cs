@@ -27,7 +27,7 @@ internal struct StoredEvent
     public long Element;
     public int References;
 
-    /// <summary>The full decode failed when the event was first released; it is not evaluated again.</summary>
+    /// <summary>The full decode failed when the event was first released, so it is not evaluated again.</summary>
     public bool Rejected;
 }
 
@@ -65,7 +65,7 @@ internal sealed class EventStore
         return new ReadOnlyMemory<byte>(_chunks[entry.Chunk], entry.Offset, entry.Length);
     }
 
-    /// <summary>Copies an event in; it stays until <see cref="Release"/> was called once per <see cref="AddReference"/>.</summary>
+    /// <summary>Copies an event in. It stays until <see cref="Release"/> was called once per <see cref="AddReference"/>.</summary>
     public int Add(ReadOnlySpan<byte> json, int input, long line, long element)
     {
         int chunk, offset;
@@ -117,7 +117,7 @@ internal sealed class EventStore
 
     public void AddReference(int id) => _entries[id].References++;
 
-    /// <summary>Drops one reference; returns true when the event was freed and its id may be reused.</summary>
+    /// <summary>Drops one reference and returns true when the event was freed and its id may be reused.</summary>
     public bool Release(int id)
     {
         ref var entry = ref _entries[id];

@@ -43,7 +43,7 @@ internal sealed class JsonTokenStream
     public bool NameIs(ReadOnlySpan<byte> name) =>
         TokenType == JsonTokenType.PropertyName && _buffer.AsSpan(_nameStart, _nameLength).SequenceEqual(name);
 
-    /// <summary>Remembers the current position so <see cref="Reset"/> can return to it; the bytes after it stay buffered.</summary>
+    /// <summary>Remembers the current position so <see cref="Reset"/> can return to it. The bytes after it stay buffered.</summary>
     public void Mark()
     {
         _mark = _pos;
@@ -60,7 +60,7 @@ internal sealed class JsonTokenStream
         _mark = -1;
     }
 
-    /// <summary>Reads one token. Returns false at the end of the input; throws <see cref="JsonException"/> on invalid JSON.</summary>
+    /// <summary>Reads one token. Returns false at the end of the input and throws <see cref="JsonException"/> on invalid JSON.</summary>
     public bool Read()
     {
         while (true)
@@ -132,7 +132,7 @@ internal sealed class JsonTokenStream
         _state = reader.CurrentState;
     }
 
-    /// <summary>The one-based line of the byte at <paramref name="index"/>; indexes are asked for in increasing order.</summary>
+    /// <summary>The one-based line of the byte at <paramref name="index"/>. Callers pass increasing indexes.</summary>
     private long LineAt(int index)
     {
         if (index > _lineIndex)

@@ -6,11 +6,11 @@ using Compiled.Runtime.Rules;
 namespace Compiled.Runtime.Hosting;
 
 /// <summary>
-/// Streams events through a rule set in event-time order. Inputs are merged by time; each rule sees
+/// Streams events through a rule set in event-time order. Inputs are merged by time. Each rule sees
 /// events ordered by its own timestamp field (<c>timestamp_override</c> when the event has it, else
 /// <c>@timestamp</c>), ties broken by input order (the order the inputs were given, then the position
 /// in the input). A reorder buffer holds each event until <see cref="ScanOptions.MaxLateness"/> of
-/// event time has passed after it, so slightly disordered input is sorted; an event that arrives after
+/// event time has passed after it, so slightly disordered input is sorted. An event that arrives after
 /// a later one was released is late and only single-event rules evaluate it. Documents that cannot be
 /// evaluated are counted in <see cref="Summary"/> with their reason and position.
 /// </summary>
@@ -62,7 +62,7 @@ public sealed class ScanEngine
     public ScanSummary Summary { get; } = new();
 
     /// <summary>
-    /// Reads every document of <paramref name="input"/>, which stays open; <paramref name="sourceName"/> names it in
+    /// Reads every document of <paramref name="input"/>, which stays open. <paramref name="sourceName"/> names it in
     /// alerts and messages. The events are released in time order before this returns.
     /// </summary>
     public void Scan(Stream input, string sourceName, CancellationToken cancellation = default) =>
@@ -201,7 +201,7 @@ public sealed class ScanEngine
         }
     }
 
-    /// <summary>Reads the time of the event in <see cref="_timeRecord"/> for each group; false when no group has one.</summary>
+    /// <summary>Reads the time of the event in <see cref="_timeRecord"/> for each group. Returns false when no group has one.</summary>
     private bool Time(InputCursor cursor, out string? problem)
     {
         problem = null;
@@ -251,7 +251,7 @@ public sealed class ScanEngine
         return fields.Count == 1 ? "missing @timestamp" : $"missing @timestamp (and {string.Join(", ", fields.Skip(1))})";
     }
 
-    /// <summary>Counts an event and queues it in each group that can time it; a late event is evaluated now by single-event rules.</summary>
+    /// <summary>Counts an event and queues it in each group that can time it. Single-event rules evaluate a late event at once.</summary>
     private void Accept(InputCursor cursor)
     {
         Summary.CountEvaluated();
@@ -379,7 +379,7 @@ public sealed class ScanEngine
         }
     }
 
-    /// <summary>Decodes an event in full; a failure is counted as a rejection of an event counted as evaluated.</summary>
+    /// <summary>Decodes an event in full. A failure moves the event from the evaluated count to the rejected count.</summary>
     private bool DecodeInto(ReadOnlyMemory<byte> json, int input, long line, long element)
     {
         _decodedEntry = -1;
@@ -471,7 +471,7 @@ public sealed class ScanEngine
 
         public required RuleDispatch All { get; init; }
 
-        /// <summary>The rules that keep no state between events, which still evaluate late events; null when there are none.</summary>
+        /// <summary>The rules that keep no state between events, which still evaluate late events, or null when there are none.</summary>
         public required RuleDispatch? SingleEvent { get; init; }
 
         public required bool KeepsState { get; init; }
