@@ -93,7 +93,10 @@ internal static class DocumentReader
         }
     }
 
-    /// <summary>True when the line is the start of a JSON value that goes on past the line: a pretty-printed document.</summary>
+    /// <summary>
+    /// True when the line is the start of a JSON value that goes on past the line (a pretty-printed
+    /// document), or when another value follows the first on the same line (concatenated responses).
+    /// </summary>
     private static bool IsIncomplete(ReadOnlySpan<byte> line)
     {
         try
@@ -103,7 +106,7 @@ internal static class DocumentReader
             {
                 if (reader.CurrentDepth == 0 && reader.TokenType is JsonTokenType.EndObject)
                 {
-                    return false;
+                    return !line[(int)reader.BytesConsumed..].Trim(" \t\r"u8).IsEmpty;
                 }
             }
 
@@ -225,6 +228,7 @@ internal static class DocumentReader
         }
     }
 
+    // NOTE: the hit's _id is not passed on with its _source, so alert ids hash the _source instead of using the _id.
     private static Document Hit(ReadOnlyMemory<byte> hit, long line, long element) =>
         DocumentShape.TryGetSource(hit, out var source)
             ? new Document(source, line, element, null, null)

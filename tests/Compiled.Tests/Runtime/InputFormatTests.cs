@@ -94,6 +94,17 @@ public class InputFormatTests
     }
 
     [Test]
+    public void ConcatenatedResponsesOnOneLine()
+    {
+        string text = Response(Event(1, "evil")) + Response(Event(2, "evil"), Event(3, "evil")) + "\n";
+
+        var (summary, matches) = Run(text);
+
+        Assert.That(matches.Select(m => m.Element), Is.EqualTo(new[] { 0L, 0L, 1L }));
+        AssertCounts(summary, read: 3, evaluated: 3);
+    }
+
+    [Test]
     public void SearchResponsesOnePerLineAndHitLines()
     {
         string responses = Lines(Response(Event(1, "evil"), Event(2, "evil")), Response(), Response(Event(3, "good"), Event(4, "evil")));
