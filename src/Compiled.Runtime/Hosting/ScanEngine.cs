@@ -271,6 +271,11 @@ public sealed class ScanEngine
             if (time < group.LastReleased)
             {
                 late |= group.KeepsState;
+                if (group.SingleEvent is null)
+                {
+                    continue;
+                }
+
                 if (!decoded)
                 {
                     decoded = true;
@@ -280,7 +285,7 @@ public sealed class ScanEngine
                     }
                 }
 
-                group.SingleEvent?.Evaluate(_record, _sink);
+                group.SingleEvent.Evaluate(_record, _sink);
                 continue;
             }
 
