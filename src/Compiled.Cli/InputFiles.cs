@@ -27,7 +27,11 @@ internal static class InputFiles
         {
             if (input == StandardInput)
             {
-                files.Add(StandardInput);
+                // Standard input can be read only once.
+                if (seen.Add(StandardInput))
+                {
+                    files.Add(StandardInput);
+                }
             }
             else if (File.Exists(input))
             {

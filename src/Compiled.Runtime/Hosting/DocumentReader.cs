@@ -34,9 +34,12 @@ internal static class DocumentReader
         return head.Length == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(peek, CompressionMode.Decompress) : peek;
     }
 
-    public static IEnumerable<Document> Read(Stream input, int maxDocumentBytes)
+    /// <summary>Opens an input for <see cref="Read"/>: decompressed when it is gzip. Disposing the result disposes <paramref name="input"/>.</summary>
+    public static PeekStream Open(Stream input) => new(Decompress(input));
+
+    /// <summary>Splits a stream from <see cref="Open"/> into documents; the format is found before this returns.</summary>
+    public static IEnumerable<Document> Read(PeekStream stream, int maxDocumentBytes)
     {
-        var stream = new PeekStream(Decompress(input));
         var layout = Detect(stream, maxDocumentBytes);
         return layout == Layout.Lines ? ReadLines(stream, maxDocumentBytes) : ReadValues(stream, maxDocumentBytes);
     }

@@ -137,15 +137,18 @@ public sealed class ScanEngine
     {
         int index = _sources.Count;
         _sources.Add(input.Name);
-        Summary.FilesRead++;
+        Stream? stream = null;
         try
         {
-            var stream = input.Open();
-            var documents = DocumentReader.Read(input.LeaveOpen ? new KeepOpenStream(stream) : stream, _options.MaxDocumentBytes).GetEnumerator();
-            return new InputCursor(index, input.Name, stream, input.LeaveOpen, documents, _groups.Length);
+            stream = input.Open();
+            stream = DocumentReader.Open(input.LeaveOpen ? new KeepOpenStream(stream) : stream);
+            var documents = DocumentReader.Read((PeekStream)stream, _options.MaxDocumentBytes).GetEnumerator();
+            Summary.FilesRead++;
+            return new InputCursor(index, input.Name, stream, documents, _groups.Length);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
         {
+            stream?.Dispose();
             Summary.AddInputError($"{input.Name}: {error.Message}");
             return null;
         }
@@ -489,7 +492,7 @@ public sealed class ScanEngine
     }
 
     /// <summary>An open input with its next event, timed for each group.</summary>
-    private sealed class InputCursor(int index, string name, Stream stream, bool leaveOpen, IEnumerator<Document> documents, int groups) : IDisposable
+    private sealed class InputCursor(int index, string name, Stream stream, IEnumerator<Document> documents, int groups) : IDisposable
     {
         public int Index { get; } = index;
 
@@ -510,10 +513,7 @@ public sealed class ScanEngine
         public void Dispose()
         {
             Documents.Dispose();
-            if (!leaveOpen)
-            {
-                stream.Dispose();
-            }
+            stream.Dispose();
         }
     }
 
