@@ -58,6 +58,40 @@ public class ScanInputTests
     }
 
     [Test]
+    public void RelativeGlobMatchesTheFolderScan()
+    {
+        var byFolder = ProcessRunner.RunCompiled(null, "scan", "samples/");
+        var byGlob = ProcessRunner.RunCompiled(null, "scan", "samples/**/*.ndjson");
+        var byName = ProcessRunner.RunCompiled(null, "scan", "sam?les/*.ndjson");
+
+        Assert.That(byGlob.ExitCode, Is.EqualTo(0), byGlob.ToString());
+        Assert.That(byGlob.StandardOutput, Is.EqualTo(byFolder.StandardOutput));
+        Assert.That(byName.ExitCode, Is.EqualTo(0), byName.ToString());
+        Assert.That(byName.StandardOutput, Is.EqualTo(byFolder.StandardOutput));
+    }
+
+    [Test]
+    public void CorruptGzipIsReportedAndOtherInputsScanned()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-badgz-").FullName;
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(SampleEvents));
+        }
+
+        byte[] bytes = compressed.ToArray();
+        string broken = Path.Combine(folder, "broken.ndjson.gz");
+        File.WriteAllBytes(broken, bytes[..(bytes.Length / 2)].Concat(new byte[64]).ToArray());
+
+        var result = ProcessRunner.RunCompiled(null, "scan", broken, "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardError, Does.Contain("compiled: cannot read " + broken));
+        Assert.That(AlertLines(result), Has.Count.EqualTo(6), "the sample file is still scanned in full");
+    }
+
+    [Test]
     public void StrictStopsAtTheFirstRejectedLineWithExitCode4()
     {
         var lines = SampleEvents.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
