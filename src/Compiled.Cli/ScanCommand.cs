@@ -27,22 +27,108 @@ internal static class ScanCommand
         {
             Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
         };
-        var inputs = new Argument<string[]>("INPUT")
-        {
-            Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively, symbolic links not followed), or - for standard input.",
-            Arity = ArgumentArity.OneOrMore,
-        };
-
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(output);
-        command.Arguments.Add(inputs);
-        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? []));
+        var input = InputOptions.Add(command);
+        command.SetAction(parse => input.Parse(parse) is { } inputs ? Run(parse.GetValue(rules), parse.GetValue(output), inputs) : ExitCodes.Usage);
         return command;
     }
 
-    private static int Run(string? rulesPath, string? outputPath, string[] inputs)
+    /// <summary>The inputs of <c>compiled scan</c> and how their events are ordered.</summary>
+    private sealed class InputOptions
     {
+        private readonly Argument<string[]> _inputs = new("INPUT")
+        {
+            Description = "Event files, folders (their .ndjson, .jsonl and .json files, gzipped or not, searched recursively; symbolic links not followed), globs such as 'logs/**/*.ndjson' (quote them), or - for standard input. NDJSON, JSON arrays, Elasticsearch _search responses and _bulk bodies, gzipped or not, are recognised by their content.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+
+        private readonly Option<string> _maxLateness = new("--max-lateness")
+        {
+            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not. Default: 5m.",
+            DefaultValueFactory = _ => "5m",
+        };
+
+        private readonly Option<int> _maxBufferedEvents = new("--max-buffered-events")
+        {
+            Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early. Default: {ScanOptions.DefaultMaxBufferedEvents}.",
+            DefaultValueFactory = _ => ScanOptions.DefaultMaxBufferedEvents,
+        };
+
+        private readonly Option<bool> _strict = new("--strict")
+        {
+            Description = "Stop at the first rejected line, print it with its file, line and reason, and exit with code 4.",
+        };
+
+        public static InputOptions Add(Command command)
+        {
+            var options = new InputOptions();
+            command.Options.Add(options._maxLateness);
+            command.Options.Add(options._maxBufferedEvents);
+            command.Options.Add(options._strict);
+            command.Arguments.Add(options._inputs);
+            return options;
+        }
+
+        /// <summary>Reads the values; prints the problem and returns null when one is invalid.</summary>
+        public (string[] Inputs, ScanOptions Options)? Parse(ParseResult parse)
+        {
+            string lateness = parse.GetValue(_maxLateness) ?? "5m";
+            if (!TryParseDuration(lateness, out var maxLateness))
+            {
+                Console.Error.WriteLine($"compiled: --max-lateness {lateness} is not a duration such as 500ms, 30s, 5m, 2h or 1d");
+                return null;
+            }
+
+            int maxBuffered = parse.GetValue(_maxBufferedEvents);
+            if (maxBuffered < 0)
+            {
+                Console.Error.WriteLine($"compiled: --max-buffered-events {maxBuffered} must be 0 or more");
+                return null;
+            }
+
+            var options = new ScanOptions { MaxLateness = maxLateness, MaxBufferedEvents = maxBuffered, Strict = parse.GetValue(_strict) };
+            return (parse.GetValue(_inputs) ?? [], options);
+        }
+
+        /// <summary>Parses a non-negative whole number followed by ms, s, m, h or d.</summary>
+        internal static bool TryParseDuration(string text, out TimeSpan duration)
+        {
+            duration = default;
+            int digits = 0;
+            while (digits < text.Length && char.IsAsciiDigit(text[digits]))
+            {
+                digits++;
+            }
+
+            if (digits == 0 || !long.TryParse(text.AsSpan(0, digits), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value))
+            {
+                return false;
+            }
+
+            long? milliseconds = text[digits..] switch
+            {
+                "ms" => 1,
+                "s" => 1000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                "d" => 86_400_000,
+                _ => null,
+            };
+            if (milliseconds is null || value > TimeSpan.MaxValue.TotalMilliseconds / milliseconds.Value / 2)
+            {
+                return false;
+            }
+
+            duration = TimeSpan.FromMilliseconds(value * milliseconds.Value);
+            return true;
+        }
+    }
+
+    private static int Run(string? rulesPath, string? outputPath, (string[] Inputs, ScanOptions Options) input)
+    {
+        var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
         var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
         if (problems.Count > 0)
@@ -89,23 +175,20 @@ internal static class ScanCommand
             });
 
         int unreadable = 0;
+        RejectedLine? stoppedAt = null;
         using (alertStream)
         using (var buffered = new BufferedStream(alertStream, 1 << 16))
         {
             var writer = new AlertWriter(buffered);
-            var engine = new ScanEngine(ruleSet, writer);
-            foreach (var source in sources)
+            var engine = new ScanEngine(ruleSet, writer, scanOptions);
+            engine.Scan(sources.Select(ToScanInput).ToList(), stop.Token);
+            foreach (var problem in engine.Summary.InputErrors)
             {
-                if (stop.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                if (!ScanOne(engine, source, stop.Token))
-                {
-                    unreadable++;
-                }
+                Console.Error.WriteLine("compiled: cannot read " + problem);
             }
+
+            unreadable = engine.Summary.InputErrors.Count;
+            stoppedAt = engine.Summary.StoppedAt;
 
             // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
             if (!stop.IsCancellationRequested)
@@ -124,6 +207,13 @@ internal static class ScanCommand
             return ExitInterrupted;
         }
 
+        if (stoppedAt is not null)
+        {
+            Console.Error.WriteLine($"compiled: {SummaryPrinter.OneLine(stoppedAt.Location)}: {SummaryPrinter.OneLine(stoppedAt.Detail)}");
+            Console.Error.WriteLine($"compiled: --strict stopped the scan at this {stoppedAt.Reason} document.");
+            return ExitCodes.InputRejected;
+        }
+
         if (unreadable > 0)
         {
             Console.Error.WriteLine($"compiled: {unreadable} input(s) could not be read; see the messages above.");
@@ -133,30 +223,11 @@ internal static class ScanCommand
         return ExitSuccess;
     }
 
-    /// <summary>Scans one input; a file that cannot be opened or read is reported and skipped.</summary>
-    private static bool ScanOne(ScanEngine engine, string source, CancellationToken stop)
-    {
-        try
-        {
-            if (source == InputFiles.StandardInput)
-            {
-                using var stdin = Console.OpenStandardInput();
-                engine.Scan(stdin, "-", stop);
-            }
-            else
-            {
-                using var file = File.OpenRead(source);
-                engine.Scan(file, source, stop);
-            }
-
-            return true;
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"compiled: cannot read {source}: {error.Message}");
-            return false;
-        }
-    }
+    /// <summary>Standard input is "-"; a file is opened when the scan reaches it.</summary>
+    private static ScanInput ToScanInput(string source) =>
+        source == InputFiles.StandardInput
+            ? new ScanInput("-", Console.OpenStandardInput)
+            : new ScanInput(source, () => new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
 
     private static RuleSet? CompileRules(string path)
     {

@@ -35,8 +35,18 @@ internal static class SummaryPrinter
             error.WriteLine($"  first rejected lines ({summary.Examples.Count} of {summary.LinesRejected}):");
             foreach (var line in summary.Examples)
             {
-                error.WriteLine($"    {OneLine(line.Source)}:{line.LineNumber}: {OneLine(line.Detail)}");
+                error.WriteLine($"    {OneLine(line.Location)}: {OneLine(line.Detail)}");
             }
+        }
+
+        if (summary.EventsLate > 0)
+        {
+            error.WriteLine($"  late for sequences: {summary.EventsLate} (older than an event already evaluated by more than --max-lateness; single-event rules saw them)");
+        }
+
+        if (summary.EarlyReleases > 0)
+        {
+            error.WriteLine($"  evaluated early because the reorder buffer was full: {summary.EarlyReleases}");
         }
 
         error.WriteLine($"  alerts written:   {alerts.TotalAlerts}");

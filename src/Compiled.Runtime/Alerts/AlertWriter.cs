@@ -52,7 +52,7 @@ public sealed class AlertWriter : IAlertSink
             return;
         }
 
-        var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber) };
+        var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber, ev.ElementIndex) };
         WriteAlert(rule, ev.Json.Span, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), alertId, ancestors, group: null);
     }
 
@@ -61,7 +61,7 @@ public sealed class AlertWriter : IAlertSink
         var ancestors = new Ancestor[events.Length];
         for (int i = 0; i < events.Length; i++)
         {
-            ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber);
+            ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber, events[i].ElementIndex);
         }
 
         string ruleId = rule.Descriptor.RuleIdText;
@@ -164,6 +164,10 @@ public sealed class AlertWriter : IAlertSink
             {
                 writer.WriteString("compiled.source.file", ancestors[0].Source);
                 writer.WriteNumber("compiled.source.line", ancestors[0].Line);
+                if (ancestors[0].Element >= 0)
+                {
+                    writer.WriteNumber("compiled.source.element", ancestors[0].Element);
+                }
             }
 
             writer.WriteEndObject();
@@ -399,7 +403,7 @@ public sealed class AlertWriter : IAlertSink
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    private readonly record struct Ancestor(string Id, string Source, long Line);
+    private readonly record struct Ancestor(string Id, string Source, long Line, long Element);
 
     private readonly record struct Group(string Id, int Index, bool BuildingBlock);
 }

@@ -28,6 +28,45 @@ public abstract class DetectionRule
     /// </summary>
     public virtual IReadOnlyList<bool> MissingStages => [];
 
+    /// <summary>
+    /// True when the rule keeps state from one event to the next, as sequences and samples do, so it needs
+    /// events in time order. A host evaluates an event that arrives too late only with rules for which this is false.
+    /// </summary>
+    public virtual bool KeepsState =>
+        MissingStages.Count > 0 || Descriptor.Type is "threshold" or "new_terms" ||
+        Descriptor.Language == "eql" && (StartsWithWord(Descriptor.Query, "sequence") || StartsWithWord(Descriptor.Query, "sample"));
+
+    /// <summary>True when a query starts with <paramref name="word"/>, after white space and comments.</summary>
+    private static bool StartsWithWord(string query, string word)
+    {
+        int i = 0;
+        while (i < query.Length)
+        {
+            if (char.IsWhiteSpace(query[i]))
+            {
+                i++;
+            }
+            else if (query.AsSpan(i).StartsWith("//"))
+            {
+                int end = query.IndexOf('\n', i);
+                i = end < 0 ? query.Length : end + 1;
+            }
+            else if (query.AsSpan(i).StartsWith("/*"))
+            {
+                int end = query.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                i = end < 0 ? query.Length : end + 2;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        int after = i + word.Length;
+        return query.AsSpan(i).StartsWith(word, StringComparison.OrdinalIgnoreCase) &&
+            (after == query.Length || !char.IsLetterOrDigit(query[after]) && query[after] != '_');
+    }
+
     /// <summary>Reports matches that wait for the end of the input, such as sequences with trailing missing-event stages.</summary>
     public virtual void Flush(IAlertSink sink)
     {
