@@ -12,7 +12,7 @@ namespace Compiled.Generators.RuleFiles;
 /// detection engine needs, and parses and checks the query. Every problem becomes a diagnostic at the
 /// key, value or query character it concerns.
 /// </summary>
-internal sealed class RuleFileParser
+internal sealed partial class RuleFileParser
 {
     private readonly string _path;
     private readonly List<DiagnosticInfo> _diagnostics = new();
@@ -134,6 +134,7 @@ internal sealed class RuleFileParser
         var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
         var buildingBlockType = OptionalString(rule, "building_block_type");
         var license = OptionalString(rule, "license");
+        var stateful = ReadStateful(rule, type);
 
         if (HasErrors() || type is null || name is null || description is null || severityNode is null || riskScore is null)
         {
@@ -183,7 +184,8 @@ internal sealed class RuleFileParser
             CreationDate: creationDate,
             UpdatedDate: updatedDate,
             Threat: threat,
-            ParsedQuery: parsedQuery);
+            ParsedQuery: parsedQuery,
+            Stateful: stateful);
         return Result(spec, identity);
     }
 

@@ -36,7 +36,8 @@ internal sealed record RuleSpec(
     string? CreationDate,
     string? UpdatedDate,
     EquatableArray<ThreatSpec> Threat,
-    EqlQuery ParsedQuery);
+    EqlQuery ParsedQuery,
+    StatefulSpec? Stateful = null);
 
 internal sealed record ThreatSpec(string Framework, AttackEntry? Tactic, EquatableArray<TechniqueSpec> Techniques);
 
