@@ -27,6 +27,10 @@ internal static class ScanCommand
         {
             Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
         };
+        var indicators = new Option<string?>("--indicators")
+        {
+            Description = "An NDJSON file of threat indicator documents (or search hits) for the threat_match rules.",
+        };
         var inputs = new Argument<string[]>("INPUT")
         {
             Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively, symbolic links not followed), or - for standard input.",
@@ -36,12 +40,13 @@ internal static class ScanCommand
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(output);
+        command.Options.Add(indicators);
         command.Arguments.Add(inputs);
-        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? []));
+        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? [], parse.GetValue(indicators)));
         return command;
     }
 
-    private static int Run(string? rulesPath, string? outputPath, string[] inputs)
+    private static int Run(string? rulesPath, string? outputPath, string[] inputs, string? indicatorsPath = null)
     {
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
         var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
@@ -56,7 +61,7 @@ internal static class ScanCommand
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
-        if (ruleSet is null)
+        if (ruleSet is null || !Indicators.Load(ruleSet, indicatorsPath, Console.Error))
         {
             return ExitFailure;
         }
