@@ -4,6 +4,7 @@ using System.Globalization;
 using Compiled.Generators.Diagnostics;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.RuleFiles;
 
@@ -20,9 +21,9 @@ internal sealed partial class RuleFileParser
 
     private RuleFileParser(string path) => _path = path;
 
-    public static RuleFileResult Parse(string path, string text)
+    public static RuleFileResult Parse(string path, string text, EcsFieldTable? fields = null)
     {
-        var parser = new RuleFileParser(path);
+        var parser = new RuleFileParser(path) { _fields = fields ?? EcsFieldTable.None };
         try
         {
             return parser.ParseFile(text);
@@ -142,7 +143,20 @@ internal sealed partial class RuleFileParser
         }
 
         string languageText = language ?? string.Empty;
-        if (type != "eql" || languageText != "eql")
+        if (type is "machine_learning" or "esql")
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.ElasticsearchOnlyRuleType, _path, typeNode!.Span, (string)name.Value, type));
+            return Result(null, identity);
+        }
+
+        // Kibana runs a query rule without a language as KQL.
+        bool isKql = type == "query" && languageText is "kuery" or "";
+        if (isKql)
+        {
+            languageText = "kuery";
+        }
+        else if (type != "eql" || languageText != "eql")
         {
             _diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnsupportedRuleType, _path, typeNode!.Span, (string)name.Value, type, languageText));
@@ -150,7 +164,7 @@ internal sealed partial class RuleFileParser
         }
 
         string query = (string)queryNode!.Value;
-        var parsedQuery = ParseQuery(queryNode);
+        var parsedQuery = isKql ? ParseKqlQuery(queryNode, rule) : ParseQuery(queryNode);
         if (parsedQuery is null || HasErrors())
         {
             return Result(null, identity);
