@@ -200,7 +200,7 @@ internal sealed class RuleEmitter
     }
 
     /// <summary>The parsed threat query of a threat_match rule, applied to indicator documents, or null.</summary>
-    private EventFilter? IndicatorFilter => null;
+    private EventFilter? IndicatorFilter => _rule.Stateful?.ThreatMatch?.IndicatorFilter;
 
     private void WriteEventQuery(SourceWriter body, EventQuery query, string timestampSlot, string fallbackSlot)
     {

@@ -1,7 +1,9 @@
 using System.Collections.Generic;
 using System.Globalization;
 using Compiled.Generators.Diagnostics;
+using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.RuleFiles;
 
@@ -407,5 +409,129 @@ internal sealed partial class RuleFileParser
         }
 
         return new SuppressionSpec(groupBy, duration, strategy == "doNotSuppress");
+    }
+
+    /// <summary>
+    /// Compiles a threat_match rule's <c>threat_query</c> and <c>threat_filters</c> into the condition its
+    /// indicators must meet. Kibana applies them to the indicator index; a threat query that does not
+    /// compile is reported as the warning CMP040 and not applied, so the rule still runs on every indicator.
+    /// </summary>
+    private StatefulSpec? WithIndicatorFilter(StatefulSpec? stateful, TomlTableNode rule)
+    {
+        if (stateful?.ThreatMatch is not { } threat)
+        {
+            return stateful;
+        }
+
+        Expr? condition = null;
+        var queryNode = ScalarNode(rule, "threat_query");
+        if (queryNode is { Kind: TomlScalarKind.String } && ((string)queryNode.Value).Trim().Length > 0)
+        {
+            if (threat.ThreatLanguage is not (null or "kuery"))
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.ThreatQueryNotApplied, _path, ScalarNode(rule, "threat_language")!.Span, "The threat_query",
+                    "its language is " + threat.ThreatLanguage + ", so every indicator loaded is used"));
+            }
+            else
+            {
+                condition = Tentatively("threat_query", () => ThreatQueryCondition(queryNode, rule));
+            }
+        }
+
+        if (rule.TryGet("threat_filters", out _))
+        {
+            var filters = Tentatively("threat_filters", () => FilterCondition(rule, "threat_filters"));
+            if (filters is not null)
+            {
+                condition = condition is null ? filters : new BinaryExpr(default, BinaryOperator.And, condition, filters);
+            }
+        }
+
+        if (condition is null)
+        {
+            return stateful;
+        }
+
+        var range = new TextRange(0, 0);
+        var filter = new EventFilter(range, null, default, condition);
+        return stateful with { ThreatMatch = threat with { IndicatorFilter = filter } };
+    }
+
+    /// <summary>Runs <paramref name="compile"/>; its errors become one CMP040 warning and the result null.</summary>
+    private Expr? Tentatively(string key, System.Func<Expr?> compile)
+    {
+        int before = _diagnostics.Count;
+        var result = compile();
+        var errors = new List<DiagnosticInfo>();
+        for (int i = _diagnostics.Count - 1; i >= before; i--)
+        {
+            if (DiagnosticDescriptors.Find(_diagnostics[i].Id)?.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)
+            {
+                errors.Insert(0, _diagnostics[i]);
+                _diagnostics.RemoveAt(i);
+            }
+        }
+
+        if (errors.Count == 0)
+        {
+            return result;
+        }
+
+        var first = errors[0];
+        var descriptor = DiagnosticDescriptors.Find(first.Id) ?? DiagnosticDescriptors.InternalError;
+        var arguments = new object[first.Arguments.Count];
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            arguments[i] = first.Arguments[i];
+        }
+
+        string message = first.Id + " " + string.Format(CultureInfo.InvariantCulture, descriptor.MessageFormat.ToString(CultureInfo.InvariantCulture), arguments);
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ThreatQueryNotApplied, _path, first.Span, "The " + key, message + ", so every indicator loaded is used"));
+        return null;
+    }
+
+    /// <summary>
+    /// Compiles a threat query as <see cref="KqlCondition"/> does, except that a top-level range on a date
+    /// written with date math (<c>@timestamp &gt;= "now-30d/d"</c>) is left out with the warning CMP040: a scan
+    /// has no query time, and the indicators a host loads are taken as the current ones.
+    /// </summary>
+    private Expr? ThreatQueryCondition(TomlScalarNode queryNode, TomlTableNode rule)
+    {
+        string query = (string)queryNode.Value;
+        FileSpan Map(TextRange range) => queryNode.StringMap?.Span(range.Start, range.Length) ?? queryNode.Span;
+        KqlNode parsed;
+        try
+        {
+            parsed = KqlParser.Parse(query);
+        }
+        catch (KqlSyntaxException error)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KqlSyntaxError, _path, Map(error.Range), error.Message));
+            return null;
+        }
+
+        parsed = WithoutDateMath(parsed, range =>
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.ThreatQueryNotApplied, _path, Map(range), "The clause '" + query.Substring(range.Start, range.Length) + "' of the threat_query",
+                "it uses date math, and a scan has no query time, so every indicator loaded counts as current")));
+        int before = ErrorCount();
+        var condition = KqlBinder.Bind(parsed, FieldTypes(rule), (descriptor, range, args) =>
+            _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, Map(range), args)));
+        return ErrorCount() > before ? null : condition;
+    }
+
+    private static KqlNode WithoutDateMath(KqlNode node, System.Action<TextRange> dropped)
+    {
+        switch (node)
+        {
+            case KqlAnd and:
+                return new KqlAnd(and.Range, WithoutDateMath(and.Left, dropped), WithoutDateMath(and.Right, dropped));
+            case KqlRange range when range.Value.Text.TrimStart().StartsWith("now", System.StringComparison.Ordinal):
+                dropped(range.Range);
+                return new KqlMatchAll(range.Range);
+            default:
+                return node;
+        }
     }
 }

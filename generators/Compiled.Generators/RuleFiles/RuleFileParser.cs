@@ -151,7 +151,7 @@ internal sealed partial class RuleFileParser
         }
 
         // Kibana runs a query rule without a language as KQL.
-        bool isKql = type == "query" && languageText is "kuery" or "";
+        bool isKql = type is "query" or "threshold" or "new_terms" or "threat_match" && languageText is "kuery" or "";
         if (isKql)
         {
             languageText = "kuery";
@@ -169,6 +169,8 @@ internal sealed partial class RuleFileParser
         {
             return Result(null, identity);
         }
+
+        stateful = WithIndicatorFilter(stateful, rule);
 
         var spec = new RuleSpec(
             FilePath: _path,

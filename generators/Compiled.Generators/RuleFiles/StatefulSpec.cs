@@ -1,3 +1,4 @@
+using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
 
 namespace Compiled.Generators.RuleFiles;
@@ -26,7 +27,8 @@ internal sealed record ThreatMatchSpec(
     string IndicatorPath,
     string? ThreatQuery,
     string? ThreatLanguage,
-    EquatableArray<string> ThreatIndex);
+    EquatableArray<string> ThreatIndex,
+    EventFilter? IndicatorFilter = null);
 
 /// <summary>One <c>[[rule.threat_mapping]]</c>: its entries must all match.</summary>
 internal sealed record ThreatMappingSpec(EquatableArray<ThreatEntrySpec> Entries);
