@@ -518,7 +518,30 @@ internal sealed partial class RuleFileParser
         int before = ErrorCount();
         var condition = KqlBinder.Bind(parsed, FieldTypes(rule), (descriptor, range, args) =>
             _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, Map(range), args)));
-        return ErrorCount() > before ? null : condition;
+        return ErrorCount() > before ? null : Described(condition, query);
+    }
+
+    /// <summary>
+    /// Labels each top-level clause of the threat query with its text, for the comments of the generated
+    /// method, whose other comments quote the rule's query. Clauses that are always true are left out.
+    /// </summary>
+    private static Expr? Described(Expr condition, string query)
+    {
+        if (condition is BinaryExpr { Operator: BinaryOperator.And } and)
+        {
+            var left = Described(and.Left, query);
+            var right = Described(and.Right, query);
+            return left is null ? right : right is null ? left : new BinaryExpr(and.Range, BinaryOperator.And, left, right);
+        }
+
+        if (condition is LiteralExpr { Kind: LiteralKind.Boolean, Value: "true" })
+        {
+            return null;
+        }
+
+        int start = System.Math.Max(0, System.Math.Min(condition.Range.Start, query.Length));
+        int length = System.Math.Max(0, System.Math.Min(condition.Range.Length, query.Length - start));
+        return new DescribedExpr(condition.Range, condition, "threat_query: " + query.Substring(start, length));
     }
 
     private static KqlNode WithoutDateMath(KqlNode node, System.Action<TextRange> dropped)
