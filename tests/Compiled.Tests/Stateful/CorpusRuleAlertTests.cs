@@ -131,4 +131,34 @@ public class CorpusRuleAlertTests
         Assert.That(alert.GetProperty("kibana.alert.rule.rule_type_id").GetString(), Is.EqualTo("siem.indicatorRule"));
         Assert.That(alert.GetProperty("process").GetProperty("name").GetString(), Is.EqualTo("invoice.exe"));
     }
+
+    private static string S3Get(int minute, string key, string sourceIp) =>
+        "{\"@timestamp\":\"" + Time(minute) + "\",\"event\":{\"ingested\":\"" + Time(minute) + "\",\"provider\":\"s3.amazonaws.com\",\"action\":\"GetObject\",\"outcome\":\"success\"}," +
+        "\"data_stream\":{\"dataset\":\"aws.cloudtrail\"},\"source\":{\"ip\":\"" + sourceIp + "\"},\"cloud\":{\"account\":{\"id\":\"111122223333\"}}," +
+        "\"aws\":{\"cloudtrail\":{\"flattened\":{\"request_parameters\":{\"key\":\"" + key + "\"}},\"user_identity\":{\"type\":\"IAMUser\"}}}}";
+
+    [Test]
+    public void S3CredentialReadsFromOneAddressAreSuppressedForFiveMinutes()
+    {
+        var rules = Compile("integrations/aws/credential_access_credentials_in_s3_bucket.toml");
+
+        var alerts = Run(rules,
+        [
+            S3Get(0, "home/dev/.aws/credentials", "198.51.100.9"),
+            S3Get(1, "keys/deploy.pem", "198.51.100.9"),
+            S3Get(2, "reports/q3.pdf", "198.51.100.9"),
+            S3Get(3, "home/ops/.ssh/id_rsa", "203.0.113.4"),
+            S3Get(4, "home/dev/.env", "198.51.100.9"),
+            S3Get(9, "home/dev/.aws/config", "198.51.100.9"),
+        ]);
+
+        Assert.That(alerts, Has.Count.EqualTo(3));
+        var first = alerts.Single(a => a.GetProperty("kibana.alert.original_time").GetString() == Time(0));
+        Assert.That(first.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(2));
+        Assert.That(first.GetProperty("kibana.alert.suppression.end").GetString(), Is.EqualTo(Time(4)));
+        var terms = first.GetProperty("kibana.alert.suppression.terms");
+        Assert.That(terms.EnumerateArray().Select(t => t.GetProperty("field").GetString()), Is.EqualTo(new[] { "source.ip", "cloud.account.id" }));
+        Assert.That(terms[1].GetProperty("value")[0].GetString(), Is.EqualTo("111122223333"));
+        Assert.That(alerts.Select(a => a.GetProperty("kibana.alert.suppression.docs_count").GetInt64()), Is.EquivalentTo(new long[] { 2, 0, 0 }));
+    }
 }
