@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Generic;
 using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.Emission;
@@ -9,6 +9,9 @@ internal static class KqlEmitter
     private const string Kql = "global::Compiled.Runtime.Matching.Kql";
     private const string Matching = "global::Compiled.Runtime.Matching";
 
+    /// <summary>Keyword lists longer than this are hashed.</summary>
+    private const int InListInlineLimit = 8;
+
     public static string Predicate(RuleScope scope, KqlMatchExpr match)
     {
         string slot = scope.Slot(match.Field);
@@ -18,7 +21,7 @@ internal static class KqlEmitter
             case KqlMatchKind.Exists:
                 return $"{Kql}.Exists(ev, {slot})";
             case KqlMatchKind.Keyword:
-                return $"{Kql}.Equal(ev, {slot}, {CSharpText.Literal(first)})";
+                return Keywords(scope, match, slot);
             case KqlMatchKind.KeywordWildcard:
             case KqlMatchKind.KeywordWildcardIgnoreCase:
                 bool ignoreCase = match.Kind == KqlMatchKind.KeywordWildcardIgnoreCase;
@@ -38,7 +41,7 @@ internal static class KqlEmitter
                     $"new({CSharpText.Literal(first)}, ignoreCase: true)");
                 return $"{Kql}.MatchToken(ev, {slot}, {tokenPattern})";
             case KqlMatchKind.Ip:
-                string blocks = scope.AddStatic(match.Field, "Blocks", $"{Matching}.CidrSet", $"new({CSharpText.Literal(first)})");
+                string blocks = scope.AddStatic(match.Field, "Blocks", $"{Matching}.CidrSet", $"new({Literals(match)})");
                 return $"{Kql}.Ip(ev, {slot}, {blocks})";
             case KqlMatchKind.Number:
                 return $"{Kql}.Equal(ev, {slot}, {first}d)";
@@ -55,6 +58,31 @@ internal static class KqlEmitter
         }
     }
 
+    private static string Keywords(RuleScope scope, KqlMatchExpr match, string slot)
+    {
+        if (match.Values.Count == 1)
+        {
+            return $"{Kql}.Equal(ev, {slot}, {CSharpText.Literal(match.Values[0])})";
+        }
+
+        // A long list is hashed once, so each value costs one lookup instead of a scan of the list.
+        string values = match.Values.Count > InListInlineLimit
+            ? scope.AddStatic(match.Field, "Values", $"{Matching}.StringSet", $"new(false, {Literals(match)})")
+            : scope.AddStatic(match.Field, "Values", "string[]", $"{{ {Literals(match)} }}");
+        return $"{Kql}.In(ev, {slot}, {values})";
+    }
+
+    private static string Literals(KqlMatchExpr match)
+    {
+        var literals = new List<string>();
+        foreach (var value in match.Values)
+        {
+            literals.Add(CSharpText.Literal(value));
+        }
+
+        return string.Join(", ", literals);
+    }
+
     private static string OperatorName(KqlRangeOperator op) => op switch
     {
         KqlRangeOperator.LessThan => "LessThan",
@@ -62,7 +90,4 @@ internal static class KqlEmitter
         KqlRangeOperator.GreaterThan => "GreaterThan",
         _ => "GreaterThanOrEqual",
     };
-
-    /// <summary>Formats a number the way the binder stored it, so the emitted literal round-trips.</summary>
-    internal static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -63,7 +63,13 @@ internal sealed class EcsFieldTable : IEquatable<EcsFieldTable>
     public static EcsFieldTable? Parse(string path, string text, out string? error)
     {
         error = null;
-        var rows = ReadCsv(text);
+        var rows = ReadCsv(text, out bool unterminated);
+        if (unterminated)
+        {
+            error = "a quoted field is never closed";
+            return null;
+        }
+
         if (rows.Count == 0)
         {
             error = "the file is empty";
@@ -90,12 +96,18 @@ internal sealed class EcsFieldTable : IEquatable<EcsFieldTable>
             fields.Add(new EcsField(row[fieldColumn], row[typeColumn]));
         }
 
+        if (fields.Count == 0)
+        {
+            error = "the file lists no fields";
+            return null;
+        }
+
         fields.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return new EcsFieldTable(path, fields.ToEquatableArray());
     }
 
     /// <summary>Splits CSV text into rows of fields; quoted fields may hold commas, newlines and doubled quotes.</summary>
-    private static List<List<string>> ReadCsv(string text)
+    private static List<List<string>> ReadCsv(string text, out bool unterminated)
     {
         var rows = new List<List<string>>();
         var row = new List<string>();
@@ -146,6 +158,7 @@ internal sealed class EcsFieldTable : IEquatable<EcsFieldTable>
             }
         }
 
+        unterminated = quoted;
         if (field.Length > 0 || row.Count > 0)
         {
             row.Add(field.ToString());

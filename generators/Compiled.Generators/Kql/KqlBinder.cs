@@ -34,7 +34,7 @@ internal sealed class KqlBinder
         switch (node)
         {
             case KqlOr or:
-                return new BinaryExpr(or.Range, BinaryOperator.Or, Lower(or.Left), Lower(or.Right));
+                return Either(or.Range, Lower(or.Left), Lower(or.Right));
             case KqlAnd and:
                 return new BinaryExpr(and.Range, BinaryOperator.And, Lower(and.Left), Lower(and.Right));
             case KqlNot not:
@@ -52,6 +52,23 @@ internal sealed class KqlBinder
             default:
                 throw new NotSupportedException("Unknown KQL node " + node.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// Joins two conditions with <c>or</c>. Keyword terms or ip terms on the same field merge into one test
+    /// with several values, so <c>field:(a or b or c)</c> becomes one lookup.
+    /// </summary>
+    private static Expr Either(TextRange range, Expr left, Expr right)
+    {
+        if (left is KqlMatchExpr first && right is KqlMatchExpr second && first.Field == second.Field &&
+            first.Kind == second.Kind && first.Kind is KqlMatchKind.Keyword or KqlMatchKind.Ip)
+        {
+            var values = new List<string>(first.Values);
+            values.AddRange(second.Values);
+            return first with { Range = range, Values = values.ToEquatableArray() };
+        }
+
+        return new BinaryExpr(range, BinaryOperator.Or, left, right);
     }
 
     private static LiteralExpr True(TextRange range) => new(range, LiteralKind.Boolean, "true");
@@ -85,7 +102,7 @@ internal sealed class KqlBinder
 
             if (leaf is not null)
             {
-                result = result is null ? leaf : new BinaryExpr(range, BinaryOperator.Or, result, leaf);
+                result = result is null ? leaf : Either(range, result, leaf);
             }
         }
 

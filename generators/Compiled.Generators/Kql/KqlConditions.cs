@@ -9,7 +9,7 @@ internal enum KqlMatchKind
     /// <summary><c>field:*</c>: the field has a value.</summary>
     Exists,
 
-    /// <summary>Keyword equality: exact and case-sensitive.</summary>
+    /// <summary>Keyword equality with any of the values: exact and case-sensitive.</summary>
     Keyword,
 
     /// <summary>
@@ -33,7 +33,7 @@ internal enum KqlMatchKind
     /// <summary>Analyzed text with a wildcard: the lowercased pattern, in wildcard syntax, matches one token.</summary>
     TextWildcard,
 
-    /// <summary>An address or CIDR block on an <c>ip</c> field.</summary>
+    /// <summary>Addresses or CIDR blocks on an <c>ip</c> field; any of them may contain the value.</summary>
     Ip,
 
     Number,

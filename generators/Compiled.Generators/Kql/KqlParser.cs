@@ -179,7 +179,7 @@ internal sealed class KqlParser
         }
 
         _position++;
-        return inner;
+        return inner with { Range = new TextRange(open, _position - open) };
     }
 
     private KqlNode ParseExpression()
@@ -198,7 +198,8 @@ internal sealed class KqlParser
                 return ParseNested(start, field);
             }
 
-            return ParseListOfValues(field);
+            var values = ParseListOfValues(field);
+            return values with { Range = new TextRange(start, values.Range.End - start) };
         }
 
         if (c is '<' or '>')
@@ -455,7 +456,19 @@ internal sealed class KqlParser
         parts[parts.Count - 1] = TrimEndWritten(parts[parts.Count - 1], _position - end);
         if (end == first)
         {
-            throw new KqlSyntaxException(new TextRange(start, 0), "expected " + expected);
+            if (AtEnd)
+            {
+                // Point at the last character written, not past the end of the query.
+                int last = start - 1;
+                while (last > 0 && IsSpace(_text[last]))
+                {
+                    last--;
+                }
+
+                throw new KqlSyntaxException(new TextRange(System.Math.Max(last, 0), 1), $"expected {expected}, but the query ends");
+            }
+
+            throw new KqlSyntaxException(new TextRange(start, 1), "expected " + expected);
         }
 
         _position = end;

@@ -16,6 +16,12 @@ public static class Kql
     /// <summary>A keyword term: exact and case-sensitive. Numbers and booleans compare by their text.</summary>
     public static Tri Equal(EventRecord ev, int slot, string value) => Known(Eql.Equal(ev, slot, value));
 
+    /// <summary>Keyword terms: any value equals any of <paramref name="values"/>, exactly and case-sensitively.</summary>
+    public static Tri In(EventRecord ev, int slot, string[] values) => Known(Eql.In(ev, slot, values));
+
+    /// <summary>Keyword terms from a long list, hashed once.</summary>
+    public static Tri In(EventRecord ev, int slot, StringSet values) => Known(Eql.In(ev, slot, values));
+
     /// <summary>A numeric term; numeric strings count as numbers, as Elasticsearch coerces them.</summary>
     public static Tri Equal(EventRecord ev, int slot, double value) => Known(Eql.Equal(ev, slot, value));
 
