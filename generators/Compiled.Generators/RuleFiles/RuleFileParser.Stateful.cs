@@ -145,7 +145,7 @@ internal sealed partial class RuleFileParser
         return value is null || fields is null ? null : new ThresholdSpec(fields.Value, value.Value, cardinalityField, cardinalityValue);
     }
 
-    /// <summary>Reads a key that holds a string or an array of strings; absent gives an empty array.</summary>
+    /// <summary>Reads a key whose value is a string or an array of strings. A missing key gives an empty array.</summary>
     private EquatableArray<string>? StringOrStrings(TomlTableNode table, string displayKey)
     {
         string key = displayKey.Substring(displayKey.LastIndexOf('.') + 1);
@@ -413,8 +413,8 @@ internal sealed partial class RuleFileParser
 
     /// <summary>
     /// Compiles a threat_match rule's <c>threat_query</c> and <c>threat_filters</c> into the condition its
-    /// indicators must meet. Kibana applies them to the indicator index; a threat query that does not
-    /// compile is reported as the warning CMP040 and not applied, so the rule still runs on every indicator.
+    /// indicators must meet, as Kibana applies them to the indicator index. A part that does not compile
+    /// is reported as the warning CMP040 and not applied, so the rule still runs on every indicator.
     /// </summary>
     private StatefulSpec? WithIndicatorFilter(StatefulSpec? stateful, TomlTableNode rule)
     {
@@ -531,7 +531,12 @@ internal sealed partial class RuleFileParser
         {
             var left = Described(and.Left, query);
             var right = Described(and.Right, query);
-            return left is null ? right : right is null ? left : new BinaryExpr(and.Range, BinaryOperator.And, left, right);
+            if (left is null || right is null)
+            {
+                return left ?? right;
+            }
+
+            return new BinaryExpr(and.Range, BinaryOperator.And, left, right);
         }
 
         if (condition is LiteralExpr { Kind: LiteralKind.Boolean, Value: "true" })
