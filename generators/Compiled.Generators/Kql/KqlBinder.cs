@@ -109,7 +109,7 @@ internal sealed class KqlBinder
         if (result is null)
         {
             // NOTE: Elasticsearch expands the pattern over every field the index maps, including fields outside
-            // ECS such as azure.auditlogs.properties.target_resources.0.type. Compiled knows only the field
+            // ECS such as azure.auditlogs.properties.target_resources.0.type. Compiled reads only the field
             // table, so the pattern is read as a plain field name, which events do not have.
             _report(DiagnosticDescriptors.KqlFieldPatternMatchesNothing, field.Range, field.Name);
             return lower(_types.Resolve(field.Name)) ?? False(range);
@@ -168,7 +168,7 @@ internal sealed class KqlBinder
             default:
                 return value.HasWildcard
                     ? Match(node.Range, field, KqlMatchKind.KeywordWildcard, WildcardSyntax(value.Parts))
-                    : Match(node.Range, field, KqlMatchKind.Keyword, value.Text);
+                    : Match(node.Range, field, KqlMatchKind.Keyword, value.IsQuoted ? value.Text : KibanaTermText(value.Text));
         }
     }
 
@@ -246,6 +246,57 @@ internal sealed class KqlBinder
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Returns the term Kibana sends for an unquoted value. Kibana turns a value that looks like a decimal
+    /// number (no leading zero, no exponent) into a JavaScript number, so <c>10.0</c> is sent as 10 and
+    /// <c>1.50</c> as 1.5, and a keyword field then compares with that text.
+    /// </summary>
+    private static string KibanaTermText(string text)
+    {
+        if (!LooksLikeKibanaNumber(text) ||
+            !double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double number))
+        {
+            return text;
+        }
+
+        // NOTE: beyond 2^53, or where JavaScript would print an exponent, the text is kept as written.
+        string shortest = number.ToString("R", CultureInfo.InvariantCulture);
+        return Math.Abs(number) < 9007199254740992d && shortest.IndexOf('E') < 0 ? shortest : text;
+    }
+
+    /// <summary>Kibana's number shape: an optional minus, then <c>0</c>, or digits without a leading zero, or <c>0.</c> and digits.</summary>
+    private static bool LooksLikeKibanaNumber(string text)
+    {
+        int i = text.StartsWith("-", StringComparison.Ordinal) ? 1 : 0;
+        if (i == text.Length)
+        {
+            return false;
+        }
+
+        int dot = text.IndexOf('.');
+        string whole = dot < 0 ? text.Substring(i) : text.Substring(i, dot - i);
+        string fraction = dot < 0 ? string.Empty : text.Substring(dot + 1);
+        if (!AllDigits(whole) || !AllDigits(fraction) || (dot >= 0 && fraction.Length == 0))
+        {
+            return false;
+        }
+
+        return whole.Length == 0 ? dot >= 0 : whole[0] != '0' || whole.Length == 1;
+    }
+
+    private static bool AllDigits(string text)
+    {
+        foreach (char c in text)
+        {
+            if (c < '0' || c > '9')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Long(long value) => value.ToString(CultureInfo.InvariantCulture);

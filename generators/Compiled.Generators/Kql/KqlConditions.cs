@@ -39,7 +39,7 @@ internal enum KqlMatchKind
     Number,
     NumberRange,
 
-    /// <summary>A date that names a span at its own precision; <see cref="KqlMatchExpr.Values"/> holds its first and last nanosecond.</summary>
+    /// <summary>A date that names a span at its own precision; <see cref="KqlMatchExpr.Values"/> contains its first and last nanosecond.</summary>
     Date,
     DateRange,
 

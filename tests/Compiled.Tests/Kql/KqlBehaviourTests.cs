@@ -127,6 +127,19 @@ public class KqlBehaviourTests
         Assert.That(Matches(query, ""), Is.EqualTo(expected));
     }
 
+    [TestCase("event.code:4624", "\"event\":{\"code\":\"4624\"}", true)]
+    [TestCase("event.code:4624", "\"event\":{\"code\":4624}", true)]
+    [TestCase("package.version:10.0", "\"package\":{\"version\":\"10.0\"}", false)]
+    [TestCase("package.version:10.0", "\"package\":{\"version\":\"10\"}", true)]
+    [TestCase("package.version:\"10.0\"", "\"package\":{\"version\":\"10.0\"}", true)]
+    [TestCase("package.version:1.50", "\"package\":{\"version\":\"1.5\"}", true)]
+    [TestCase("package.version:010", "\"package\":{\"version\":\"010\"}", true)]
+    [TestCase("package.version:1.2.3", "\"package\":{\"version\":\"1.2.3\"}", true)]
+    public void UnquotedNumbersOnKeywordsAreSentAsNumbers(string query, string fields, bool expected)
+    {
+        Assert.That(Matches(query, fields), Is.EqualTo(expected));
+    }
+
     [TestCase("host.name > m", "\"host\":{\"name\":\"n\"}", true)]
     [TestCase("host.name > m", "\"host\":{\"name\":\"N\"}", false)]
     public void KeywordRangesCompareByCodeUnit(string query, string fields, bool expected)
