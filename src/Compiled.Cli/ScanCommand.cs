@@ -27,11 +27,16 @@ internal static class ScanCommand
         {
             Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
         };
+        var indicators = new Option<string?>("--indicators")
+        {
+            Description = "An NDJSON file of threat indicator documents (or search hits) for the threat_match rules.",
+        };
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(output);
+        command.Options.Add(indicators);
         var input = InputOptions.Add(command);
-        command.SetAction(parse => input.Parse(parse) is { } inputs ? Run(parse.GetValue(rules), parse.GetValue(output), inputs) : ExitCodes.Usage);
+        command.SetAction(parse => input.Parse(parse) is { } inputs ? Run(parse.GetValue(rules), parse.GetValue(output), inputs, parse.GetValue(indicators)) : ExitCodes.Usage);
         return command;
     }
 
@@ -126,7 +131,7 @@ internal static class ScanCommand
         }
     }
 
-    private static int Run(string? rulesPath, string? outputPath, (string[] Inputs, ScanOptions Options) input)
+    private static int Run(string? rulesPath, string? outputPath, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath)
     {
         var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
@@ -142,7 +147,7 @@ internal static class ScanCommand
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
-        if (ruleSet is null)
+        if (ruleSet is null || !Indicators.Load(ruleSet, indicatorsPath, Console.Error))
         {
             return ExitFailure;
         }

@@ -177,6 +177,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor ThreatQueryNotApplied = new(
+        id: "CMP040",
+        title: "Threat query not applied to indicators",
+        messageFormat: "{0} is not applied to the indicators of this threat_match rule: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "CMP999",
         title: "Rule generator failed",
@@ -202,6 +210,7 @@ internal static class DiagnosticDescriptors
         "CMP017" => InvalidRegex,
         "CMP020" => UnsupportedRuleType,
         "CMP021" => ElasticsearchOnlyRuleType,
+        "CMP040" => ThreatQueryNotApplied,
         "CMP030" => KqlSyntaxError,
         "CMP031" => InvalidKqlValue,
         "CMP032" => UnsupportedFilter,

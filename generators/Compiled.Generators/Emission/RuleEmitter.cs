@@ -86,8 +86,19 @@ internal sealed class RuleEmitter
             : "-1";
         var matcherFields = new List<string>();
         var constructorLines = new List<string>();
+        string baseClass = $"{Runtime}.Rules.DetectionRule";
+        string baseArguments = "Metadata";
+        var stateful = _rule.Stateful is { } statefulSpec ? new StatefulEmitter(_rule, statefulSpec, _scope) : null;
         switch (_rule.ParsedQuery)
         {
+            case EventQuery query when stateful is not null && StatefulEmitter.HasStatefulBase(_rule):
+                stateful.WriteBody(body, query, IndicatorFilter, timestampSlot, fallbackSlot, WriteFilterMethod);
+                baseClass = stateful.BaseClass;
+                baseArguments = stateful.BaseArguments;
+                break;
+            case EventQuery query when stateful is not null && _rule.Stateful!.Suppression is not null:
+                stateful.WriteSuppressedEventQuery(body, query, timestampSlot, fallbackSlot, matcherFields, constructorLines, WriteFilterMethod);
+                break;
             case EventQuery query:
                 WriteEventQuery(body, query, timestampSlot, fallbackSlot);
                 break;
@@ -124,7 +135,7 @@ internal sealed class RuleEmitter
         writer.Line("/// </code>");
         writer.Line("/// </remarks>");
         writer.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Generators\", \"{GeneratorVersion}\")]");
-        writer.Open($"public sealed class {_className} : {Runtime}.Rules.DetectionRule");
+        writer.Open($"public sealed class {_className} : {baseClass}");
         WriteMetadata(writer);
         writer.Line();
         writer.Line("/// <summary>The event fields this rule reads.</summary>");
@@ -155,7 +166,7 @@ internal sealed class RuleEmitter
 
         writer.Line();
         writer.Line($"public {_className}({Runtime}.Events.FieldSchema schema)");
-        writer.Line("    : base(Metadata)");
+        writer.Line($"    : base({baseArguments})");
         writer.Open();
         foreach (var slot in _scope.SlotFields)
         {
@@ -203,6 +214,9 @@ internal sealed class RuleEmitter
 
         return string.Join("\n", lines);
     }
+
+    /// <summary>The parsed threat query of a threat_match rule, applied to indicator documents, or null.</summary>
+    private EventFilter? IndicatorFilter => _rule.Stateful?.ThreatMatch?.IndicatorFilter;
 
     private void WriteEventQuery(SourceWriter body, EventQuery query, string timestampSlot, string fallbackSlot)
     {

@@ -137,6 +137,7 @@ internal sealed partial class RuleFileParser
         var requiredFields = ReadRequiredFields(rule);
         var buildingBlockType = OptionalString(rule, "building_block_type");
         var license = OptionalString(rule, "license");
+        var stateful = ReadStateful(rule, type);
 
         if (HasErrors() || type is null || name is null || description is null || severityNode is null || riskScore is null)
         {
@@ -152,7 +153,7 @@ internal sealed partial class RuleFileParser
         }
 
         // Kibana runs a query rule without a language as KQL.
-        bool isKql = type == "query" && languageText is "kuery" or "";
+        bool isKql = type is "query" or "threshold" or "new_terms" or "threat_match" && languageText is "kuery" or "";
         if (isKql)
         {
             languageText = "kuery";
@@ -170,6 +171,8 @@ internal sealed partial class RuleFileParser
         {
             return Result(null, identity);
         }
+
+        stateful = WithIndicatorFilter(stateful, rule);
 
         var spec = new RuleSpec(
             FilePath: _path,
@@ -201,7 +204,8 @@ internal sealed partial class RuleFileParser
             UpdatedDate: updatedDate,
             Threat: threat,
             RequiredFields: requiredFields,
-            ParsedQuery: parsedQuery);
+            ParsedQuery: parsedQuery,
+            Stateful: stateful);
         return Result(spec, identity);
     }
 

@@ -38,7 +38,8 @@ internal sealed record RuleSpec(
     string? UpdatedDate,
     EquatableArray<ThreatSpec> Threat,
     EquatableArray<RequiredField> RequiredFields,
-    EqlQuery ParsedQuery);
+    EqlQuery ParsedQuery,
+    StatefulSpec? Stateful = null);
 
 /// <summary>A <c>[[rule.required_fields]]</c> entry: a field the rule reads and its Elasticsearch type, such as <c>version</c>.</summary>
 internal sealed record RequiredField(string Name, string Type);

@@ -88,6 +88,22 @@ public sealed class AlertWriter : IAlertSink
         WriteAlert(rule, default, events[^1].Timestamp, events[0].OriginalTime, sequenceAlertId, ancestors, new Group(groupId, -1, BuildingBlock: false));
     }
 
+    public void OnStatefulMatch(DetectionRule rule, Compiled.Runtime.Stateful.StatefulAlert alert)
+    {
+        var source = alert.Source;
+        string eventId = alert.IdKey ?? EventId(source.Json);
+        string alertId = alert.IdDiscriminator is { } discriminator
+            ? Hash(rule.Descriptor.RuleIdText, eventId, discriminator)
+            : Hash(rule.Descriptor.RuleIdText, eventId);
+        if (!FirstTime(alertId))
+        {
+            return;
+        }
+
+        var ancestors = new[] { new Ancestor(eventId, source.Source, source.LineNumber, source.ElementIndex) };
+        WriteAlert(rule, source.Json, alert.Timestamp, source.OriginalTime, alertId, ancestors, group: null, alert);
+    }
+
     public void Flush() => _output.Flush();
 
     private bool FirstTime(string alertId)
@@ -107,7 +123,7 @@ public sealed class AlertWriter : IAlertSink
         return false;
     }
 
-    private void WriteAlert(DetectionRule rule, ReadOnlySpan<byte> source, long timestamp, long originalTime, string alertId, Ancestor[] ancestors, Group? group)
+    private void WriteAlert(DetectionRule rule, ReadOnlySpan<byte> source, long timestamp, long originalTime, string alertId, Ancestor[] ancestors, Group? group, Compiled.Runtime.Stateful.StatefulAlert? stateful = null)
     {
         _buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false }))
@@ -144,6 +160,7 @@ public sealed class AlertWriter : IAlertSink
                 writer.WriteString("kibana.alert.building_block_type", buildingBlockType);
             }
 
+            stateful?.WriteFields(writer);
             writer.WriteStartArray("kibana.alert.ancestors");
             foreach (var ancestor in ancestors)
             {
@@ -189,8 +206,16 @@ public sealed class AlertWriter : IAlertSink
         writer.WriteString("kibana.alert.rule.severity", SeverityText(rule.Severity));
         writer.WriteNumber("kibana.alert.rule.risk_score", rule.RiskScore);
         writer.WriteString("kibana.alert.rule.type", rule.Type);
-        writer.WriteString("kibana.alert.rule.rule_type_id", rule.Type == "eql" ? "siem.eqlRule" : "siem." + rule.Type + "Rule");
-        writer.WriteString("kibana.alert.rule.category", rule.Type == "eql" ? "Event Correlation Rule" : "Custom Query Rule");
+        var (ruleTypeId, category) = rule.Type switch
+        {
+            "eql" => ("siem.eqlRule", "Event Correlation Rule"),
+            "threshold" => ("siem.thresholdRule", "Threshold Rule"),
+            "new_terms" => ("siem.newTermsRule", "New Terms Rule"),
+            "threat_match" => ("siem.indicatorRule", "Indicator Match Rule"),
+            _ => ("siem." + rule.Type + "Rule", "Custom Query Rule"),
+        };
+        writer.WriteString("kibana.alert.rule.rule_type_id", ruleTypeId);
+        writer.WriteString("kibana.alert.rule.category", category);
         writer.WriteString("kibana.alert.rule.producer", "siem");
         writer.WriteNumber("kibana.alert.rule.version", rule.Version);
         writer.WriteString("kibana.alert.rule.from", rule.From);
@@ -378,7 +403,7 @@ public sealed class AlertWriter : IAlertSink
     };
 
     /// <summary>Returns the event's <c>_id</c> when it has one at the top level, otherwise the SHA-256 of its JSON.</summary>
-    private static string EventId(ReadOnlySpan<byte> json)
+    internal static string EventId(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         reader.Read();

@@ -18,6 +18,12 @@ public interface IAlertSink
     /// By default it is reported like a sequence.
     /// </summary>
     void OnSampleMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events, string joinKey) => OnSequenceMatch(rule, events);
+
+    /// <summary>
+    /// A threshold, new_terms or threat_match rule raised <paramref name="alert"/>, or alert suppression
+    /// closed a group. By default it is reported like a one-event sequence of its source document.
+    /// </summary>
+    void OnStatefulMatch(DetectionRule rule, Compiled.Runtime.Stateful.StatefulAlert alert) => OnSequenceMatch(rule, [alert.Source]);
 }
 
 /// <summary>A copy of an event kept beyond its line, for sequences that complete later.</summary>
