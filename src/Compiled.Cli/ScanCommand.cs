@@ -11,12 +11,6 @@ namespace Compiled.Cli;
 /// <summary><c>compiled scan</c>: runs rules over NDJSON events and writes alerts.</summary>
 internal static class ScanCommand
 {
-    public const int ExitSuccess = 0;
-    public const int ExitFailure = 1;
-
-    /// <summary>The exit code after Ctrl+C or SIGTERM stopped the scan: 128 plus SIGINT's number, as shells report it.</summary>
-    public const int ExitInterrupted = 130;
-
     public static Command Create()
     {
         var rules = new Option<string?>("--rules")
@@ -25,8 +19,9 @@ internal static class ScanCommand
         };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
+            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output.",
         };
+        var outputOptions = new OutputOptions();
         var inputs = new Argument<string[]>("INPUT")
         {
             Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively, symbolic links not followed), or - for standard input.",
@@ -36,12 +31,14 @@ internal static class ScanCommand
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(output);
+        outputOptions.AddTo(command);
         command.Arguments.Add(inputs);
-        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? []));
+        inputs.Validators.Add(OutputOptions.RejectUnknownOptions);
+        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), parse.GetValue(inputs) ?? []));
         return command;
     }
 
-    private static int Run(string? rulesPath, string? outputPath, string[] inputs)
+    private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, string[] inputs)
     {
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
         var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
@@ -52,24 +49,24 @@ internal static class ScanCommand
                 Console.Error.WriteLine("compiled: " + problem);
             }
 
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
         if (ruleSet is null)
         {
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         Stream alertStream;
         try
         {
-            alertStream = outputFile is null ? Console.OpenStandardOutput() : File.Create(outputFile);
+            alertStream = OutputOptions.OpenAlertStream(outputFile);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath}: {error.Message}");
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         // Ctrl+C and SIGTERM stop the scan between two lines; the alerts already produced are flushed whole.
@@ -89,11 +86,12 @@ internal static class ScanCommand
             });
 
         int unreadable = 0;
+        long totalAlerts;
         using (alertStream)
-        using (var buffered = new BufferedStream(alertStream, 1 << 16))
         {
-            var writer = new AlertWriter(buffered);
+            var writer = new AlertWriter(alertStream, settings.Format) { ApplyMaxSignals = settings.ApplyMaxSignals };
             var engine = new ScanEngine(ruleSet, writer);
+            using var progress = ScanProgress.StartIfTerminal(engine.Summary, writer, sources.Count);
             foreach (var source in sources)
             {
                 if (stop.IsCancellationRequested)
@@ -101,6 +99,7 @@ internal static class ScanCommand
                     break;
                 }
 
+                progress?.StartInput(source);
                 if (!ScanOne(engine, source, stop.Token))
                 {
                     unreadable++;
@@ -113,7 +112,9 @@ internal static class ScanCommand
                 engine.Finish();
             }
 
-            buffered.Flush();
+            writer.Flush();
+            totalAlerts = writer.TotalAlerts;
+            progress?.Dispose();
             SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
         }
 
@@ -121,16 +122,16 @@ internal static class ScanCommand
         if (stop.IsCancellationRequested)
         {
             Console.Error.WriteLine("compiled: the scan was interrupted; the alerts above are complete lines, and the summary counts what was read.");
-            return ExitInterrupted;
+            return ExitCodes.Interrupted;
         }
 
         if (unreadable > 0)
         {
             Console.Error.WriteLine($"compiled: {unreadable} input(s) could not be read; see the messages above.");
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
-        return ExitSuccess;
+        return settings.FailOnAlert && totalAlerts > 0 ? ExitCodes.AlertsRaised : ExitCodes.Success;
     }
 
     /// <summary>Scans one input; a file that cannot be opened or read is reported and skipped.</summary>
@@ -177,10 +178,7 @@ internal static class ScanCommand
             return null;
         }
 
-        foreach (var diagnostic in compilation.Diagnostics)
-        {
-            Console.Error.WriteLine(diagnostic.ToString());
-        }
+        SummaryPrinter.PrintRuleDiagnostics(Console.Error, compilation.Diagnostics, path);
 
         var ruleSet = compilation.Success ? compilation.CreateRuleSet() : null;
         int invalid = compilation.Errors.Select(d => d.Location.GetLineSpan().Path).Distinct().Count();
