@@ -72,7 +72,9 @@ internal sealed class ScanProgress : IDisposable
     {
         try
         {
-            return Math.Max(Console.WindowWidth, 20);
+            // A pseudo-terminal without a window size, such as script(1) gives, reports 0.
+            int width = Console.WindowWidth;
+            return width >= 20 ? width : 80;
         }
         catch (IOException)
         {
