@@ -92,24 +92,33 @@ internal static class ScanCommand
             var writer = new AlertWriter(alertStream, settings.Format) { ApplyMaxSignals = settings.ApplyMaxSignals };
             var engine = new ScanEngine(ruleSet, writer);
             using var progress = ScanProgress.StartIfTerminal(engine.Summary, writer, sources.Count);
-            foreach (var source in sources)
+            try
             {
-                if (stop.IsCancellationRequested)
+                foreach (var source in sources)
                 {
-                    break;
+                    if (stop.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    progress?.StartInput(source);
+                    if (!ScanOne(engine, source, stop.Token))
+                    {
+                        unreadable++;
+                    }
                 }
 
-                progress?.StartInput(source);
-                if (!ScanOne(engine, source, stop.Token))
+                // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
+                if (!stop.IsCancellationRequested)
                 {
-                    unreadable++;
+                    engine.Finish();
                 }
             }
-
-            // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
-            if (!stop.IsCancellationRequested)
+            catch (AlertOutputException error)
             {
-                engine.Finish();
+                progress?.Dispose();
+                Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath ?? "standard output"}: {error.InnerException!.Message}; the scan stopped.");
+                return ExitCodes.Failure;
             }
 
             writer.Flush();

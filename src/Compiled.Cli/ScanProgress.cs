@@ -21,7 +21,7 @@ internal sealed class ScanProgress : IDisposable
     private readonly Timer _timer;
     private string _input = "";
     private int _inputIndex;
-    private bool _shown;
+    private bool _lineVisible;
     private bool _disposed;
 
     private ScanProgress(ScanSummary summary, AlertWriter alerts, int inputCount)
@@ -64,7 +64,7 @@ internal sealed class ScanProgress : IDisposable
             }
 
             Console.Error.Write("\r\u001b[K" + line);
-            _shown = true;
+            _lineVisible = true;
         }
     }
 
@@ -93,7 +93,7 @@ internal sealed class ScanProgress : IDisposable
 
             _disposed = true;
             _timer.Dispose();
-            if (_shown)
+            if (_lineVisible)
             {
                 Console.Error.Write("\r\u001b[K");
             }

@@ -112,9 +112,20 @@ internal static class SummaryPrinter
             }
         }
 
-        if (notRun > 0 || information > 0)
+        var hidden = new List<string>();
+        if (notRun > 0)
         {
-            error.WriteLine($"compiled: {notRun} rule file(s) use a rule type Compiled does not run yet (CMP020) and {information} informational message(s) were not shown; 'compiled check {rulesPath}' lists them.");
+            hidden.Add($"{notRun} rule file(s) of a type Compiled does not run yet (CMP020)");
+        }
+
+        if (information > 0)
+        {
+            hidden.Add($"{information} informational message(s)");
+        }
+
+        if (hidden.Count > 0)
+        {
+            error.WriteLine($"compiled: skipped {string.Join(" and ", hidden)}; 'compiled check {rulesPath}' lists them.");
         }
     }
 }

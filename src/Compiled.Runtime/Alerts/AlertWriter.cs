@@ -133,7 +133,7 @@ public sealed class AlertWriter : IAlertSink
             _sequenceOpen = false;
         }
 
-        _output.Write(_unit.WrittenSpan);
+        WriteUnit();
     }
 
     public void Flush() => _output.Flush();
@@ -259,7 +259,20 @@ public sealed class AlertWriter : IAlertSink
         TotalAlerts++;
         if (!_sequenceOpen)
         {
+            WriteUnit();
+        }
+    }
+
+    /// <summary>Passes the unit to the output in one call; a failed write becomes an <see cref="AlertOutputException"/>.</summary>
+    private void WriteUnit()
+    {
+        try
+        {
             _output.Write(_unit.WrittenSpan);
+        }
+        catch (IOException error)
+        {
+            throw new AlertOutputException(error);
         }
     }
 

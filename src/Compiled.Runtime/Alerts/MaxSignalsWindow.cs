@@ -5,7 +5,7 @@ namespace Compiled.Runtime.Alerts;
 
 /// <summary>
 /// Applies a rule's <c>max_signals</c> per <c>interval</c> of event time. Kibana runs a rule every interval
-/// and writes at most max_signals alerts per run; here the runs are the intervals of event time since the
+/// and writes at most max_signals alerts per run. Here the runs are the intervals of event time since the
 /// Unix epoch, so the same input is cut the same way every time. The look-back (<c>from</c>) only makes
 /// Kibana's runs overlap, and the overlapping alerts have ids Kibana already indexed, so it adds no window.
 /// </summary>

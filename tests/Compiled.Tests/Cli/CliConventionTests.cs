@@ -91,6 +91,21 @@ public class CliConventionTests
     }
 
     [Test]
+    public void UnsupportedRuleTypesAreCounted()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-types-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
+        File.WriteAllText(Path.Combine(folder, "esql.toml"), RuleFiles.Eql("from logs-*", ruleId: "1c2d3e4f-0000-4000-8000-0000000000f1")
+            .Replace("type = \"eql\"", "type = \"esql\"").Replace("language = \"eql\"", "language = \"esql\""));
+
+        var result = ProcessRunner.RunCompiled(null, "scan", "--rules", folder, "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StandardError, Does.Not.Contain("esql.toml("));
+        Assert.That(result.StandardError, Does.Match(@"compiled: skipped 1 (rule file\(s\) of a type Compiled does not run yet \(CMP020\)|informational message\(s\)); 'compiled check .*' lists them\."));
+    }
+
+    [Test]
     public void NoProgressWhenErrorIsPiped()
     {
         var result = ProcessRunner.RunCompiled(null, "scan", Paths.CorpusEvents);
@@ -117,6 +132,22 @@ public class CliConventionTests
         // Ordinal, because a culture-aware search ignores the escape character.
         Assert.That(result.StandardOutput.Contains("\r\u001b[K[1/1] standard input: 14 lines read, 6 alerts", StringComparison.Ordinal), Is.True, result.StandardOutput);
         Assert.That(result.StandardOutput, Does.Contain("lines read:       28"));
+    }
+
+    [Test]
+    public void FullDiskStopsScanCleanly()
+    {
+        if (!File.Exists("/dev/full"))
+        {
+            Assert.Ignore("/dev/full, whose writes fail with ENOSPC, is needed.");
+        }
+
+        var result = ProcessRunner.RunCompiled(null, "scan", "--output", "/dev/full", "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardError, Does.StartWith("compiled: cannot write alerts to /dev/full: No space left on device"));
+        Assert.That(result.StandardError, Does.Contain("the scan stopped."));
+        Assert.That(result.StandardError, Does.Not.Contain("   at "));
     }
 
     [Test]
