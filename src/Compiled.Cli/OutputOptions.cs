@@ -44,6 +44,10 @@ internal sealed class OutputOptions
     /// Opens the alert output without a buffer, so that each alert the writer passes in one call reaches the
     /// file in one system call and a killed process leaves only whole lines. Null means standard output.
     /// </summary>
+    /// <remarks>
+    /// NOTE: .NET discards writes to standard output once the reader of a pipe has exited, so a scan piped
+    /// into <c>head</c> runs to its end instead of stopping.
+    /// </remarks>
     public static Stream OpenAlertStream(string? outputFile) =>
         outputFile is null
             ? Console.OpenStandardOutput()
