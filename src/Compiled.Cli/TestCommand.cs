@@ -56,7 +56,7 @@ internal static class TestCommand
         {
             var outcome = TestRule(file, compilation, requireExamples);
             tally.Add(outcome.Status);
-            Console.WriteLine($"{StatusText(outcome.Status),-4}  {SummaryPrinter.OneLine(Path.GetRelativePath(Environment.CurrentDirectory, file.Path))}: {SummaryPrinter.OneLine(outcome.Reason)}");
+            Console.WriteLine($"{StatusText(outcome.Status),-4}  {SummaryPrinter.OneLine(DisplayPath(file.Path))}: {SummaryPrinter.OneLine(outcome.Reason)}");
         }
 
         foreach (var orphan in OrphanExamples(paths, files))
@@ -198,10 +198,17 @@ internal static class TestCommand
                     : null;
                 if (stem is not null && !stems.Contains(stem))
                 {
-                    yield return Path.GetRelativePath(Environment.CurrentDirectory, full);
+                    yield return DisplayPath(full);
                 }
             }
         }
+    }
+
+    /// <summary>Returns the path relative to the current folder when it is inside it, otherwise in full.</summary>
+    private static string DisplayPath(string path)
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
 
     private static string StatusText(Status status) => status switch

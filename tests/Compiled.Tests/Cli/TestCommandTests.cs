@@ -29,7 +29,7 @@ public class TestCommandTests
         var result = ProcessRunner.RunCompiled(null, "test", folder);
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
-        Assert.That(result.StandardOutput, Does.Contain($"FAIL  "));
+        Assert.That(result.StandardOutput, Does.Contain($"FAIL  {Path.Combine(folder, Seed)}.toml: "));
         Assert.That(result.StandardOutput, Does.Contain($"{Seed}.hits.ndjson raised no alert (4 event(s) evaluated)"));
         Assert.That(result.StandardOutput, Does.Contain("1 rule(s): 0 passed, 1 failed, 0 skipped."));
     }
