@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Compiled.Generators.Eql;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.Emission;
 
@@ -45,6 +46,7 @@ internal sealed class ConditionEmitter
         switch (expression)
         {
             case FieldExpr:
+            case KqlMatchExpr:
                 return true;
             case BinaryExpr { Operator: BinaryOperator.Equal or BinaryOperator.NotEqual } equality:
                 return (equality.Left is FieldExpr && equality.Right is LiteralExpr) || (equality.Left is LiteralExpr && equality.Right is FieldExpr);
@@ -126,6 +128,8 @@ internal sealed class ConditionEmitter
                     : $"({Test(or.Left, false)} && {Test(or.Right, false)})";
             case NotExpr not:
                 return Test(not.Operand, !want);
+            case DescribedExpr described:
+                return Test(described.Condition, want);
             case LiteralExpr { Kind: LiteralKind.Boolean } literal:
                 return (literal.Value == "true") == want ? "true" : "false";
             case BinaryExpr comparison when IsNullTest(comparison, out var field, out bool isEqual):
@@ -177,6 +181,8 @@ internal sealed class ConditionEmitter
                 return Pattern(pattern);
             case CallExpr call when call.Name.Equals("cidrMatch", System.StringComparison.OrdinalIgnoreCase):
                 return CidrMatch(call);
+            case KqlMatchExpr kql:
+                return KqlEmitter.Predicate(_scope, kql);
             default:
                 throw new System.NotSupportedException($"The binder let through an expression the emitter cannot compile: {expression.GetType().Name}");
         }

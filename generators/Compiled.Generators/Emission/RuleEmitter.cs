@@ -468,7 +468,7 @@ internal sealed class RuleEmitter
                 continue;
             }
 
-            body.Comment(CSharpText.OneLine(Text(clause.Range)));
+            body.Comment(CSharpText.OneLine(clause is Kql.DescribedExpr described ? described.Description : Text(clause.Range)));
             body.Line($"if ({_conditions.Fails(clause)})");
             body.Open();
             body.Line("return false;");

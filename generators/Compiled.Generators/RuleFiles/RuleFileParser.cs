@@ -4,6 +4,7 @@ using System.Globalization;
 using Compiled.Generators.Diagnostics;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.RuleFiles;
 
@@ -12,7 +13,7 @@ namespace Compiled.Generators.RuleFiles;
 /// detection engine needs, and parses and checks the query. Every problem becomes a diagnostic at the
 /// key, value or query character it concerns.
 /// </summary>
-internal sealed class RuleFileParser
+internal sealed partial class RuleFileParser
 {
     private readonly string _path;
     private readonly List<DiagnosticInfo> _diagnostics = new();
@@ -20,9 +21,9 @@ internal sealed class RuleFileParser
 
     private RuleFileParser(string path) => _path = path;
 
-    public static RuleFileResult Parse(string path, string text)
+    public static RuleFileResult Parse(string path, string text, EcsFieldTable? fields = null)
     {
-        var parser = new RuleFileParser(path);
+        var parser = new RuleFileParser(path) { _fields = fields ?? EcsFieldTable.None };
         try
         {
             return parser.ParseFile(text);
@@ -141,7 +142,20 @@ internal sealed class RuleFileParser
         }
 
         string languageText = language ?? string.Empty;
-        if (type != "eql" || languageText != "eql")
+        if (type is "machine_learning" or "esql")
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.ElasticsearchOnlyRuleType, _path, typeNode!.Span, (string)name.Value, type));
+            return Result(null, identity);
+        }
+
+        // Kibana runs a query rule without a language as KQL.
+        bool isKql = type == "query" && languageText is "kuery" or "";
+        if (isKql)
+        {
+            languageText = "kuery";
+        }
+        else if (type != "eql" || languageText != "eql")
         {
             _diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnsupportedRuleType, _path, typeNode!.Span, (string)name.Value, type, languageText));
@@ -149,7 +163,7 @@ internal sealed class RuleFileParser
         }
 
         string query = (string)queryNode!.Value;
-        var parsedQuery = ParseQuery(queryNode);
+        var parsedQuery = isKql ? ParseKqlQuery(queryNode, rule) : ParseQuery(queryNode);
         if (parsedQuery is null || HasErrors())
         {
             return Result(null, identity);

@@ -337,14 +337,29 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void KqlRuleGetsWarningAndNoCode()
+    public void LuceneRuleGetsWarningAndNoCode()
     {
-        string toml = RuleFiles.Eql("process.name:cmd.exe").Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"kuery\"");
+        string toml = RuleFiles.Eql("process.name:cmd.exe").Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"lucene\"");
 
         var diagnostic = Single(toml, "CMP020");
 
         Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'lucene'"));
         AssertAt(diagnostic, toml, "\"query\"");
+        AssertNoRuleCode(toml);
+    }
+
+    [TestCase("machine_learning")]
+    [TestCase("esql")]
+    public void ElasticsearchOnlyTypeGetsInfoAndNoCode(string type)
+    {
+        string toml = RuleFiles.Eql("from logs-*").Replace("type = \"eql\"", $"type = \"{type}\"").Replace("language = \"eql\"", "language = \"esql\"");
+
+        var diagnostic = Single(toml, "CMP021");
+
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Info));
+        Assert.That(diagnostic.GetMessage(), Does.Contain($"'{type}'"));
+        AssertAt(diagnostic, toml, $"\"{type}\"");
         AssertNoRuleCode(toml);
     }
 
