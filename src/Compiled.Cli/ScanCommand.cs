@@ -11,12 +11,6 @@ namespace Compiled.Cli;
 /// <summary><c>compiled scan</c>: runs rules over NDJSON events and writes alerts.</summary>
 internal static class ScanCommand
 {
-    public const int ExitSuccess = 0;
-    public const int ExitFailure = 1;
-
-    /// <summary>The exit code after Ctrl+C or SIGTERM stopped the scan: 128 plus SIGINT's number, as shells report it.</summary>
-    public const int ExitInterrupted = 130;
-
     public static Command Create()
     {
         var rules = new Option<string?>("--rules")
@@ -25,8 +19,9 @@ internal static class ScanCommand
         };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
+            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output.",
         };
+        var outputOptions = new OutputOptions();
         var indicators = new Option<string?>("--indicators")
         {
             Description = "An NDJSON file of threat indicator documents (or search hits) for the threat_match rules.",
@@ -35,8 +30,11 @@ internal static class ScanCommand
         command.Options.Add(rules);
         command.Options.Add(output);
         command.Options.Add(indicators);
+        outputOptions.AddTo(command);
         var input = InputOptions.Add(command);
-        command.SetAction(parse => input.Parse(parse) is { } inputs ? Run(parse.GetValue(rules), parse.GetValue(output), inputs, parse.GetValue(indicators)) : ExitCodes.Usage);
+        command.SetAction(parse => input.Parse(parse) is { } inputs
+            ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators))
+            : ExitCodes.Usage);
         return command;
     }
 
@@ -73,6 +71,7 @@ internal static class ScanCommand
             command.Options.Add(options._maxBufferedEvents);
             command.Options.Add(options._strict);
             command.Arguments.Add(options._inputs);
+            options._inputs.Validators.Add(OutputOptions.RejectUnknownOptions);
             return options;
         }
 
@@ -131,7 +130,7 @@ internal static class ScanCommand
         }
     }
 
-    private static int Run(string? rulesPath, string? outputPath, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath)
+    private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath)
     {
         var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
@@ -143,24 +142,24 @@ internal static class ScanCommand
                 Console.Error.WriteLine("compiled: " + problem);
             }
 
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
         if (ruleSet is null || !Indicators.Load(ruleSet, indicatorsPath, Console.Error))
         {
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         Stream alertStream;
         try
         {
-            alertStream = outputFile is null ? Console.OpenStandardOutput() : File.Create(outputFile);
+            alertStream = OutputOptions.OpenAlertStream(outputFile);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath}: {error.Message}");
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         // Ctrl+C and SIGTERM stop the scan between two lines; the alerts already produced are flushed whole.
@@ -181,27 +180,39 @@ internal static class ScanCommand
 
         int unreadable = 0;
         RejectedLine? stoppedAt = null;
+        long totalAlerts;
         using (alertStream)
-        using (var buffered = new BufferedStream(alertStream, 1 << 16))
         {
-            var writer = new AlertWriter(buffered);
+            var writer = new AlertWriter(alertStream, settings.Format) { ApplyMaxSignals = settings.ApplyMaxSignals };
             var engine = new ScanEngine(ruleSet, writer, scanOptions);
-            engine.Scan(sources.Select(ToScanInput).ToList(), stop.Token);
-            foreach (var problem in engine.Summary.InputErrors)
+            using var progress = ScanProgress.StartIfTerminal(engine.Summary, writer, sources.Count);
+            try
             {
-                Console.Error.WriteLine("compiled: cannot read " + problem);
+                engine.Scan(sources.Select(source => ToScanInput(source, progress)).ToList(), stop.Token);
+                foreach (var problem in engine.Summary.InputErrors)
+                {
+                    Console.Error.WriteLine("compiled: cannot read " + problem);
+                }
+
+                unreadable = engine.Summary.InputErrors.Count;
+                stoppedAt = engine.Summary.StoppedAt;
+
+                // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
+                if (!stop.IsCancellationRequested)
+                {
+                    engine.Finish();
+                }
+            }
+            catch (AlertOutputException error)
+            {
+                progress?.Dispose();
+                Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath ?? "standard output"}: {error.InnerException!.Message}; the scan stopped.");
+                return ExitCodes.Failure;
             }
 
-            unreadable = engine.Summary.InputErrors.Count;
-            stoppedAt = engine.Summary.StoppedAt;
-
-            // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
-            if (!stop.IsCancellationRequested)
-            {
-                engine.Finish();
-            }
-
-            buffered.Flush();
+            writer.Flush();
+            totalAlerts = writer.TotalAlerts;
+            progress?.Dispose();
             SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
         }
 
@@ -209,7 +220,7 @@ internal static class ScanCommand
         if (stop.IsCancellationRequested)
         {
             Console.Error.WriteLine("compiled: the scan was interrupted; the alerts above are complete lines, and the summary counts what was read.");
-            return ExitInterrupted;
+            return ExitCodes.Interrupted;
         }
 
         if (stoppedAt is not null)
@@ -222,17 +233,33 @@ internal static class ScanCommand
         if (unreadable > 0)
         {
             Console.Error.WriteLine($"compiled: {unreadable} input(s) could not be read; see the messages above.");
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
-        return ExitSuccess;
+        return settings.FailOnAlert && totalAlerts > 0 ? ExitCodes.AlertsRaised : ExitCodes.Success;
     }
 
-    /// <summary>Standard input is "-"; a file is opened when the scan reaches it.</summary>
-    private static ScanInput ToScanInput(string source) =>
-        source == InputFiles.StandardInput
-            ? new ScanInput("-", Console.OpenStandardInput)
-            : new ScanInput(source, () => new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16));
+    /// <summary>
+    /// Standard input is "-"; a file is opened when the scan reaches it, which is also when the progress
+    /// line starts naming it.
+    /// </summary>
+    private static ScanInput ToScanInput(string source, ScanProgress? progress)
+    {
+        if (source == InputFiles.StandardInput)
+        {
+            return new ScanInput("-", () =>
+            {
+                progress?.StartInput(source);
+                return Console.OpenStandardInput();
+            });
+        }
+
+        return new ScanInput(source, () =>
+        {
+            progress?.StartInput(source);
+            return new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        });
+    }
 
     private static RuleSet? CompileRules(string path)
     {
@@ -253,10 +280,7 @@ internal static class ScanCommand
             return null;
         }
 
-        foreach (var diagnostic in compilation.Diagnostics)
-        {
-            Console.Error.WriteLine(diagnostic.ToString());
-        }
+        SummaryPrinter.PrintRuleDiagnostics(Console.Error, compilation.Diagnostics, path);
 
         var ruleSet = compilation.Success ? compilation.CreateRuleSet() : null;
         int invalid = compilation.Errors.Select(d => d.Location.GetLineSpan().Path).Distinct().Count();
