@@ -40,6 +40,8 @@ internal sealed class RuleEmitter
     private readonly string _className;
     private readonly RuleScope _scope = new();
     private readonly ConditionEmitter _conditions;
+    private readonly HashSet<string> _dateFields;
+    private readonly DispatchEmitter _dispatch = new();
 
     private RuleEmitter(RuleSpec rule, string className)
     {
@@ -51,6 +53,7 @@ internal sealed class RuleEmitter
             dateFields.Add(timestampField);
         }
 
+        _dateFields = dateFields;
         _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), dateFields);
     }
 
@@ -153,7 +156,11 @@ internal sealed class RuleEmitter
 
         writer.Close();
         writer.Line();
-        WriteCategories(writer);
+        if (WriteCategories(writer))
+        {
+            _dispatch.Write(writer, _scope);
+        }
+
         WritePipes(writer);
         foreach (var line in body.ToString().TrimEnd('\n').Split('\n'))
         {
@@ -343,8 +350,11 @@ internal sealed class RuleEmitter
         }
     }
 
-    /// <summary>Declares the event categories the rule can match, so a host can skip it for other events.</summary>
-    private void WriteCategories(SourceWriter writer)
+    /// <summary>
+    /// Declares the event categories the rule can match, so a host can skip it for other events. Returns
+    /// false when the rule needs every event, because a trailing missing-event stage waits for time to pass.
+    /// </summary>
+    private bool WriteCategories(SourceWriter writer)
     {
         var filters = _rule.ParsedQuery switch
         {
@@ -356,9 +366,14 @@ internal sealed class RuleEmitter
         };
         // A sequence that ends in missing-event stages reports when time passes, so it reads every event.
         bool trailingMissing = _rule.ParsedQuery is SequenceQuery { Stages.Count: > 0 } ordered && ordered.Stages[ordered.Stages.Count - 1].IsMissing;
-        if (filters.Count == 0 || trailingMissing || filters.Any(filter => filter.Category is null))
+        if (trailingMissing)
         {
-            return;
+            return false;
+        }
+
+        if (filters.Count == 0 || filters.Any(filter => filter.Category is null))
+        {
+            return true;
         }
 
         var categories = filters.Select(filter => filter.Category!).Distinct().OrderBy(category => category, System.StringComparer.Ordinal);
@@ -367,6 +382,7 @@ internal sealed class RuleEmitter
         writer.Line();
         writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => {field};");
         writer.Line();
+        return true;
     }
 
     private void WritePipes(SourceWriter writer)
@@ -450,6 +466,7 @@ internal sealed class RuleEmitter
         body.Line("/// </summary>");
         body.Line($"private bool {name}(EventRecord ev)");
         body.Open();
+        _dispatch.StartBranch();
         if (filter.Category is { } category)
         {
             body.Comment($"{CSharpText.OneLine(category)} where: event.category is \"{CSharpText.OneLine(category)}\"");
@@ -468,8 +485,10 @@ internal sealed class RuleEmitter
                 continue;
             }
 
+            string fails = _conditions.Fails(clause);
+            _dispatch.AddConjunct(clause, fails, _dateFields);
             body.Comment(CSharpText.OneLine(Text(clause.Range)));
-            body.Line($"if ({_conditions.Fails(clause)})");
+            body.Line($"if ({fails})");
             body.Open();
             body.Line("return false;");
             body.Close();
