@@ -112,6 +112,52 @@ public class RuleDispatchTests
         Assert.That(Names(dispatched).Order(), Is.EqualTo(expected.Order()));
     }
 
+    [Test]
+    public void DispatchAllocatesNothingPerEvent()
+    {
+        // Rules whose terms the macOS events pass (exact, case-insensitive, prefix, suffix) but whose full conditions fail.
+        var rules = Scan.CompileRules(
+            ("exact.toml", RuleFiles.Eql("process where process.name == \"osascript\" and process.args == \"zz-none\"", name: "Exact", ruleId: "1c2d3e4f-0000-4000-8000-000000000201")),
+            ("folded.toml", RuleFiles.Eql("process where process.name in~ (\"OSASCRIPT\", \"BASH\") and process.pid == -1", name: "Folded", ruleId: "1c2d3e4f-0000-4000-8000-000000000202")),
+            ("prefix.toml", RuleFiles.Eql("process where process.executable : \"/USR/*\" and process.args : \"zz*\"", name: "Prefix", ruleId: "1c2d3e4f-0000-4000-8000-000000000203")),
+            ("suffix.toml", RuleFiles.Eql("any where process.executable like~ \"*script\" and user.name == \"zz-none\"", name: "Suffix", ruleId: "1c2d3e4f-0000-4000-8000-000000000204")),
+            ("seed.toml", File.ReadAllText(Paths.SeedRule)));
+        Assert.That(rules.Rules.Count(rule => rule.DispatchBranches is not null), Is.EqualTo(4));
+        var dispatch = new RuleDispatch(rules);
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+        var sink = new RecordingSink();
+        var lines = File.ReadLines(Path.Combine(Paths.CorpusEvents, "sbousseaden-macos-attack-dataset", "all-events.ndjson"))
+            .Where(line => line.Length > 0 && !line.Contains("/usr/sbin/installer") && !line.Contains("Installer.app"))
+            .Take(300).Select(Encoding.UTF8.GetBytes).ToList();
+
+        void Run()
+        {
+            foreach (var line in lines)
+            {
+                if (decoder.Decode(line, record) is null)
+                {
+                    dispatch.Evaluate(record, sink);
+                }
+            }
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Run();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        int hits = lines.Count(line => decoder.Decode(line, record) is null && dispatch.CandidatesFor(record).Any(rule => rule.DispatchBranches is not null));
+        Assert.That(hits, Is.GreaterThan(50), "the events must pass the rules' terms, so the indexes are used");
+        Assert.That(sink.Events, Is.Empty);
+        Assert.That(sink.Sequences, Is.Empty);
+        Assert.That(allocated, Is.Zero, $"{allocated} bytes for {lines.Count} events");
+    }
+
     private sealed class CountingRule(string[]? categories) : DetectionRule(new RuleDescriptor
     {
         RuleId = Guid.NewGuid(),
