@@ -33,7 +33,7 @@ internal static class Workload
     // Each rule set is a fresh instance of the compiled rules, with empty sequence state.
     public static RuleSet SeedRules => LazySeedRules.Value.CreateRuleSet();
 
-    /// <summary>Every EQL rule of the corpus that compiles; the first compilation takes most of a minute.</summary>
+    /// <summary>Every EQL rule of the corpus that compiles. The first compilation takes most of a minute.</summary>
     public static RuleSet AllRules => LazyAllRules.Value.CreateRuleSet();
 
     public static RuleSet HundredRules => LazyHundredRules.Value.CreateRuleSet();

@@ -19,12 +19,12 @@ internal sealed class DispatchEmitter
 
     private readonly List<List<DispatchTermSpec>> _branches = new();
 
-    /// <summary>Starts the branch of one query, stage or filter; the terms added next belong to it.</summary>
+    /// <summary>Starts the branch of one query, stage or filter. The terms added next belong to it.</summary>
     public void StartBranch() => _branches.Add(new List<DispatchTermSpec>());
 
     /// <summary>
     /// Adds the term that <paramref name="clause"/> implies, if any. <paramref name="emittedTest"/> is the
-    /// C# that rejects the event when the clause is not True, which tells which runtime test the clause uses.
+    /// C# that rejects the event when the clause is not True, which shows the runtime test the clause uses.
     /// </summary>
     public void AddConjunct(Expr clause, string emittedTest, ICollection<string> dateFields)
     {

@@ -21,7 +21,7 @@ namespace Compiled.Runtime.Hosting;
 /// </summary>
 public sealed class RuleDispatch
 {
-    /// <summary>Fields whose values many events share; a term on another field is preferred.</summary>
+    /// <summary>Fields whose values many events share, so a term on another field is preferred.</summary>
     private static readonly FrozenSet<string> CommonFields = new[]
     {
         "event.type", "event.action", "event.outcome", "event.kind", "event.dataset", "event.module", "event.provider",
