@@ -39,7 +39,11 @@ public sealed class RuleDispatch
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
 
-    public RuleDispatch(RuleSet rules)
+    /// <summary>
+    /// Builds the dispatch over <paramref name="rules"/>. With <paramref name="byValue"/> false only event
+    /// categories narrow the rules, which gives a reference to compare dispatch by value against.
+    /// </summary>
+    public RuleDispatch(RuleSet rules, bool byValue = true)
     {
         _rules = [.. rules.Rules];
         _words = (_rules.Length + 63) / 64;
@@ -70,7 +74,7 @@ public sealed class RuleDispatch
                 Set(_anyCategory, i);
             }
 
-            var terms = ChooseTerms(_rules[i].DispatchBranches, rules.Schema);
+            var terms = byValue ? ChooseTerms(_rules[i].DispatchBranches, rules.Schema) : null;
             if (terms is null)
             {
                 Set(_unguarded, i);

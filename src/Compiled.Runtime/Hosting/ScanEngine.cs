@@ -56,7 +56,7 @@ public sealed class ScanEngine
         var timeSchema = FieldSchema.Create([], overrides);
         _timeDecoder = new EventDecoder(timeSchema);
         _timeRecord = new EventRecord(timeSchema);
-        _groups = CreateGroups(rules, timeSchema);
+        _groups = CreateGroups(rules, timeSchema, _options.DispatchByValue);
     }
 
     public ScanSummary Summary { get; } = new();
@@ -430,7 +430,7 @@ public sealed class ScanEngine
     /// Groups rules by the time they order events by: the timestamp field, and whether <c>@timestamp</c>
     /// stands in when an event lacks it. Most rule sets have one or two groups.
     /// </summary>
-    private static OrderGroup[] CreateGroups(RuleSet rules, FieldSchema timeSchema)
+    private static OrderGroup[] CreateGroups(RuleSet rules, FieldSchema timeSchema, bool byValue)
     {
         var groups = new List<(string Field, bool Fallback, List<DetectionRule> Rules)>();
         foreach (var rule in rules.Rules)
@@ -461,8 +461,8 @@ public sealed class ScanEngine
             {
                 Slot = timeSchema.Slot(field),
                 FallbackSlot = fallback ? timeSchema.Slot(FieldSchema.TimestampField) : -1,
-                All = new RuleDispatch(new RuleSet(rules.Schema, members)),
-                SingleEvent = stateless.Count == 0 ? null : new RuleDispatch(new RuleSet(rules.Schema, stateless)),
+                All = new RuleDispatch(new RuleSet(rules.Schema, members), byValue),
+                SingleEvent = stateless.Count == 0 ? null : new RuleDispatch(new RuleSet(rules.Schema, stateless), byValue),
                 KeepsState = stateless.Count < members.Count,
             };
         }

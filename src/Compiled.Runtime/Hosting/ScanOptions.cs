@@ -30,6 +30,12 @@ public sealed record ScanOptions
     /// <summary>Stop at the first rejected document; <see cref="ScanSummary.StoppedAt"/> tells which.</summary>
     public bool Strict { get; init; }
 
+    /// <summary>
+    /// Whether rules are chosen per event by the values their queries require (see <see cref="RuleDispatch"/>), beside
+    /// event categories. Turning it off changes speed only, never alerts.
+    /// </summary>
+    public bool DispatchByValue { get; init; } = true;
+
     /// <summary>How many inputs are open and merged at once; more inputs are merged in groups of this many, in the order given.</summary>
     public int MaxOpenInputs { get; init; } = 256;
 }

@@ -13,13 +13,21 @@ public static class CorpusRules
 
     private static readonly Lazy<RuleCompilation> LazyCompilation = new(() => RuleCompiler.Compile(Files));
 
+    private static readonly Lazy<RuleCompilation> LazyKqlQueryCompilation =
+        new(() => RuleCompiler.Compile(ReadRuleFiles((type, language) => type == "query" && language == "kuery")));
+
     /// <summary>The corpus files whose rule type is <c>eql</c>, ordered by path.</summary>
     public static List<RuleFile> Files => LazyFiles.Value;
 
     /// <summary>The compilation of <see cref="Files"/>, shared by the tests that need it.</summary>
     public static RuleCompilation Compilation => LazyCompilation.Value;
 
-    private static List<RuleFile> ReadEqlRuleFiles()
+    /// <summary>The compilation of the corpus's KQL <c>query</c> rules.</summary>
+    public static RuleCompilation KqlQueryCompilation => LazyKqlQueryCompilation.Value;
+
+    private static List<RuleFile> ReadEqlRuleFiles() => ReadRuleFiles((type, _) => type == "eql");
+
+    private static List<RuleFile> ReadRuleFiles(Func<string?, string?, bool> predicate)
     {
         var files = new List<RuleFile>();
         foreach (var path in Directory.EnumerateFiles(Folder, "*.toml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
@@ -27,7 +35,8 @@ public static class CorpusRules
             string text = File.ReadAllText(path);
             var root = TomlSerializer.Deserialize<TomlTable>(text);
             if (root is not null && root.TryGetValue("rule", out var rule) && rule is TomlTable table &&
-                table.TryGetValue("type", out var type) && type is "eql")
+                predicate(table.TryGetValue("type", out var type) ? type as string : null,
+                    table.TryGetValue("language", out var language) ? language as string : null))
             {
                 files.Add(new RuleFile(path, text));
             }
