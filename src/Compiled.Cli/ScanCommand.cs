@@ -27,6 +27,18 @@ internal static class ScanCommand
         {
             Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
         };
+        var maxStateEntries = new Option<int>("--max-state-entries")
+        {
+            Description = $"The maximum number of state entries (pending sequences, sample keys) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
+        };
+        maxStateEntries.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--max-state-entries must be at least 1.");
+            }
+        });
         var inputs = new Argument<string[]>("INPUT")
         {
             Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively, symbolic links not followed), or - for standard input.",
@@ -36,12 +48,13 @@ internal static class ScanCommand
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(output);
+        command.Options.Add(maxStateEntries);
         command.Arguments.Add(inputs);
-        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? []));
+        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? [], parse.GetValue(maxStateEntries)));
         return command;
     }
 
-    private static int Run(string? rulesPath, string? outputPath, string[] inputs)
+    private static int Run(string? rulesPath, string? outputPath, string[] inputs, int maxStateEntries)
     {
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
         var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
@@ -59,6 +72,11 @@ internal static class ScanCommand
         if (ruleSet is null)
         {
             return ExitFailure;
+        }
+
+        foreach (var rule in ruleSet.Rules)
+        {
+            rule.MaxStateEntries = maxStateEntries;
         }
 
         Stream alertStream;

@@ -14,18 +14,23 @@ namespace Compiled.Runtime.Sequences;
 /// Each filter keeps at most as many candidates as there are filters, which is enough to find distinct
 /// events for all filters whenever any choice of the events seen so far allows it. Elasticsearch does
 /// not define which event fills a filter when several could.
-/// NOTE: every key seen is kept until the scan ends, complete or not; nothing bounds their number yet.
+/// At most <see cref="DetectionRule.MaxStateEntries"/> keys are kept, complete or not, checked after each event.
+/// Beyond it the key least recently offered an event is evicted first, so an evicted key that completed its
+/// sample can report a second one if its events come back.
 /// </remarks>
 public sealed class SampleMatcher
 {
     private readonly int _filterCount;
-    // A key whose sample was reported maps to an empty array.
-    private readonly Dictionary<string, List<Candidate>[]> _states = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Candidate>[]>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly Dictionary<string, KeyState> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly CapturedEvent[] _sample;
     private readonly long[] _chosen;
     private readonly JoinKeyBuilder _keys = new();
-    private readonly List<(string Key, List<Candidate>[] Candidates)> _touched = [];
+    private readonly List<KeyState> _touched = [];
+    // Keys from the least to the most recently offered an event, linked through the states themselves.
+    private KeyState? _oldest;
+    private KeyState? _newest;
+    private int _maxEntries = DetectionRule.DefaultMaxStateEntries;
     private long _ordinal;
     private long _capturedOrdinal;
     private CapturedEvent? _captured;
@@ -45,6 +50,9 @@ public sealed class SampleMatcher
 
     /// <summary>The number of join keys seen, with or without a complete sample.</summary>
     public int KeyCount => _states.Count;
+
+    /// <summary>The number of keys evicted because of <see cref="DetectionRule.MaxStateEntries"/>.</summary>
+    public long Evictions { get; private set; }
 
     /// <summary>Starts the evaluation of a new event; call once per event before <see cref="Offer"/>.</summary>
     public void Tick() => _ordinal++;
@@ -76,32 +84,49 @@ public sealed class SampleMatcher
     /// </summary>
     public void Complete(DetectionRule rule, IAlertSink sink)
     {
-        foreach (var (key, candidates) in _touched)
+        foreach (var state in _touched)
         {
-            if (candidates.Length > 0 && Assign(candidates, 0))
+            if (state.Candidates.Length > 0 && Assign(state.Candidates, 0))
             {
-                _states[key] = [];
-                sink.OnSampleMatch(rule, _sample, key);
+                state.Candidates = [];
+                sink.OnSampleMatch(rule, _sample, state.Key);
             }
         }
 
         _touched.Clear();
+        _maxEntries = Math.Max(1, rule.MaxStateEntries);
+        while (_states.Count > _maxEntries)
+        {
+            Evict();
+        }
     }
 
     private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp)
     {
-        if (!_lookup.TryGetValue(key, out string? storedKey, out var candidates))
+        if (_lookup.TryGetValue(key, out var state))
         {
-            candidates = new List<Candidate>[_filterCount];
-            for (int i = 0; i < candidates.Length; i++)
+            MoveToNewest(state);
+        }
+        else
+        {
+            // The limit of the previous event applies until this one completes.
+            while (_states.Count >= _maxEntries)
             {
-                candidates[i] = [];
+                Evict();
             }
 
-            storedKey = key.ToString();
-            _states[storedKey] = candidates;
+            var lists = new List<Candidate>[_filterCount];
+            for (int i = 0; i < lists.Length; i++)
+            {
+                lists[i] = [];
+            }
+
+            state = new KeyState(key.ToString(), lists);
+            _states[state.Key] = state;
+            Link(state);
         }
 
+        var candidates = state.Candidates;
         if (candidates.Length == 0)
         {
             return;
@@ -122,13 +147,71 @@ public sealed class SampleMatcher
         list.Add(new Candidate(_ordinal, _captured!));
         foreach (var entry in _touched)
         {
-            if (ReferenceEquals(entry.Candidates, candidates))
+            if (ReferenceEquals(entry, state))
             {
                 return;
             }
         }
 
-        _touched.Add((storedKey, candidates));
+        _touched.Add(state);
+    }
+
+    /// <summary>Evicts the key least recently offered an event.</summary>
+    private void Evict()
+    {
+        var oldest = _oldest!;
+        _states.Remove(oldest.Key);
+        Unlink(oldest);
+        Evictions++;
+    }
+
+    private void MoveToNewest(KeyState state)
+    {
+        if (!ReferenceEquals(state, _newest))
+        {
+            Unlink(state);
+            Link(state);
+        }
+    }
+
+    private void Link(KeyState state)
+    {
+        state.Older = _newest;
+        state.Newer = null;
+        if (_newest is not null)
+        {
+            _newest.Newer = state;
+        }
+        else
+        {
+            _oldest = state;
+        }
+
+        _newest = state;
+    }
+
+    private void Unlink(KeyState state)
+    {
+        if (state.Older is not null)
+        {
+            state.Older.Newer = state.Newer;
+        }
+        else
+        {
+            _oldest = state.Newer;
+        }
+
+        if (state.Newer is not null)
+        {
+            state.Newer.Older = state.Older;
+        }
+        else
+        {
+            _newest = state.Older;
+        }
+
+        state.Older = null;
+        state.Newer = null;
     }
 
     /// <summary>Chooses a distinct candidate for each filter from <paramref name="filter"/> on, by backtracking.</summary>
@@ -164,4 +247,16 @@ public sealed class SampleMatcher
     }
 
     private readonly record struct Candidate(long Ordinal, CapturedEvent Event);
+
+    /// <summary>The candidates of one key, empty once its sample was reported, linked from oldest to newest.</summary>
+    private sealed class KeyState(string key, List<Candidate>[] candidates)
+    {
+        public string Key { get; } = key;
+
+        public List<Candidate>[] Candidates { get; set; } = candidates;
+
+        public KeyState? Older { get; set; }
+
+        public KeyState? Newer { get; set; }
+    }
 }
