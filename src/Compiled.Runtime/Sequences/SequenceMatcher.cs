@@ -582,10 +582,10 @@ public sealed class SequenceMatcher
         public Pending?[] Pending { get; } = new Pending?[pendingSlots];
 
         /// <summary>For each leading missing stage: the latest start time of a chain that ends there.</summary>
-        public long[] LeadStart { get; } = new long[leadingStages];
+        public long[] LeadStart { get; } = leadingStages == 0 ? [] : new long[leadingStages];
 
         /// <summary>For each leading missing stage: the ordinal of the event that ended the chain, or 0 for none.</summary>
-        public long[] LeadOrdinal { get; } = new long[leadingStages];
+        public long[] LeadOrdinal { get; } = leadingStages == 0 ? [] : new long[leadingStages];
 
         public bool IsEmpty => Array.TrueForAll(Pending, pending => pending is null) && Array.TrueForAll(LeadOrdinal, ordinal => ordinal == 0);
     }
