@@ -640,7 +640,7 @@ internal sealed class EqlParser
                 return new LiteralExpr(token.Range, LiteralKind.String, token.Text);
             case TokenKind.Integer:
             case TokenKind.Decimal:
-                // Elasticsearch rejects a number that does not fit a double, such as 1e400.
+                // Elasticsearch parses numbers as doubles and rejects an infinite one, such as 1e400, with this message.
                 if (!double.TryParse(token.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || double.IsInfinity(number))
                 {
                     throw new EqlSyntaxException($"Number [{token.Text}] is too large", token.Range);

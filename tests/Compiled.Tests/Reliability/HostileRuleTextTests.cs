@@ -78,7 +78,7 @@ public class HostileRuleTextTests
     }
 
     [Test]
-    public void LoneSurrogateInRuleTextIsReportedAtItsPlace()
+    public void LoneSurrogateInTomlIsReported()
     {
         // TOML has no escape for a lone surrogate, but an AdditionalText can still hold one as raw text.
         string toml = RuleFiles.Eql("process where true", name: "Lone \uD800 surrogate");
@@ -170,7 +170,7 @@ public class HostileRuleTextTests
 
     /// <summary>
     /// Each pattern backtracks exponentially on a backtracking engine before its second branch matches. The
-    /// non-backtracking engine answers true; the timed fallback would answer false after its time limit.
+    /// non-backtracking engine returns true, and the timed fallback would return false after its time limit.
     /// </summary>
     [TestCase("(a|aa)*b|.*c", "a", "c")]
     [TestCase("(a+)+b|.*c", "a", "c")]
