@@ -5,6 +5,7 @@ using System.IO;
 using Compiled.Generators.Diagnostics;
 using Compiled.Generators.Emission;
 using Compiled.Generators.Helpers;
+using Compiled.Generators.Kql;
 using Compiled.Generators.RuleFiles;
 using Microsoft.CodeAnalysis;
 
@@ -24,6 +25,7 @@ public sealed class RuleGenerator : IIncrementalGenerator
     public const string TrackClassNames = "ClassNames";
     public const string TrackEmittedRules = "EmittedRules";
     public const string TrackCatalog = "Catalog";
+    public const string TrackEcsFields = "EcsFields";
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -32,9 +34,31 @@ public sealed class RuleGenerator : IIncrementalGenerator
             .Select(static (text, cancellationToken) => ReadRuleFile(text, cancellationToken))
             .WithTrackingName(TrackRuleFiles);
 
+        // KQL rules are bound to the field types of the ECS field file, passed as a .csv AdditionalFile.
+        var ecsFiles = context.AdditionalTextsProvider
+            .Where(static text => EcsFieldFiles.IsCandidate(text))
+            .Select(static (text, cancellationToken) => EcsFieldFiles.Read(text, cancellationToken))
+            .Collect();
+        var ecsFields = ecsFiles
+            .Select(static (all, _) => EcsFieldFiles.Merge(all))
+            .WithTrackingName(TrackEcsFields);
+
         var results = files
-            .Select(static (file, _) => file.ReadError is { } error ? error : RuleFileParser.Parse(file.Path, file.Text))
+            .Combine(ecsFields)
+            .Select(static (pair, _) => pair.Left.ReadError is { } error ? error : RuleFileParser.Parse(pair.Left.Path, pair.Left.Text, pair.Right))
             .WithTrackingName(TrackParsedRules);
+
+        var kqlRulePaths = results
+            .Where(static result => result.Rule is { Language: "kuery" })
+            .Select(static (result, _) => result.Rule!.FilePath)
+            .Collect();
+        context.RegisterSourceOutput(ecsFiles.Combine(ecsFields).Combine(kqlRulePaths), static (output, input) =>
+        {
+            foreach (var diagnostic in EcsFieldFiles.Diagnostics(input.Left.Left, input.Left.Right, input.Right))
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
 
         context.RegisterSourceOutput(results.Select(static (result, _) => result.Diagnostics), static (output, diagnostics) =>
         {

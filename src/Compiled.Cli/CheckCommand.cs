@@ -30,7 +30,7 @@ internal static class CheckCommand
 
         if (problems.Count > 0)
         {
-            return ScanCommand.ExitFailure;
+            return ExitCodes.Failure;
         }
 
         var compilation = RuleCompiler.Compile(files, skipInvalidRules: true);
@@ -44,6 +44,6 @@ internal static class CheckCommand
         int invalidFiles = compilation.Errors.Select(d => d.Location.GetLineSpan().Path).Distinct().Count();
         int compiled = compilation.Success ? compilation.Descriptors().Count : 0;
         Console.WriteLine($"{files.Count} rule file(s): {compiled} compiled, {invalidFiles} with errors; {errors} error(s), {warnings} warning(s).");
-        return errors > 0 ? ScanCommand.ExitFailure : ScanCommand.ExitSuccess;
+        return errors > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 }

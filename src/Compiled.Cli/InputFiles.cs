@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
 namespace Compiled.Cli;
 
 /// <summary>Expands the INPUT arguments of <c>compiled scan</c> into files.</summary>
@@ -5,10 +8,15 @@ internal static class InputFiles
 {
     public const string StandardInput = "-";
 
+    /// <summary>The names a folder scan reads; the content, not the name, decides the format.</summary>
+    private static readonly string[] FolderExtensions = [".ndjson", ".json", ".jsonl", ".ndjson.gz", ".json.gz", ".jsonl.gz"];
+
     /// <summary>
-    /// Returns the files to read in order: a file as given, a folder's <c>.ndjson</c> and <c>.json</c> files in
-    /// ordinal path order (symbolic links inside the folder are not followed), and <c>-</c> for standard input.
-    /// The alert output file is never read as input: naming it explicitly is a problem, and a folder scan skips it.
+    /// Returns the files to read in order: a file as given; a folder's <c>.ndjson</c>, <c>.jsonl</c> and
+    /// <c>.json</c> files, gzipped or not, in ordinal path order (symbolic links inside the folder are not
+    /// followed); the files a glob matches (<c>*</c>, <c>?</c> and <c>**</c> for any number of folders), in
+    /// ordinal path order; and <c>-</c> for standard input. A file named twice is read once. The alert output
+    /// file is never read as input: naming it explicitly is a problem, and a folder or glob skips it.
     /// </summary>
     public static List<string> Resolve(IEnumerable<string> inputs, string? outputFile, out List<string> problems)
     {
@@ -19,7 +27,11 @@ internal static class InputFiles
         {
             if (input == StandardInput)
             {
-                files.Add(StandardInput);
+                // Standard input can be read only once.
+                if (seen.Add(StandardInput))
+                {
+                    files.Add(StandardInput);
+                }
             }
             else if (File.Exists(input))
             {
@@ -36,10 +48,20 @@ internal static class InputFiles
             {
                 var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
                 var found = Directory.EnumerateFiles(input, "*", options)
-                    .Where(path => path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+                    .Where(path => FolderExtensions.Any(extension => path.EndsWith(extension, StringComparison.OrdinalIgnoreCase)))
                     .Where(path => Path.GetFullPath(path) != outputFile && seen.Add(Path.GetFullPath(path)))
                     .Order(StringComparer.Ordinal);
                 files.AddRange(found);
+            }
+            else if (IsGlob(input))
+            {
+                var found = ExpandGlob(input).Where(path => Path.GetFullPath(path) != outputFile).ToList();
+                if (found.Count == 0)
+                {
+                    problems.Add($"no file matches {input}");
+                }
+
+                files.AddRange(found.Where(path => seen.Add(Path.GetFullPath(path))));
             }
             else
             {
@@ -48,5 +70,68 @@ internal static class InputFiles
         }
 
         return files;
+    }
+
+    private static bool IsGlob(string input) => input.AsSpan().IndexOfAny('*', '?') >= 0;
+
+    /// <summary>
+    /// Expands a glob the same way on every shell: the part before the first folder with a wildcard is the
+    /// root, and the rest is matched against each file's path below it. <c>*</c> and <c>?</c> stay within one
+    /// folder name; <c>**</c> as a whole folder name matches any number of folders, none included.
+    /// Symbolic links to folders are not followed.
+    /// </summary>
+    internal static IEnumerable<string> ExpandGlob(string pattern)
+    {
+        var parts = pattern.Split('/', '\\');
+        int firstWild = Array.FindIndex(parts, part => IsGlob(part));
+        string root = firstWild == 0 ? "." : string.Join('/', parts[..firstWild]);
+        if (root.Length == 0)
+        {
+            root = "/";
+        }
+
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        var regex = new Regex("^" + ToRegex(parts[firstWild..]) + "$", RegexOptions.CultureInvariant);
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        return Directory.EnumerateFiles(root, "*", options)
+            .Where(path => regex.IsMatch(Path.GetRelativePath(root, path).Replace('\\', '/')))
+            .Select(path => firstWild == 0 ? Path.GetRelativePath(".", path) : path)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static string ToRegex(string[] parts)
+    {
+        var regex = new StringBuilder();
+        for (int i = 0; i < parts.Length; i++)
+        {
+            bool last = i == parts.Length - 1;
+            if (parts[i] == "**")
+            {
+                regex.Append(last ? ".*" : "(?:[^/]+/)*");
+                continue;
+            }
+
+            foreach (char c in parts[i])
+            {
+                regex.Append(c switch
+                {
+                    '*' => "[^/]*",
+                    '?' => "[^/]",
+                    _ => Regex.Escape(c.ToString()),
+                });
+            }
+
+            if (!last)
+            {
+                regex.Append('/');
+            }
+        }
+
+        return regex.ToString();
     }
 }

@@ -52,12 +52,12 @@ internal static class RulesCommand
             if (problems.Count > 0)
             {
                 Print(rows);
-                return ScanCommand.ExitFailure;
+                return ExitCodes.Failure;
             }
         }
 
         Print(rows);
-        return ScanCommand.ExitSuccess;
+        return ExitCodes.Success;
     }
 
     private static void Print(List<string[]> rows)
@@ -75,7 +75,7 @@ internal static class RulesCommand
 
     private static string[] Row(params string[] cells) => cells.Select(SummaryPrinter.OneLine).ToArray();
 
-    private static TomlTable? ReadRuleTable(string text)
+    internal static TomlTable? ReadRuleTable(string text)
     {
         try
         {
@@ -87,7 +87,7 @@ internal static class RulesCommand
         }
     }
 
-    private static string Text(TomlTable? table, string key) =>
+    internal static string Text(TomlTable? table, string key) =>
         table is not null && table.TryGetValue(key, out var value) && value is string text ? text : "-";
 
     private static string SeverityText(Severity severity) => severity.ToString().ToLowerInvariant();

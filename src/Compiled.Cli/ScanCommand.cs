@@ -11,12 +11,6 @@ namespace Compiled.Cli;
 /// <summary><c>compiled scan</c>: runs rules over NDJSON events and writes alerts.</summary>
 internal static class ScanCommand
 {
-    public const int ExitSuccess = 0;
-    public const int ExitFailure = 1;
-
-    /// <summary>The exit code after Ctrl+C or SIGTERM stopped the scan: 128 plus SIGINT's number, as shells report it.</summary>
-    public const int ExitInterrupted = 130;
-
     public static Command Create()
     {
         var rules = new Option<string?>("--rules")
@@ -25,11 +19,16 @@ internal static class ScanCommand
         };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "The file to write alerts to, as NDJSON; - means standard output. Default: standard output.",
+            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output.",
+        };
+        var outputOptions = new OutputOptions();
+        var indicators = new Option<string?>("--indicators")
+        {
+            Description = "An NDJSON file of threat indicator documents (or search hits) for the threat_match rules.",
         };
         var maxStateEntries = new Option<int>("--max-state-entries")
         {
-            Description = $"The maximum number of state entries (pending sequences, sample keys) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            Description = $"The maximum number of state entries (pending sequences, sample keys, threshold buckets, seen terms) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
             DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
         };
         maxStateEntries.Validators.Add(result =>
@@ -39,23 +38,114 @@ internal static class ScanCommand
                 result.AddError("--max-state-entries must be at least 1.");
             }
         });
-        var inputs = new Argument<string[]>("INPUT")
-        {
-            Description = "NDJSON event files, folders of .ndjson and .json files (searched recursively, symbolic links not followed), or - for standard input.",
-            Arity = ArgumentArity.OneOrMore,
-        };
-
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
-        command.Options.Add(output);
         command.Options.Add(maxStateEntries);
-        command.Arguments.Add(inputs);
-        command.SetAction(parse => Run(parse.GetValue(rules), parse.GetValue(output), parse.GetValue(inputs) ?? [], parse.GetValue(maxStateEntries)));
+        command.Options.Add(output);
+        command.Options.Add(indicators);
+        outputOptions.AddTo(command);
+        var input = InputOptions.Add(command);
+        command.SetAction(parse => input.Parse(parse) is { } inputs
+            ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators), parse.GetValue(maxStateEntries))
+            : ExitCodes.Usage);
         return command;
     }
 
-    private static int Run(string? rulesPath, string? outputPath, string[] inputs, int maxStateEntries)
+    /// <summary>The inputs of <c>compiled scan</c> and how their events are ordered.</summary>
+    private sealed class InputOptions
     {
+        private readonly Argument<string[]> _inputs = new("INPUT")
+        {
+            Description = "Event files, folders (their .ndjson, .jsonl and .json files, gzipped or not, searched recursively; symbolic links not followed), globs such as 'logs/**/*.ndjson' (quote them), or - for standard input. NDJSON, JSON arrays, Elasticsearch _search responses and _bulk bodies, gzipped or not, are recognised by their content.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+
+        private readonly Option<string> _maxLateness = new("--max-lateness")
+        {
+            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not. Default: 5m.",
+            DefaultValueFactory = _ => "5m",
+        };
+
+        private readonly Option<int> _maxBufferedEvents = new("--max-buffered-events")
+        {
+            Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early. Default: {ScanOptions.DefaultMaxBufferedEvents}.",
+            DefaultValueFactory = _ => ScanOptions.DefaultMaxBufferedEvents,
+        };
+
+        private readonly Option<bool> _strict = new("--strict")
+        {
+            Description = "Stop at the first rejected line, print it with its file, line and reason, and exit with code 4.",
+        };
+
+        public static InputOptions Add(Command command)
+        {
+            var options = new InputOptions();
+            command.Options.Add(options._maxLateness);
+            command.Options.Add(options._maxBufferedEvents);
+            command.Options.Add(options._strict);
+            command.Arguments.Add(options._inputs);
+            options._inputs.Validators.Add(OutputOptions.RejectUnknownOptions);
+            return options;
+        }
+
+        /// <summary>Reads the values; prints the problem and returns null when one is invalid.</summary>
+        public (string[] Inputs, ScanOptions Options)? Parse(ParseResult parse)
+        {
+            string lateness = parse.GetValue(_maxLateness) ?? "5m";
+            if (!TryParseDuration(lateness, out var maxLateness))
+            {
+                Console.Error.WriteLine($"compiled: --max-lateness {lateness} is not a duration such as 500ms, 30s, 5m, 2h or 1d");
+                return null;
+            }
+
+            int maxBuffered = parse.GetValue(_maxBufferedEvents);
+            if (maxBuffered < 0)
+            {
+                Console.Error.WriteLine($"compiled: --max-buffered-events {maxBuffered} must be 0 or more");
+                return null;
+            }
+
+            var options = new ScanOptions { MaxLateness = maxLateness, MaxBufferedEvents = maxBuffered, Strict = parse.GetValue(_strict) };
+            return (parse.GetValue(_inputs) ?? [], options);
+        }
+
+        /// <summary>Parses a non-negative whole number followed by ms, s, m, h or d.</summary>
+        internal static bool TryParseDuration(string text, out TimeSpan duration)
+        {
+            duration = default;
+            int digits = 0;
+            while (digits < text.Length && char.IsAsciiDigit(text[digits]))
+            {
+                digits++;
+            }
+
+            if (digits == 0 || !long.TryParse(text.AsSpan(0, digits), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value))
+            {
+                return false;
+            }
+
+            long? milliseconds = text[digits..] switch
+            {
+                "ms" => 1,
+                "s" => 1000,
+                "m" => 60_000,
+                "h" => 3_600_000,
+                "d" => 86_400_000,
+                _ => null,
+            };
+            if (milliseconds is null || value > TimeSpan.MaxValue.TotalMilliseconds / milliseconds.Value / 2)
+            {
+                return false;
+            }
+
+            duration = TimeSpan.FromMilliseconds(value * milliseconds.Value);
+            return true;
+        }
+    }
+
+    private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath, int maxStateEntries)
+    {
+        var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
         var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
         if (problems.Count > 0)
@@ -65,13 +155,13 @@ internal static class ScanCommand
                 Console.Error.WriteLine("compiled: " + problem);
             }
 
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
-        if (ruleSet is null)
+        if (ruleSet is null || !Indicators.Load(ruleSet, indicatorsPath, Console.Error))
         {
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         foreach (var rule in ruleSet.Rules)
@@ -82,12 +172,12 @@ internal static class ScanCommand
         Stream alertStream;
         try
         {
-            alertStream = outputFile is null ? Console.OpenStandardOutput() : File.Create(outputFile);
+            alertStream = OutputOptions.OpenAlertStream(outputFile);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath}: {error.Message}");
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
         // Ctrl+C and SIGTERM stop the scan between two lines; the alerts already produced are flushed whole.
@@ -107,31 +197,40 @@ internal static class ScanCommand
             });
 
         int unreadable = 0;
+        RejectedLine? stoppedAt = null;
+        long totalAlerts;
         using (alertStream)
-        using (var buffered = new BufferedStream(alertStream, 1 << 16))
         {
-            var writer = new AlertWriter(buffered);
-            var engine = new ScanEngine(ruleSet, writer);
-            foreach (var source in sources)
+            var writer = new AlertWriter(alertStream, settings.Format) { ApplyMaxSignals = settings.ApplyMaxSignals };
+            var engine = new ScanEngine(ruleSet, writer, scanOptions);
+            using var progress = ScanProgress.StartIfTerminal(engine.Summary, writer, sources.Count);
+            try
             {
-                if (stop.IsCancellationRequested)
+                engine.Scan(sources.Select(source => ToScanInput(source, progress)).ToList(), stop.Token);
+                foreach (var problem in engine.Summary.InputErrors)
                 {
-                    break;
+                    Console.Error.WriteLine("compiled: cannot read " + problem);
                 }
 
-                if (!ScanOne(engine, source, stop.Token))
+                unreadable = engine.Summary.InputErrors.Count;
+                stoppedAt = engine.Summary.StoppedAt;
+
+                // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
+                if (!stop.IsCancellationRequested)
                 {
-                    unreadable++;
+                    engine.Finish();
                 }
             }
-
-            // Held sequences are reported only when their window closed, which an interrupted scan cannot know.
-            if (!stop.IsCancellationRequested)
+            catch (AlertOutputException error)
             {
-                engine.Finish();
+                progress?.Dispose();
+                Console.Error.WriteLine($"compiled: cannot write alerts to {outputPath ?? "standard output"}: {error.InnerException!.Message}; the scan stopped.");
+                return ExitCodes.Failure;
             }
 
-            buffered.Flush();
+            writer.Flush();
+            totalAlerts = writer.TotalAlerts;
+            progress?.Dispose();
             SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
         }
 
@@ -139,41 +238,45 @@ internal static class ScanCommand
         if (stop.IsCancellationRequested)
         {
             Console.Error.WriteLine("compiled: the scan was interrupted; the alerts above are complete lines, and the summary counts what was read.");
-            return ExitInterrupted;
+            return ExitCodes.Interrupted;
+        }
+
+        if (stoppedAt is not null)
+        {
+            Console.Error.WriteLine($"compiled: {SummaryPrinter.OneLine(stoppedAt.Location)}: {SummaryPrinter.OneLine(stoppedAt.Detail)}");
+            Console.Error.WriteLine($"compiled: --strict stopped the scan at this {stoppedAt.Reason} document.");
+            return ExitCodes.InputRejected;
         }
 
         if (unreadable > 0)
         {
             Console.Error.WriteLine($"compiled: {unreadable} input(s) could not be read; see the messages above.");
-            return ExitFailure;
+            return ExitCodes.Failure;
         }
 
-        return ExitSuccess;
+        return settings.FailOnAlert && totalAlerts > 0 ? ExitCodes.AlertsRaised : ExitCodes.Success;
     }
 
-    /// <summary>Scans one input; a file that cannot be opened or read is reported and skipped.</summary>
-    private static bool ScanOne(ScanEngine engine, string source, CancellationToken stop)
+    /// <summary>
+    /// Standard input is "-"; a file is opened when the scan reaches it, which is also when the progress
+    /// line starts naming it.
+    /// </summary>
+    private static ScanInput ToScanInput(string source, ScanProgress? progress)
     {
-        try
+        if (source == InputFiles.StandardInput)
         {
-            if (source == InputFiles.StandardInput)
+            return new ScanInput("-", () =>
             {
-                using var stdin = Console.OpenStandardInput();
-                engine.Scan(stdin, "-", stop);
-            }
-            else
-            {
-                using var file = File.OpenRead(source);
-                engine.Scan(file, source, stop);
-            }
+                progress?.StartInput(source);
+                return Console.OpenStandardInput();
+            });
+        }
 
-            return true;
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        return new ScanInput(source, () =>
         {
-            Console.Error.WriteLine($"compiled: cannot read {source}: {error.Message}");
-            return false;
-        }
+            progress?.StartInput(source);
+            return new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        });
     }
 
     private static RuleSet? CompileRules(string path)
@@ -195,10 +298,7 @@ internal static class ScanCommand
             return null;
         }
 
-        foreach (var diagnostic in compilation.Diagnostics)
-        {
-            Console.Error.WriteLine(diagnostic.ToString());
-        }
+        SummaryPrinter.PrintRuleDiagnostics(Console.Error, compilation.Diagnostics, path);
 
         var ruleSet = compilation.Success ? compilation.CreateRuleSet() : null;
         int invalid = compilation.Errors.Select(d => d.Location.GetLineSpan().Path).Distinct().Count();

@@ -18,6 +18,29 @@ public static class RuleCompiler
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
+    /// <summary>The environment variable that names the ECS field file for KQL rules.</summary>
+    public const string EcsFieldsVariable = "COMPILED_ECS_FIELDS";
+
+    /// <summary>
+    /// The ECS <c>fields.csv</c> that KQL rules are compiled against: the file named by
+    /// <c>COMPILED_ECS_FIELDS</c>, else the one this assembly was built with (the MSBuild property
+    /// <c>CompiledEcsFields</c>) when it still exists, else null, and every KQL field is then a keyword.
+    /// </summary>
+    public static string? EcsFieldsPath
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable(EcsFieldsVariable) is { Length: > 0 } configured)
+            {
+                return configured;
+            }
+
+            string? built = typeof(RuleCompiler).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .FirstOrDefault(attribute => attribute.Key == "CompiledEcsFields")?.Value;
+            return !string.IsNullOrEmpty(built) && File.Exists(built) ? built : null;
+        }
+    }
+
     /// <summary>
     /// Compiles one rule file, or every <c>*.toml</c> file (in any letter case) under a folder, searching
     /// subfolders without following symbolic links. Throws <see cref="IOException"/> when a file cannot be read.
@@ -64,9 +87,15 @@ public static class RuleCompiler
                 nullableContextOptions: NullableContextOptions.Enable,
                 optimizationLevel: OptimizationLevel.Release));
 
+        var additionalTexts = files.Select(file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text)).ToList();
+        if (EcsFieldsPath is { } ecsFields)
+        {
+            additionalTexts.Add(new InMemoryAdditionalText(ecsFields, File.ReadAllText(ecsFields)));
+        }
+
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
             [new RuleGenerator().AsSourceGenerator()],
-            additionalTexts: files.Select(file => (AdditionalText)new InMemoryAdditionalText(file.Path, file.Text)),
+            additionalTexts: additionalTexts,
             parseOptions: parseOptions);
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
 

@@ -121,6 +121,70 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor ElasticsearchOnlyRuleType = new(
+        id: "CMP021",
+        title: "Rule type only Elasticsearch can run",
+        messageFormat: "The rule '{0}' is of type '{1}', which only Elasticsearch can run; no code is generated for it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Info,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor KqlSyntaxError = new(
+        id: "CMP030",
+        title: "KQL syntax error",
+        messageFormat: "KQL syntax error: {0}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidKqlValue = new(
+        id: "CMP031",
+        title: "Invalid KQL value for the field type",
+        messageFormat: "'{0}' is not a valid value for the field '{1}' of type {2}: {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedFilter = new(
+        id: "CMP032",
+        title: "Kibana filter not compiled",
+        messageFormat: "The filter cannot be compiled: {0}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MissingEcsFieldFile = new(
+        id: "CMP033",
+        title: "No ECS field file",
+        messageFormat: "No ECS field file was given, so every field of a KQL rule is compiled as a keyword; set the MSBuild property CompiledEcsFields to an ECS fields.csv",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor KqlFieldPatternMatchesNothing = new(
+        id: "CMP034",
+        title: "KQL field pattern matches no known field",
+        messageFormat: "The field pattern '{0}' matches no field of the ECS field file or of the rule's required_fields, so this test matches no event",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidEcsFieldFile = new(
+        id: "CMP035",
+        title: "Invalid ECS field file",
+        messageFormat: "The ECS field file '{0}' cannot be read: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ThreatQueryNotApplied = new(
+        id: "CMP040",
+        title: "Threat query not applied to indicators",
+        messageFormat: "{0} is not applied to the indicators of this threat_match rule: {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "CMP999",
         title: "Rule generator failed",
@@ -145,6 +209,14 @@ internal static class DiagnosticDescriptors
         "CMP015" => InvalidMaxspan,
         "CMP017" => InvalidRegex,
         "CMP020" => UnsupportedRuleType,
+        "CMP021" => ElasticsearchOnlyRuleType,
+        "CMP040" => ThreatQueryNotApplied,
+        "CMP030" => KqlSyntaxError,
+        "CMP031" => InvalidKqlValue,
+        "CMP032" => UnsupportedFilter,
+        "CMP033" => MissingEcsFieldFile,
+        "CMP034" => KqlFieldPatternMatchesNothing,
+        "CMP035" => InvalidEcsFieldFile,
         "CMP999" => InternalError,
         _ => null,
     };

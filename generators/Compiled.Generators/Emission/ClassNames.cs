@@ -48,6 +48,7 @@ internal static class ClassNames
         "CreationDate", "UpdatedDate", "Tags", "Index", "References", "FalsePositives", "Author", "Threat", "Metadata", "Fields",
         "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor", "MissingStages", "Flush", "EventCategories",
         "StateEvictions",
+        "EventCategoryField", "MaxSamplesPerKey",
     };
 
     public static ClassNameMap Assign(IReadOnlyList<NameRequest> requests)

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Compiled.Generators.Eql;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.Emission;
 
@@ -24,15 +25,18 @@ internal sealed class ConditionEmitter
     private readonly RuleScope _scope;
     private readonly System.Func<Expr, string> _describe;
     private readonly ICollection<string> _dateFields;
+    private readonly ICollection<string> _versionFields;
 
     /// <param name="scope">The rule's members.</param>
     /// <param name="describe">Returns the query text of an expression, for comments.</param>
-    /// <param name="dateFields">The fields known to hold dates: <c>@timestamp</c> and the rule's timestamp field.</param>
-    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe, ICollection<string> dateFields)
+    /// <param name="dateFields">The fields known to hold dates: <c>@timestamp</c>, the rule's timestamp field and required fields of type <c>date</c>.</param>
+    /// <param name="versionFields">The required fields of type <c>version</c>, which order as software versions.</param>
+    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe, ICollection<string> dateFields, ICollection<string> versionFields)
     {
         _scope = scope;
         _describe = describe;
         _dateFields = dateFields;
+        _versionFields = versionFields;
     }
 
     /// <summary>
@@ -45,6 +49,7 @@ internal sealed class ConditionEmitter
         switch (expression)
         {
             case FieldExpr:
+            case KqlMatchExpr:
                 return true;
             case BinaryExpr { Operator: BinaryOperator.Equal or BinaryOperator.NotEqual } equality:
                 return (equality.Left is FieldExpr && equality.Right is LiteralExpr) || (equality.Left is LiteralExpr && equality.Right is FieldExpr);
@@ -126,6 +131,8 @@ internal sealed class ConditionEmitter
                     : $"({Test(or.Left, false)} && {Test(or.Right, false)})";
             case NotExpr not:
                 return Test(not.Operand, !want);
+            case DescribedExpr described:
+                return Test(described.Condition, want);
             case LiteralExpr { Kind: LiteralKind.Boolean } literal:
                 return (literal.Value == "true") == want ? "true" : "false";
             case BinaryExpr comparison when IsNullTest(comparison, out var field, out bool isEqual):
@@ -177,6 +184,8 @@ internal sealed class ConditionEmitter
                 return Pattern(pattern);
             case CallExpr call when call.Name.Equals("cidrMatch", System.StringComparison.OrdinalIgnoreCase):
                 return CidrMatch(call);
+            case KqlMatchExpr kql:
+                return KqlEmitter.Predicate(_scope, kql);
             default:
                 throw new System.NotSupportedException($"The binder let through an expression the emitter cannot compile: {expression.GetType().Name}");
         }
@@ -218,6 +227,14 @@ internal sealed class ConditionEmitter
                 BinaryOperator.NotEqual => $"{Eql}.Negate({Eql}.DateEqual(ev, {slot}, {span}))",
                 _ => $"{Eql}.CompareDate(ev, {slot}, {Comparison}.{OperatorName(op)}, {span})",
             };
+        }
+
+        if (literal.Kind == LiteralKind.String && _versionFields.Contains(field.Path) && op is not (BinaryOperator.Equal or BinaryOperator.NotEqual))
+        {
+            // Equality stays textual: a legal version has exactly one spelling, and an illegal one is compared as text.
+            string version = _scope.AddStatic(field.Path, "Version", "byte[]",
+                $"global::Compiled.Runtime.Matching.VersionOrder.Encode({CSharpText.Literal(literal.Value)})");
+            return $"{Eql}.CompareVersion(ev, {slot}, {Comparison}.{OperatorName(op)}, {version})";
         }
 
         string value = LiteralValue(literal);

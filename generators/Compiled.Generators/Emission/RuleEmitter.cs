@@ -40,19 +40,35 @@ internal sealed class RuleEmitter
     private readonly string _className;
     private readonly RuleScope _scope = new();
     private readonly ConditionEmitter _conditions;
+    private readonly HashSet<string> _dateFields = new() { "@timestamp" };
 
     private RuleEmitter(RuleSpec rule, string className)
     {
         _rule = rule;
         _className = className;
-        var dateFields = new HashSet<string> { "@timestamp" };
         if (rule.TimestampOverride is { } timestampField)
         {
-            dateFields.Add(timestampField);
+            _dateFields.Add(timestampField);
         }
 
-        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), dateFields);
+        var versionFields = new HashSet<string>();
+        foreach (var field in rule.RequiredFields)
+        {
+            if (field.Type is "date" or "date_nanos")
+            {
+                _dateFields.Add(field.Name);
+            }
+            else if (field.Type == "version")
+            {
+                versionFields.Add(field.Name);
+            }
+        }
+
+        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), _dateFields, versionFields);
     }
+
+    /// <summary>The field that holds the event category: <c>event_category_override</c>, else <c>event.category</c>.</summary>
+    private string CategoryField => _rule.EventCategoryOverride ?? "event.category";
 
     public static GeneratedFile Emit(RuleSpec rule, string className)
     {
@@ -70,8 +86,19 @@ internal sealed class RuleEmitter
             : "-1";
         var matcherFields = new List<string>();
         var constructorLines = new List<string>();
+        string baseClass = $"{Runtime}.Rules.DetectionRule";
+        string baseArguments = "Metadata";
+        var stateful = _rule.Stateful is { } statefulSpec ? new StatefulEmitter(_rule, statefulSpec, _scope) : null;
         switch (_rule.ParsedQuery)
         {
+            case EventQuery query when stateful is not null && StatefulEmitter.HasStatefulBase(_rule):
+                stateful.WriteBody(body, query, IndicatorFilter, timestampSlot, fallbackSlot, WriteFilterMethod);
+                baseClass = stateful.BaseClass;
+                baseArguments = stateful.BaseArguments;
+                break;
+            case EventQuery query when stateful is not null && _rule.Stateful!.Suppression is not null:
+                stateful.WriteSuppressedEventQuery(body, query, timestampSlot, fallbackSlot, matcherFields, constructorLines, WriteFilterMethod);
+                break;
             case EventQuery query:
                 WriteEventQuery(body, query, timestampSlot, fallbackSlot);
                 break;
@@ -108,7 +135,7 @@ internal sealed class RuleEmitter
         writer.Line("/// </code>");
         writer.Line("/// </remarks>");
         writer.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Compiled.Generators\", \"{GeneratorVersion}\")]");
-        writer.Open($"public sealed class {_className} : {Runtime}.Rules.DetectionRule");
+        writer.Open($"public sealed class {_className} : {baseClass}");
         WriteMetadata(writer);
         writer.Line();
         writer.Line("/// <summary>The event fields this rule reads.</summary>");
@@ -139,7 +166,7 @@ internal sealed class RuleEmitter
 
         writer.Line();
         writer.Line($"public {_className}({Runtime}.Events.FieldSchema schema)");
-        writer.Line("    : base(Metadata)");
+        writer.Line($"    : base({baseArguments})");
         writer.Open();
         foreach (var slot in _scope.SlotFields)
         {
@@ -187,6 +214,9 @@ internal sealed class RuleEmitter
 
         return string.Join("\n", lines);
     }
+
+    /// <summary>The parsed threat query of a threat_match rule, applied to indicator documents, or null.</summary>
+    private EventFilter? IndicatorFilter => _rule.Stateful?.ThreatMatch?.IndicatorFilter;
 
     private void WriteEventQuery(SourceWriter body, EventQuery query, string timestampSlot, string fallbackSlot)
     {
@@ -358,6 +388,15 @@ internal sealed class RuleEmitter
         };
         // A sequence that ends in missing-event stages reports when time passes, so it reads every event.
         bool trailingMissing = _rule.ParsedQuery is SequenceQuery { Stages.Count: > 0 } ordered && ordered.Stages[ordered.Stages.Count - 1].IsMissing;
+        if (_rule.EventCategoryOverride is { } categoryField)
+        {
+            // NOTE: the host dispatches on event.category, so a rule with event_category_override declares no
+            // categories and runs for every event; its filters read the category from its own field.
+            writer.Line($"public override string EventCategoryField => {CSharpText.Literal(categoryField)};");
+            writer.Line();
+            return;
+        }
+
         if (filters.Count == 0 || trailingMissing || filters.Any(filter => filter.Category is null))
         {
             return;
@@ -396,7 +435,7 @@ internal sealed class RuleEmitter
     {
         string matcher = _scope.Unique("_sample");
         matcherFields.Add($"private readonly {Runtime}.Sequences.SampleMatcher {matcher};");
-        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SampleMatcher({sample.Filters.Count.ToString(CultureInfo.InvariantCulture)});");
+        constructorLines.Add($"{matcher} = new {Runtime}.Sequences.SampleMatcher({sample.Filters.Count.ToString(CultureInfo.InvariantCulture)}, this);");
         var filterKeys = new string[sample.Filters.Count];
         for (int i = 0; i < sample.Filters.Count; i++)
         {
@@ -444,6 +483,13 @@ internal sealed class RuleEmitter
 
         string slots = string.Join(", ", keys.Select(key => _scope.Slot(key.Path)));
         string optional = string.Join(", ", keys.Select(key => key.IsOptional ? "true" : "false"));
+        if (keys.Any(key => _dateFields.Contains(key.Path)))
+        {
+            // Date keys join by instant, so "2022-12-17" and 1671235200000 are one key, as in Elasticsearch.
+            string dates = string.Join(", ", keys.Select(key => _dateFields.Contains(key.Path) ? "true" : "false"));
+            return $"new {Runtime}.Sequences.JoinKeys(new[] {{ {slots} }}, new[] {{ {optional} }}, new[] {{ {dates} }})";
+        }
+
         return $"new {Runtime}.Sequences.JoinKeys(new[] {{ {slots} }}, new[] {{ {optional} }})";
     }
 
@@ -456,8 +502,8 @@ internal sealed class RuleEmitter
         body.Open();
         if (filter.Category is { } category)
         {
-            body.Comment($"{CSharpText.OneLine(category)} where: event.category is \"{CSharpText.OneLine(category)}\"");
-            string slot = _scope.Slot("event.category");
+            body.Comment($"{CSharpText.OneLine(category)} where: {CSharpText.OneLine(CategoryField)} is \"{CSharpText.OneLine(category)}\"");
+            string slot = _scope.Slot(CategoryField);
             body.Line($"if (Eql.Equal(ev, {slot}, {CSharpText.Literal(category)}) != Tri.True)");
             body.Open();
             body.Line("return false;");
@@ -472,7 +518,7 @@ internal sealed class RuleEmitter
                 continue;
             }
 
-            body.Comment(CSharpText.OneLine(Text(clause.Range)));
+            body.Comment(CSharpText.OneLine(clause is Kql.DescribedExpr described ? described.Description : Text(clause.Range)));
             body.Line($"if ({_conditions.Fails(clause)})");
             body.Open();
             body.Line("return false;");

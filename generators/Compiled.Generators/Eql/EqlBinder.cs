@@ -184,11 +184,33 @@ internal static class EqlBinder
             {
                 report(DiagnosticDescriptors.EqlSyntaxError, item.Range, "a pattern must be a string literal");
             }
-            else if (pattern.Kind == PatternKind.Regex &&
-                !LuceneRegex.TryTranslate(literal.Value, pattern.IsCaseInsensitive, out _, out string? error, out _))
+            else if (pattern.Kind == PatternKind.Regex)
             {
-                report(DiagnosticDescriptors.InvalidRegex, literal.Range, literal.Value, error ?? "the pattern does not parse");
+                if (!LuceneRegex.TryTranslate(literal.Value, pattern.IsCaseInsensitive, out string translated, out string? error, out _))
+                {
+                    report(DiagnosticDescriptors.InvalidRegex, literal.Range, literal.Value, error ?? "the pattern does not parse");
+                }
+                else if (LuceneRegex.UsesAutomatonOperators(translated) && !FitsAutomaton(translated, out string? tooComplex))
+                {
+                    report(DiagnosticDescriptors.InvalidRegex, literal.Range, literal.Value, tooComplex!);
+                }
             }
+        }
+    }
+
+    /// <summary>Builds the automaton of a pattern with '~' or '&amp;', which Elasticsearch rejects past its state limit.</summary>
+    private static bool FitsAutomaton(string translated, out string? error)
+    {
+        try
+        {
+            _ = new Compiled.Runtime.Matching.RegexAutomaton(translated);
+            error = null;
+            return true;
+        }
+        catch (ArgumentException exception)
+        {
+            error = exception.Message;
+            return false;
         }
     }
 

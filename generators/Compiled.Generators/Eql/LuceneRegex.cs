@@ -28,7 +28,9 @@ namespace Compiled.Generators.Eql;
 /// <c>[</c> or <c>[^</c> is literal.</item>
 /// </list>
 /// <para>
-/// The complement <c>~</c> and the intersection <c>&amp;</c> are rejected, because .NET patterns have neither operator.
+/// The complement <c>~</c> and the intersection <c>&amp;</c>, which Elasticsearch enables for EQL, have no .NET
+/// form. The translation writes them as a bare <c>~</c> and <c>&amp;</c>, and <see cref="UsesAutomatonOperators"/>
+/// tells the runtime to run such a pattern on its own automaton instead of .NET's engine.
 /// Case-insensitive translation gives each literal character its simple Unicode case variants, as current Lucene 10
 /// releases do. Lucene 9, which Elasticsearch 8 uses, folds ASCII letters only. Like Lucene, the translation leaves
 /// ranges and the predefined classes alone, so <c>[a-z]</c> still matches only lowercase letters.
@@ -43,6 +45,28 @@ internal static class LuceneRegex
     // NOTE: Lucene 8.8 matches nothing for a standalone empty string, such as "()", when matching is case
     // insensitive, but this translation keeps it the empty string.
     private const string EmptyString = "(?:)";
+
+    /// <summary>
+    /// Returns whether a translated pattern contains a complement or intersection, which only
+    /// <c>RegexAutomaton</c> runs: a <c>~</c> or <c>&amp;</c> that no backslash escapes.
+    /// </summary>
+    public static bool UsesAutomatonOperators(string dotnetPattern)
+    {
+        for (int i = 0; i < dotnetPattern.Length; i++)
+        {
+            char c = dotnetPattern[i];
+            if (c == '\\')
+            {
+                i++;
+            }
+            else if (c == '~' || c == '&')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Translates <paramref name="pattern"/> for case-sensitive matching.</summary>
     public static bool TryTranslate(string pattern, out string dotnetPattern, out string? error, out int errorIndex)
@@ -121,8 +145,8 @@ internal static class LuceneRegex
 
             string body = ParseUnion();
 
-            // A concatenation stops only before ')', '|' or '&'. The union consumes every '|' and an
-            // intersection throws, so anything left over starts with a ')' that no group opened.
+            // A concatenation stops only before ')', '|' or '&'. The union consumes every '|' and the
+            // intersection every '&', so anything left over starts with a ')' that no group opened.
             if (More)
             {
                 throw new PatternException(_position, "unmatched ')'. Write \\) to match a literal parenthesis");
@@ -143,18 +167,20 @@ internal static class LuceneRegex
             return alternatives.Count == 0 ? NoMatch : string.Join("|", alternatives);
         }
 
+        /// <summary>
+        /// Parses <c>a&amp;b</c>. .NET patterns have no intersection, so it is written as <c>(?:(?:a)&amp;(?:b))</c>
+        /// with a bare <c>&amp;</c>, which no translated character produces; the runtime's <c>RegexAutomaton</c> runs it.
+        /// </summary>
         private string ParseIntersection()
         {
             string expression = ParseConcatenation();
-            if (Peek('&'))
+            if (!Match('&'))
             {
-                throw new PatternException(
-                    _position,
-                    "the intersection operator '&' is not supported, because .NET regular expressions have no " +
-                    "intersection. Write \\& to match a literal '&'");
+                return expression;
             }
 
-            return expression;
+            string right = ParseIntersection();
+            return expression == NoMatch || right == NoMatch ? NoMatch : "(?:(?:" + expression + ")&(?:" + right + "))";
         }
 
         private string ParseConcatenation()
@@ -289,14 +315,12 @@ internal static class LuceneRegex
             return _position == start ? null : _pattern.Substring(start, _position - start);
         }
 
+        /// <summary>Parses <c>~a</c>, written as <c>~(?:a)</c> with a bare <c>~</c> for the runtime's <c>RegexAutomaton</c>.</summary>
         private string ParseComplement()
         {
-            if (Peek('~'))
+            if (Match('~'))
             {
-                throw new PatternException(
-                    _position,
-                    "the complement operator '~' is not supported, because .NET regular expressions have no " +
-                    "complement. Write \\~ to match a literal '~'");
+                return "~(?:" + ParseComplement() + ")";
             }
 
             return Peek('[') ? ParseCharacterClass() : ParseSimple();

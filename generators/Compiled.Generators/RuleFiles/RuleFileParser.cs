@@ -4,6 +4,7 @@ using System.Globalization;
 using Compiled.Generators.Diagnostics;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.RuleFiles;
 
@@ -12,7 +13,7 @@ namespace Compiled.Generators.RuleFiles;
 /// detection engine needs, and parses and checks the query. Every problem becomes a diagnostic at the
 /// key, value or query character it concerns.
 /// </summary>
-internal sealed class RuleFileParser
+internal sealed partial class RuleFileParser
 {
     private readonly string _path;
     private readonly List<DiagnosticInfo> _diagnostics = new();
@@ -20,9 +21,9 @@ internal sealed class RuleFileParser
 
     private RuleFileParser(string path) => _path = path;
 
-    public static RuleFileResult Parse(string path, string text)
+    public static RuleFileResult Parse(string path, string text, EcsFieldTable? fields = null)
     {
-        var parser = new RuleFileParser(path);
+        var parser = new RuleFileParser(path) { _fields = fields ?? EcsFieldTable.None };
         try
         {
             return parser.ParseFile(text);
@@ -132,8 +133,11 @@ internal sealed class RuleFileParser
         var version = OptionalInteger(rule, "version");
         var timestampOverride = OptionalString(rule, "timestamp_override");
         var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
+        var eventCategoryOverride = OptionalString(rule, "event_category_override");
+        var requiredFields = ReadRequiredFields(rule);
         var buildingBlockType = OptionalString(rule, "building_block_type");
         var license = OptionalString(rule, "license");
+        var stateful = ReadStateful(rule, type);
 
         if (HasErrors() || type is null || name is null || description is null || severityNode is null || riskScore is null)
         {
@@ -141,7 +145,20 @@ internal sealed class RuleFileParser
         }
 
         string languageText = language ?? string.Empty;
-        if (type != "eql" || languageText != "eql")
+        if (type is "machine_learning" or "esql")
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.ElasticsearchOnlyRuleType, _path, typeNode!.Span, (string)name.Value, type));
+            return Result(null, identity);
+        }
+
+        // Kibana runs a query rule without a language as KQL.
+        bool isKql = type is "query" or "threshold" or "new_terms" or "threat_match" && languageText is "kuery" or "";
+        if (isKql)
+        {
+            languageText = "kuery";
+        }
+        else if (type != "eql" || languageText != "eql")
         {
             _diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.UnsupportedRuleType, _path, typeNode!.Span, (string)name.Value, type, languageText));
@@ -149,11 +166,13 @@ internal sealed class RuleFileParser
         }
 
         string query = (string)queryNode!.Value;
-        var parsedQuery = ParseQuery(queryNode);
+        var parsedQuery = isKql ? ParseKqlQuery(queryNode, rule) : ParseQuery(queryNode);
         if (parsedQuery is null || HasErrors())
         {
             return Result(null, identity);
         }
+
+        stateful = WithIndicatorFilter(stateful, rule);
 
         var spec = new RuleSpec(
             FilePath: _path,
@@ -174,6 +193,7 @@ internal sealed class RuleFileParser
             Version: version,
             TimestampOverride: timestampOverride,
             TimestampOverrideFallbackDisabled: fallbackDisabled,
+            EventCategoryOverride: eventCategoryOverride,
             BuildingBlockType: buildingBlockType,
             References: references,
             FalsePositives: falsePositives,
@@ -183,7 +203,9 @@ internal sealed class RuleFileParser
             CreationDate: creationDate,
             UpdatedDate: updatedDate,
             Threat: threat,
-            ParsedQuery: parsedQuery);
+            RequiredFields: requiredFields,
+            ParsedQuery: parsedQuery,
+            Stateful: stateful);
         return Result(spec, identity);
     }
 
@@ -265,6 +287,26 @@ internal sealed class RuleFileParser
         }
 
         return threats.ToEquatableArray();
+    }
+
+    /// <summary>
+    /// Reads <c>[[rule.required_fields]]</c>: each entry names a field and its Elasticsearch type. The types
+    /// <c>version</c> and <c>date</c> change how the rule compares and joins the field.
+    /// </summary>
+    private EquatableArray<RequiredField> ReadRequiredFields(TomlTableNode rule)
+    {
+        var fields = new List<RequiredField>();
+        foreach (var table in TableArray(rule, "required_fields", "required_fields"))
+        {
+            var name = RequiredString(table, "required_fields", "name", out _);
+            var type = RequiredString(table, "required_fields", "type", out _);
+            if (name is not null && type is not null)
+            {
+                fields.Add(new RequiredField((string)name.Value, (string)type.Value));
+            }
+        }
+
+        return fields.ToEquatableArray();
     }
 
     private IEnumerable<TomlTableNode> TableArray(TomlTableNode table, string key, string displayKey)

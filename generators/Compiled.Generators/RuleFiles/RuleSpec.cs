@@ -27,6 +27,7 @@ internal sealed record RuleSpec(
     int? Version,
     string? TimestampOverride,
     bool TimestampOverrideFallbackDisabled,
+    string? EventCategoryOverride,
     string? BuildingBlockType,
     EquatableArray<string> References,
     EquatableArray<string> FalsePositives,
@@ -36,7 +37,12 @@ internal sealed record RuleSpec(
     string? CreationDate,
     string? UpdatedDate,
     EquatableArray<ThreatSpec> Threat,
-    EqlQuery ParsedQuery);
+    EquatableArray<RequiredField> RequiredFields,
+    EqlQuery ParsedQuery,
+    StatefulSpec? Stateful = null);
+
+/// <summary>A <c>[[rule.required_fields]]</c> entry: a field the rule reads and its Elasticsearch type, such as <c>version</c>.</summary>
+internal sealed record RequiredField(string Name, string Type);
 
 internal sealed record ThreatSpec(string Framework, AttackEntry? Tactic, EquatableArray<TechniqueSpec> Techniques);
 

@@ -11,34 +11,65 @@ namespace Compiled.Runtime.Alerts;
 /// Writes alerts as NDJSON documents shaped like Kibana security alerts: the source event's fields,
 /// <c>event.kind: "signal"</c>, and <c>kibana.alert.*</c> fields with the rule's metadata. A sequence gives
 /// one building-block alert per event and one alert for the whole sequence, all sharing
-/// <c>kibana.alert.group.id</c>. Each alert is written with a single call, so a reader never sees half a line.
+/// <c>kibana.alert.group.id</c>. With <see cref="AlertFormat.Table"/> each alert is a readable line instead.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Ids are deterministic: an event's id is its <c>_id</c> when the writer is given one, otherwise the
 /// SHA-256 of its JSON text; an alert's id hashes the rule id with its events' ids, so the same input
 /// gives the same alerts. <c>@timestamp</c> is the event time by the rule's timestamp field (the last
 /// event's, for a sequence), where Kibana writes the time the rule ran, so that a replay gives
 /// byte-identical output. <c>kibana.alert.original_time</c> is the event's <c>@timestamp</c>, as in Kibana.
+/// </para>
+/// <para>
+/// Each alert, and each sequence with its building-block alerts, is passed to the output stream in one
+/// <see cref="Stream.Write(ReadOnlySpan{byte})"/> call. On an unbuffered stream, such as a
+/// <see cref="FileStream"/> opened with a buffer size of 0, that is one system call, so a process that is
+/// killed leaves only whole lines in the file. A buffering stream in between may split a line.
+/// </para>
 /// </remarks>
 public sealed class AlertWriter : IAlertSink
 {
     private readonly Stream _output;
+    private readonly AlertFormat _format;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+
+    // The bytes of the alert, or of the sequence's alerts, that the next write passes to the output at once.
+    private readonly ArrayBufferWriter<byte> _unit = new(16384);
+    private bool _sequenceOpen;
     private readonly Dictionary<DetectionRule, int> _counts = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<DetectionRule, RuleAlertCounts> _ruleCounts = new(ReferenceEqualityComparer.Instance);
 
     // Alert ids already written: Kibana indexes alerts by id, so a second alert with the same id (the same
     // event in two inputs, or a sequence found once per value of a multi-valued key) is not a new alert.
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
-    public AlertWriter(Stream output) => _output = output;
+    public AlertWriter(Stream output, AlertFormat format = AlertFormat.Ndjson)
+    {
+        _output = output;
+        _format = format;
+    }
+
+    /// <summary>
+    /// True (the default) to write at most each rule's <c>max_signals</c> alerts per <c>interval</c> of event
+    /// time, as Kibana writes at most <c>max_signals</c> alerts per rule execution. A sequence counts once,
+    /// with its building-block alerts. Alerts over the limit are counted in <see cref="RuleCounts"/>.
+    /// </summary>
+    public bool ApplyMaxSignals { get; init; } = true;
 
     /// <summary>The number of alert documents written per rule, building blocks included.</summary>
     public IReadOnlyDictionary<DetectionRule, int> AlertsPerRule => _counts;
+
+    /// <summary>Alerts written, building-block alerts written and alerts dropped by max_signals, per rule.</summary>
+    public IReadOnlyDictionary<DetectionRule, RuleAlertCounts> RuleCounts => _ruleCounts;
 
     public long TotalAlerts { get; private set; }
 
     /// <summary>Alerts not written because an alert with the same id already was.</summary>
     public long DuplicatesSkipped { get; private set; }
+
+    /// <summary>Alerts, or whole sequences, not written because their rule had reached max_signals in that window.</summary>
+    public long MaxSignalsDropped { get; private set; }
 
     /// <summary>How many alert ids are remembered for the duplicate check; past it, the memory starts over.</summary>
     public const int RememberedIds = 1_000_000;
@@ -52,7 +83,7 @@ public sealed class AlertWriter : IAlertSink
             return;
         }
 
-        var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber) };
+        var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber, ev.ElementIndex) };
         WriteAlert(rule, ev.Json.Span, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), alertId, ancestors, group: null);
     }
 
@@ -61,7 +92,7 @@ public sealed class AlertWriter : IAlertSink
         var ancestors = new Ancestor[events.Length];
         for (int i = 0; i < events.Length; i++)
         {
-            ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber);
+            ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber, events[i].ElementIndex);
         }
 
         string ruleId = rule.Descriptor.RuleIdText;
@@ -78,14 +109,47 @@ public sealed class AlertWriter : IAlertSink
             return;
         }
 
-        string groupId = Hash("group", sequenceAlertId);
-        for (int i = 0; i < events.Length; i++)
+        if (!WithinMaxSignals(rule, events[^1].Timestamp))
         {
-            string alertId = Hash(ruleId, ancestors[i].Id, groupId);
-            WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].OriginalTime, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
+            return;
         }
 
-        WriteAlert(rule, default, events[^1].Timestamp, events[0].OriginalTime, sequenceAlertId, ancestors, new Group(groupId, -1, BuildingBlock: false));
+        string groupId = Hash("group", sequenceAlertId);
+        _unit.ResetWrittenCount();
+        _sequenceOpen = true;
+        try
+        {
+            for (int i = 0; i < events.Length; i++)
+            {
+                string alertId = Hash(ruleId, ancestors[i].Id, groupId);
+                WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].OriginalTime, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
+            }
+
+            byte[] common = SequenceFields.Intersect(events);
+            WriteAlert(rule, common, events[^1].Timestamp, events[0].OriginalTime, sequenceAlertId, ancestors, new Group(groupId, -1, BuildingBlock: false));
+        }
+        finally
+        {
+            _sequenceOpen = false;
+        }
+
+        WriteUnit();
+    }
+
+    public void OnStatefulMatch(DetectionRule rule, Compiled.Runtime.Stateful.StatefulAlert alert)
+    {
+        var source = alert.Source;
+        string eventId = alert.IdKey ?? EventId(source.Json);
+        string alertId = alert.IdDiscriminator is { } discriminator
+            ? Hash(rule.Descriptor.RuleIdText, eventId, discriminator)
+            : Hash(rule.Descriptor.RuleIdText, eventId);
+        if (!FirstTime(alertId))
+        {
+            return;
+        }
+
+        var ancestors = new[] { new Ancestor(eventId, source.Source, source.LineNumber, source.ElementIndex) };
+        WriteAlert(rule, source.Json, alert.Timestamp, source.OriginalTime, alertId, ancestors, group: null, alert);
     }
 
     public void Flush() => _output.Flush();
@@ -107,7 +171,7 @@ public sealed class AlertWriter : IAlertSink
         return false;
     }
 
-    private void WriteAlert(DetectionRule rule, ReadOnlySpan<byte> source, long timestamp, long originalTime, string alertId, Ancestor[] ancestors, Group? group)
+    private void WriteAlert(DetectionRule rule, ReadOnlySpan<byte> source, long timestamp, long originalTime, string alertId, Ancestor[] ancestors, Group? group, Compiled.Runtime.Stateful.StatefulAlert? stateful = null)
     {
         _buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false }))
@@ -139,11 +203,14 @@ public sealed class AlertWriter : IAlertSink
                     writer.WriteString("kibana.alert.building_block_type", "default");
                 }
             }
-            else if (rule_.BuildingBlockType is { } buildingBlockType)
+
+            // A sequence's events are building blocks of their own; the rest carry the rule's type, as in Kibana.
+            if (group is not { BuildingBlock: true } && rule_.BuildingBlockType is { } buildingBlockType)
             {
                 writer.WriteString("kibana.alert.building_block_type", buildingBlockType);
             }
 
+            stateful?.WriteFields(writer);
             writer.WriteStartArray("kibana.alert.ancestors");
             foreach (var ancestor in ancestors)
             {
@@ -164,15 +231,100 @@ public sealed class AlertWriter : IAlertSink
             {
                 writer.WriteString("compiled.source.file", ancestors[0].Source);
                 writer.WriteNumber("compiled.source.line", ancestors[0].Line);
+                if (ancestors[0].Element >= 0)
+                {
+                    writer.WriteNumber("compiled.source.element", ancestors[0].Element);
+                }
             }
 
             writer.WriteEndObject();
         }
 
-        _buffer.Write("\n"u8);
-        _output.Write(_buffer.WrittenSpan);
+        Emit(rule, timestamp, buildingBlock: group is { BuildingBlock: true } || rule.Descriptor.BuildingBlockType is not null);
+    }
+
+    /// <summary>
+    /// Formats the alert in <see cref="_buffer"/> into the unit of output. A sequence's alerts are written
+    /// together when the sequence is complete; any other alert is written at once, within max_signals.
+    /// </summary>
+    private void Emit(DetectionRule rule, long timestamp, bool buildingBlock)
+    {
+        if (!_sequenceOpen)
+        {
+            if (!WithinMaxSignals(rule, timestamp))
+            {
+                return;
+            }
+
+            _unit.ResetWrittenCount();
+        }
+
+        if (_format == AlertFormat.Table)
+        {
+            AlertTable.WriteLine(_buffer.WrittenSpan, _unit);
+        }
+        else
+        {
+            _unit.Write(_buffer.WrittenSpan);
+            _unit.Write("\n"u8);
+        }
+
         _counts[rule] = _counts.GetValueOrDefault(rule) + 1;
+        var counts = CountsOf(rule);
+        counts.Alerts++;
+        if (buildingBlock)
+        {
+            counts.BuildingBlockAlerts++;
+        }
+
         TotalAlerts++;
+        if (!_sequenceOpen)
+        {
+            WriteUnit();
+        }
+    }
+
+    /// <summary>Passes the unit to the output in one call; a failed write becomes an <see cref="AlertOutputException"/>.</summary>
+    private void WriteUnit()
+    {
+        try
+        {
+            _output.Write(_unit.WrittenSpan);
+        }
+        catch (IOException error)
+        {
+            throw new AlertOutputException(error);
+        }
+    }
+
+    /// <summary>Counts one alert (or sequence) against the rule's max_signals in the interval window of <paramref name="timestamp"/>.</summary>
+    private bool WithinMaxSignals(DetectionRule rule, long timestamp)
+    {
+        if (!ApplyMaxSignals)
+        {
+            return true;
+        }
+
+        var counts = CountsOf(rule);
+        if (counts.Window.Admit(timestamp))
+        {
+            return true;
+        }
+
+        counts.MaxSignalsDropped++;
+        MaxSignalsDropped++;
+        return false;
+    }
+
+    private RuleAlertCounts CountsOf(DetectionRule rule)
+    {
+        if (!_ruleCounts.TryGetValue(rule, out var counts))
+        {
+            counts = new RuleAlertCounts(rule.Descriptor);
+            _ruleCounts.Add(rule, counts);
+        }
+
+        return counts;
     }
 
     private static void WriteRule(Utf8JsonWriter writer, RuleDescriptor rule)
@@ -185,8 +337,16 @@ public sealed class AlertWriter : IAlertSink
         writer.WriteString("kibana.alert.rule.severity", SeverityText(rule.Severity));
         writer.WriteNumber("kibana.alert.rule.risk_score", rule.RiskScore);
         writer.WriteString("kibana.alert.rule.type", rule.Type);
-        writer.WriteString("kibana.alert.rule.rule_type_id", rule.Type == "eql" ? "siem.eqlRule" : "siem." + rule.Type + "Rule");
-        writer.WriteString("kibana.alert.rule.category", rule.Type == "eql" ? "Event Correlation Rule" : "Custom Query Rule");
+        var (ruleTypeId, category) = rule.Type switch
+        {
+            "eql" => ("siem.eqlRule", "Event Correlation Rule"),
+            "threshold" => ("siem.thresholdRule", "Threshold Rule"),
+            "new_terms" => ("siem.newTermsRule", "New Terms Rule"),
+            "threat_match" => ("siem.indicatorRule", "Indicator Match Rule"),
+            _ => ("siem." + rule.Type + "Rule", "Custom Query Rule"),
+        };
+        writer.WriteString("kibana.alert.rule.rule_type_id", ruleTypeId);
+        writer.WriteString("kibana.alert.rule.category", category);
         writer.WriteString("kibana.alert.rule.producer", "siem");
         writer.WriteNumber("kibana.alert.rule.version", rule.Version);
         writer.WriteString("kibana.alert.rule.from", rule.From);
@@ -374,7 +534,7 @@ public sealed class AlertWriter : IAlertSink
     };
 
     /// <summary>Returns the event's <c>_id</c> when it has one at the top level, otherwise the SHA-256 of its JSON.</summary>
-    private static string EventId(ReadOnlySpan<byte> json)
+    internal static string EventId(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         reader.Read();
@@ -399,7 +559,7 @@ public sealed class AlertWriter : IAlertSink
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    private readonly record struct Ancestor(string Id, string Source, long Line);
+    private readonly record struct Ancestor(string Id, string Source, long Line, long Element);
 
     private readonly record struct Group(string Id, int Index, bool BuildingBlock);
 }

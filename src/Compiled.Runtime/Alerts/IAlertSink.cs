@@ -18,13 +18,20 @@ public interface IAlertSink
     /// By default it is reported like a sequence.
     /// </summary>
     void OnSampleMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events, string joinKey) => OnSequenceMatch(rule, events);
+
+    /// <summary>
+    /// A threshold, new_terms or threat_match rule raised <paramref name="alert"/>, or alert suppression
+    /// closed a group. By default it is reported like a one-event sequence of its source document.
+    /// </summary>
+    void OnStatefulMatch(DetectionRule rule, Compiled.Runtime.Stateful.StatefulAlert alert) => OnSequenceMatch(rule, [alert.Source]);
 }
 
 /// <summary>A copy of an event kept beyond its line, for sequences that complete later.</summary>
 public sealed class CapturedEvent
 {
-    public CapturedEvent(byte[] json, long timestamp, long originalTime, string source, long lineNumber)
+    public CapturedEvent(byte[] json, long timestamp, long originalTime, string source, long lineNumber, long elementIndex = -1)
     {
+        ElementIndex = elementIndex;
         Json = json;
         Timestamp = timestamp;
         OriginalTime = originalTime;
@@ -44,8 +51,11 @@ public sealed class CapturedEvent
 
     public long LineNumber { get; }
 
+    /// <summary>The event's index in a JSON array or in a response's hits, or -1 when it is a line of its own.</summary>
+    public long ElementIndex { get; }
+
     public static CapturedEvent From(EventRecord ev, long timestamp) =>
-        new(ev.Json.ToArray(), timestamp, OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber);
+        new(ev.Json.ToArray(), timestamp, OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber, ev.ElementIndex);
 
     /// <summary>Returns the event's <c>@timestamp</c>, or <paramref name="timestamp"/> when it has none.</summary>
     public static long OriginalTimeOf(EventRecord ev, long timestamp) =>

@@ -42,6 +42,9 @@ public sealed class EventRecord
     /// <summary>The one-based line number of the event in its input.</summary>
     public long LineNumber { get; internal set; }
 
+    /// <summary>The zero-based index of the event in a JSON array or in a response's hits, or -1 when it is a line of its own.</summary>
+    public long ElementIndex { get; internal set; } = -1;
+
     /// <summary>Returns true when the field has at least one non-null value.</summary>
     public bool HasValue(int slot) => _generationOfSlot[slot] == _generation;
 

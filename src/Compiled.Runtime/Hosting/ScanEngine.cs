@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Compiled.Runtime.Alerts;
 using Compiled.Runtime.Events;
 using Compiled.Runtime.Rules;
@@ -5,76 +6,124 @@ using Compiled.Runtime.Rules;
 namespace Compiled.Runtime.Hosting;
 
 /// <summary>
-/// Streams NDJSON events through a rule set: each line is decoded once and evaluated by every rule.
-/// Lines that cannot be evaluated are counted in <see cref="Summary"/> with their reason.
+/// Streams events through a rule set in event-time order. Inputs are merged by time. Each rule sees
+/// events ordered by its own timestamp field (<c>timestamp_override</c> when the event has it, else
+/// <c>@timestamp</c>), ties broken by input order (the order the inputs were given, then the position
+/// in the input). A reorder buffer holds each event until <see cref="ScanOptions.MaxLateness"/> of
+/// event time has passed after it, so slightly disordered input is sorted. An event that arrives after
+/// a later one was released is late and only single-event rules evaluate it. Documents that cannot be
+/// evaluated are counted in <see cref="Summary"/> with their reason and position.
 /// </summary>
 public sealed class ScanEngine
 {
-    /// <summary>The default limit on one line, in bytes.</summary>
+    /// <summary>The default limit on one document, in bytes.</summary>
     public const int DefaultMaxLineBytes = 16 * 1024 * 1024;
+
+    private const long None = long.MinValue;
 
     private readonly RuleSet _rules;
     private readonly IAlertSink _sink;
+    private readonly ScanOptions _options;
     private readonly EventDecoder _decoder;
     private readonly EventRecord _record;
-    private readonly int _maxLineBytes;
-    private readonly RuleDispatch _dispatch;
+    private readonly EventDecoder _timeDecoder;
+    private readonly EventRecord _timeRecord;
+    private readonly OrderGroup[] _groups;
+    private readonly EventStore _store = new();
+    private readonly long _latenessNanoseconds;
+    private readonly List<string> _sources = [];
+    private int _decodedEntry = -1;
 
-    public ScanEngine(RuleSet rules, IAlertSink sink, int maxLineBytes = DefaultMaxLineBytes)
+    public ScanEngine(RuleSet rules, IAlertSink sink, ScanOptions? options = null)
     {
         _rules = rules;
         _sink = sink;
-        _maxLineBytes = maxLineBytes;
+        _options = options ?? new ScanOptions();
         _decoder = new EventDecoder(rules.Schema);
         _record = new EventRecord(rules.Schema);
-        _dispatch = new RuleDispatch(rules);
+        _latenessNanoseconds = checked(_options.MaxLateness.Ticks * 100);
+
+        // Reading only the time fields, an event is checked and timed without decoding what rules match on.
+        var overrides = new List<string>();
+        foreach (var rule in rules.Rules)
+        {
+            if (rule.Descriptor.TimestampOverride is { } field && !overrides.Contains(field))
+            {
+                overrides.Add(field);
+            }
+        }
+
+        var timeSchema = FieldSchema.Create([], overrides);
+        _timeDecoder = new EventDecoder(timeSchema);
+        _timeRecord = new EventRecord(timeSchema);
+        _groups = CreateGroups(rules, timeSchema);
     }
 
     public ScanSummary Summary { get; } = new();
 
     /// <summary>
-    /// Reads every line of <paramref name="input"/>; <paramref name="sourceName"/> names it in alerts and messages.
-    /// Stops between two lines when <paramref name="cancellation"/> is cancelled, so no event is half evaluated.
+    /// Reads every document of <paramref name="input"/>, which stays open. <paramref name="sourceName"/> names it in
+    /// alerts and messages. The events are released in time order before this returns.
     /// </summary>
-    public void Scan(Stream input, string sourceName, CancellationToken cancellation = default)
+    public void Scan(Stream input, string sourceName, CancellationToken cancellation = default) =>
+        Scan([new ScanInput(sourceName, () => input) { LeaveOpen = true }], cancellation);
+
+    /// <summary>
+    /// Reads the inputs together, merged by event time, and evaluates every event before returning. An
+    /// input that cannot be opened or read is listed in <see cref="ScanSummary.InputErrors"/> and the others go on.
+    /// Stops between two documents when <paramref name="cancellation"/> is cancelled or a strict scan meets a rejection;
+    /// the events already read are still evaluated.
+    /// </summary>
+    public void Scan(IReadOnlyList<ScanInput> inputs, CancellationToken cancellation = default)
     {
-        var lines = new LineReader(input, _maxLineBytes);
-        _record.Source = sourceName;
-        Summary.FilesRead++;
-        while (!cancellation.IsCancellationRequested && lines.TryReadLine(out var line, out bool tooLong))
+        for (int first = 0; first < inputs.Count && !Stopped(cancellation); first += _options.MaxOpenInputs)
         {
-            if (tooLong)
+            // NOTE: inputs beyond MaxOpenInputs are merged group by group, so time order holds within a group only.
+            int count = Math.Min(_options.MaxOpenInputs, inputs.Count - first);
+            var cursors = new List<InputCursor>(count);
+            var merge = new PriorityQueue<InputCursor, OrderKey>(count);
+            try
             {
-                Summary.CountRejected(sourceName, lines.LineNumber, "line too long", $"the line is longer than {_maxLineBytes} bytes");
-                continue;
-            }
+                for (int i = first; i < first + count && !Stopped(cancellation); i++)
+                {
+                    var cursor = Open(inputs[i]);
+                    if (cursor is null)
+                    {
+                        continue;
+                    }
 
-            _record.LineNumber = lines.LineNumber;
-            string? error = _decoder.Decode(line, _record);
-            if (error is not null)
+                    cursors.Add(cursor);
+                    if (Advance(cursor))
+                    {
+                        merge.Enqueue(cursor, cursor.Key);
+                    }
+                }
+
+                while (!Stopped(cancellation) && merge.TryDequeue(out var next, out _))
+                {
+                    Accept(next);
+                    if (!Stopped(cancellation) && Advance(next))
+                    {
+                        merge.Enqueue(next, next.Key);
+                    }
+                }
+            }
+            finally
             {
-                int colon = error.IndexOf(':');
-                string reason = colon < 0 ? error : error[..colon];
-                Summary.CountRejected(sourceName, lines.LineNumber, reason, error);
-                continue;
+                foreach (var cursor in cursors)
+                {
+                    cursor.Dispose();
+                }
             }
-
-            if (!HasTimestamp(out string? timestampProblem))
-            {
-                Summary.CountRejected(sourceName, lines.LineNumber, timestampProblem!, timestampProblem!);
-                continue;
-            }
-
-            Summary.CountEvaluated();
-
-            // NOTE: the rules' head and tail pipes are not applied here, so every match raises an alert.
-            _dispatch.Evaluate(_record, _sink);
         }
+
+        ReleaseAll();
     }
 
     /// <summary>Ends the scan: rules report the matches they held back until no later event could change them.</summary>
     public void Finish()
     {
+        ReleaseAll();
         var rules = _rules.Rules;
         for (int i = 0; i < rules.Count; i++)
         {
@@ -82,20 +131,421 @@ public sealed class ScanEngine
         }
     }
 
-    /// <summary>An event needs a valid time in <c>@timestamp</c> or in a rule's timestamp override field.</summary>
-    private bool HasTimestamp(out string? problem)
+    private bool Stopped(CancellationToken cancellation) => cancellation.IsCancellationRequested || Summary.StoppedAt is not null;
+
+    private InputCursor? Open(ScanInput input)
+    {
+        int index = _sources.Count;
+        _sources.Add(input.Name);
+        Stream? stream = null;
+        try
+        {
+            stream = input.Open();
+            stream = DocumentReader.Open(input.LeaveOpen ? new KeepOpenStream(stream) : stream);
+            var documents = DocumentReader.Read((PeekStream)stream, _options.MaxDocumentBytes).GetEnumerator();
+            Summary.FilesRead++;
+            return new InputCursor(index, input.Name, stream, documents, _groups.Length);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            stream?.Dispose();
+            Summary.AddInputError($"{input.Name}: {error.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Moves an input to its next event, counting the documents rejected on the way. False at its end.</summary>
+    private bool Advance(InputCursor cursor)
+    {
+        while (true)
+        {
+            try
+            {
+                if (!cursor.Documents.MoveNext())
+                {
+                    return false;
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                Summary.AddInputError($"{cursor.Name}: {error.Message}");
+                return false;
+            }
+
+            var document = cursor.Documents.Current;
+            cursor.Ordinal++;
+            if (document.IsRejected)
+            {
+                Reject(cursor.Index, document.Line, document.Element, document.Reason!, document.Detail!);
+            }
+            else if (_timeDecoder.Decode(document.Json, _timeRecord) is { } error)
+            {
+                RejectDecodeError(cursor.Index, document.Line, document.Element, error);
+            }
+            else if (Time(cursor, out string? problem))
+            {
+                cursor.Current = document;
+                return true;
+            }
+            else if (problem is not null)
+            {
+                Reject(cursor.Index, document.Line, document.Element, problem.StartsWith("invalid", StringComparison.Ordinal) ? "invalid @timestamp" : "missing @timestamp", problem);
+            }
+            else
+            {
+                // Valid time fields, but none that any rule orders by: no rule can match the event.
+                Summary.CountEvaluated();
+            }
+
+            if (Summary.StoppedAt is not null)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Reads the time of the event in <see cref="_timeRecord"/> for each group. Returns false when no group has one.</summary>
+    private bool Time(InputCursor cursor, out string? problem)
     {
         problem = null;
-        foreach (int slot in _rules.Schema.TimestampSlots)
+        bool any = false;
+        long mergeTime = None;
+        for (int g = 0; g < _groups.Length; g++)
         {
-            if (_record.TryGetTimestamp(slot, out _))
+            var group = _groups[g];
+            long time = _timeRecord.TryGetTimestamp(group.Slot, group.FallbackSlot, out long t) ? t : None;
+            cursor.Times[g] = time;
+            if (time != None)
             {
-                return true;
+                any = true;
+                mergeTime = mergeTime == None ? time : mergeTime;
             }
         }
 
-        int timestampSlot = _rules.Schema.TimestampSlots[0];
-        problem = _record.HasValue(timestampSlot) ? "invalid @timestamp" : "missing @timestamp";
+        cursor.MergeTime = mergeTime;
+        if (any)
+        {
+            return true;
+        }
+
+        foreach (int slot in _timeRecord.Schema.TimestampSlots)
+        {
+            if (_timeRecord.TryGetTimestamp(slot, out _))
+            {
+                return false;
+            }
+        }
+
+        problem = TimestampProblem();
         return false;
+    }
+
+    private string TimestampProblem()
+    {
+        foreach (ref readonly var value in _timeRecord.Values(0))
+        {
+            string text = value.Kind == FieldValueKind.String
+                ? JsonSerializer.Serialize(_timeRecord.Text(value).ToString())
+                : _timeRecord.Text(value).ToString();
+            return $"invalid @timestamp {text}: not an ISO 8601 date or epoch milliseconds";
+        }
+
+        var fields = _timeRecord.Schema.Fields;
+        return fields.Count == 1 ? "missing @timestamp" : $"missing @timestamp (and {string.Join(", ", fields.Skip(1))})";
+    }
+
+    /// <summary>Counts an event and queues it in each group that can time it. Single-event rules evaluate a late event at once.</summary>
+    private void Accept(InputCursor cursor)
+    {
+        Summary.CountEvaluated();
+        var document = cursor.Current;
+        int entry = -1;
+        bool late = false;
+        bool decoded = false;
+        for (int g = 0; g < _groups.Length; g++)
+        {
+            long time = cursor.Times[g];
+            if (time == None)
+            {
+                continue;
+            }
+
+            var group = _groups[g];
+            if (time < group.LastReleased)
+            {
+                late |= group.KeepsState;
+                if (group.SingleEvent is null)
+                {
+                    continue;
+                }
+
+                if (!decoded)
+                {
+                    decoded = true;
+                    if (!DecodeInto(document.Json, cursor.Index, document.Line, document.Element))
+                    {
+                        return;
+                    }
+                }
+
+                group.SingleEvent.Evaluate(_record, _sink);
+                continue;
+            }
+
+            if (entry < 0)
+            {
+                entry = _store.Add(document.Json.Span, cursor.Index, document.Line, document.Element);
+            }
+
+            _store.AddReference(entry);
+            group.Queue.Enqueue(entry, new OrderKey(time, cursor.Index, cursor.Ordinal));
+            group.MaxSeen = Math.Max(group.MaxSeen, time);
+        }
+
+        if (late)
+        {
+            Summary.EventsLate++;
+        }
+
+        Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, _store.Count);
+        foreach (var group in _groups)
+        {
+            long watermark = group.MaxSeen > None + _latenessNanoseconds ? group.MaxSeen - _latenessNanoseconds : None;
+            while (group.Queue.TryPeek(out _, out var key) && key.Time <= watermark)
+            {
+                Release(group);
+            }
+        }
+
+        while (_store.Count > _options.MaxBufferedEvents || _store.Bytes > _options.MaxBufferedBytes)
+        {
+            if (Oldest() is not { } group)
+            {
+                break;
+            }
+
+            Release(group);
+            Summary.EarlyReleases++;
+        }
+    }
+
+    /// <summary>Releases every buffered event, across groups in time order.</summary>
+    private void ReleaseAll()
+    {
+        while (Oldest() is { } group)
+        {
+            Release(group);
+        }
+    }
+
+    private OrderGroup? Oldest()
+    {
+        OrderGroup? oldest = null;
+        OrderKey oldestKey = default;
+        foreach (var group in _groups)
+        {
+            if (group.Queue.TryPeek(out _, out var key) && (oldest is null || key.CompareTo(oldestKey) < 0))
+            {
+                oldest = group;
+                oldestKey = key;
+            }
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Evaluates the group's oldest event with the group's rules.</summary>
+    private void Release(OrderGroup group)
+    {
+        group.Queue.TryDequeue(out int entry, out var key);
+        group.LastReleased = Math.Max(group.LastReleased, key.Time);
+        ref var stored = ref _store[entry];
+        if (!stored.Rejected)
+        {
+            if (_decodedEntry != entry)
+            {
+                _decodedEntry = -1;
+                if (DecodeInto(_store.Json(entry), stored.Input, stored.Line, stored.Element))
+                {
+                    _decodedEntry = entry;
+                }
+                else
+                {
+                    stored.Rejected = true;
+                }
+            }
+
+            if (!stored.Rejected)
+            {
+                group.All.Evaluate(_record, _sink);
+            }
+        }
+
+        if (_store.Release(entry) && _decodedEntry == entry)
+        {
+            _decodedEntry = -1;
+        }
+    }
+
+    /// <summary>Decodes an event in full. A failure moves the event from the evaluated count to the rejected count.</summary>
+    private bool DecodeInto(ReadOnlyMemory<byte> json, int input, long line, long element)
+    {
+        _decodedEntry = -1;
+        string? error = _decoder.Decode(json, _record);
+        _record.Source = _sources[input];
+        _record.LineNumber = line;
+        _record.ElementIndex = element;
+        if (error is null)
+        {
+            return true;
+        }
+
+        int colon = error.IndexOf(':');
+        Summary.Reclassify(_sources[input], line, colon < 0 ? error : error[..colon], error, element);
+        StopIfStrict(input, line, element, colon < 0 ? error : error[..colon], error);
+        return false;
+    }
+
+    private void RejectDecodeError(int input, long line, long element, string error)
+    {
+        int colon = error.IndexOf(':');
+        Reject(input, line, element, colon < 0 ? error : error[..colon], error);
+    }
+
+    private void Reject(int input, long line, long element, string reason, string detail)
+    {
+        Summary.CountRejected(_sources[input], line, reason, detail, element);
+        StopIfStrict(input, line, element, reason, detail);
+    }
+
+    private void StopIfStrict(int input, long line, long element, string reason, string detail)
+    {
+        if (_options.Strict && Summary.StoppedAt is null)
+        {
+            Summary.StoppedAt = new RejectedLine(_sources[input], line, reason, detail, element);
+        }
+    }
+
+    /// <summary>
+    /// Groups rules by the time they order events by: the timestamp field, and whether <c>@timestamp</c>
+    /// stands in when an event lacks it. Most rule sets have one or two groups.
+    /// </summary>
+    private static OrderGroup[] CreateGroups(RuleSet rules, FieldSchema timeSchema)
+    {
+        var groups = new List<(string Field, bool Fallback, List<DetectionRule> Rules)>();
+        foreach (var rule in rules.Rules)
+        {
+            string field = rule.Descriptor.TimestampOverride ?? FieldSchema.TimestampField;
+            bool fallback = rule.Descriptor.TimestampOverride is not null && !rule.Descriptor.TimestampOverrideFallbackDisabled;
+            int index = groups.FindIndex(group => group.Field == field && group.Fallback == fallback);
+            if (index < 0)
+            {
+                groups.Add((field, fallback, []));
+                index = groups.Count - 1;
+            }
+
+            groups[index].Rules.Add(rule);
+        }
+
+        if (groups.Count == 0)
+        {
+            groups.Add((FieldSchema.TimestampField, false, []));
+        }
+
+        var result = new OrderGroup[groups.Count];
+        for (int i = 0; i < groups.Count; i++)
+        {
+            var (field, fallback, members) = groups[i];
+            var stateless = members.Where(rule => !rule.KeepsState).ToList();
+            result[i] = new OrderGroup
+            {
+                Slot = timeSchema.Slot(field),
+                FallbackSlot = fallback ? timeSchema.Slot(FieldSchema.TimestampField) : -1,
+                All = new RuleDispatch(new RuleSet(rules.Schema, members)),
+                SingleEvent = stateless.Count == 0 ? null : new RuleDispatch(new RuleSet(rules.Schema, stateless)),
+                KeepsState = stateless.Count < members.Count,
+            };
+        }
+
+        return result;
+    }
+
+    /// <summary>Rules that order events by the same time, with their reorder queue.</summary>
+    private sealed class OrderGroup
+    {
+        public required int Slot { get; init; }
+
+        public required int FallbackSlot { get; init; }
+
+        public required RuleDispatch All { get; init; }
+
+        /// <summary>The rules that keep no state between events, which still evaluate late events, or null when there are none.</summary>
+        public required RuleDispatch? SingleEvent { get; init; }
+
+        public required bool KeepsState { get; init; }
+
+        public PriorityQueue<int, OrderKey> Queue { get; } = new();
+
+        public long MaxSeen { get; set; } = None;
+
+        public long LastReleased { get; set; } = None;
+    }
+
+    /// <summary>An open input with its next event, timed for each group.</summary>
+    private sealed class InputCursor(int index, string name, Stream stream, IEnumerator<Document> documents, int groups) : IDisposable
+    {
+        public int Index { get; } = index;
+
+        public string Name { get; } = name;
+
+        public IEnumerator<Document> Documents { get; } = documents;
+
+        public Document Current { get; set; }
+
+        public long Ordinal { get; set; }
+
+        public long[] Times { get; } = new long[groups];
+
+        public long MergeTime { get; set; }
+
+        public OrderKey Key => new(MergeTime, Index, Ordinal);
+
+        public void Dispose()
+        {
+            Documents.Dispose();
+            stream.Dispose();
+        }
+    }
+
+    /// <summary>Passes reads through and leaves the stream open, for a stream the caller owns.</summary>
+    private sealed class KeepOpenStream(Stream inner) : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

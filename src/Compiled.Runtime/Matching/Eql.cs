@@ -195,6 +195,26 @@ public static class Eql
         return result;
     }
 
+    /// <summary>
+    /// An order comparison on a field of Elasticsearch's <c>version</c> type: by <see cref="VersionOrder"/>, so
+    /// <c>1.11.3</c> is greater than <c>1.5.0</c>. <paramref name="encoded"/> comes from <see cref="VersionOrder.Encode(string)"/>.
+    /// </summary>
+    public static Tri CompareVersion(EventRecord ev, int slot, Comparison comparison, byte[] encoded)
+    {
+        var result = Tri.Null;
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (item.Kind != FieldValueKind.Boolean && Holds(comparison, VersionOrder.Compare(ev.Text(item), encoded)))
+            {
+                return Tri.True;
+            }
+
+            result = Tri.False;
+        }
+
+        return result;
+    }
+
     /// <summary><c>field in ("a", "b")</c>: exact, case-sensitive; no wildcards.</summary>
     public static Tri In(EventRecord ev, int slot, string[] values)
     {

@@ -6,14 +6,16 @@ namespace Compiled.Runtime.Matching;
 /// <summary>
 /// A pattern for EQL's <c>regex</c> and <c>regex~</c>: Lucene regular-expression syntax, matched against the whole
 /// value. <see cref="LuceneRegex"/> translates it and .NET's non-backtracking engine runs it, so matching time grows
-/// linearly with the length of the value and no pattern can backtrack catastrophically.
+/// linearly with the length of the value and no pattern can backtrack catastrophically. A pattern with Lucene's
+/// complement <c>~</c> or intersection <c>&amp;</c> runs on a <see cref="RegexAutomaton"/> instead.
 /// </summary>
 public sealed class RegexPattern
 {
     /// <summary>The time limit of one match on the backtracking engine, used only for patterns too large for the other.</summary>
     public static readonly TimeSpan FallbackTimeout = TimeSpan.FromMilliseconds(100);
 
-    private readonly Regex _regex;
+    private readonly Regex? _regex;
+    private readonly RegexAutomaton? _automaton;
 
     /// <param name="pattern">The Lucene regular expression as written in the rule.</param>
     /// <param name="ignoreCase">
@@ -28,6 +30,14 @@ public sealed class RegexPattern
         {
             throw new ArgumentException(
                 $"Invalid regular expression \"{pattern}\" at index {errorIndex}: {error}.", nameof(pattern));
+        }
+
+        Pattern = pattern;
+        IgnoreCase = ignoreCase;
+        if (LuceneRegex.UsesAutomatonOperators(translated))
+        {
+            _automaton = new RegexAutomaton(translated);
+            return;
         }
 
         try
@@ -45,9 +55,6 @@ public sealed class RegexPattern
             _regex = new Regex(translated, RegexOptions.CultureInvariant, FallbackTimeout);
             UsesFallback = true;
         }
-
-        Pattern = pattern;
-        IgnoreCase = ignoreCase;
     }
 
     /// <summary>The pattern as written in the rule.</summary>
@@ -64,14 +71,19 @@ public sealed class RegexPattern
     /// </summary>
     public bool IsMatch(ReadOnlySpan<char> value)
     {
+        if (_automaton is not null)
+        {
+            return _automaton.IsMatch(value);
+        }
+
         if (!UsesFallback)
         {
-            return _regex.IsMatch(value);
+            return _regex!.IsMatch(value);
         }
 
         try
         {
-            return _regex.IsMatch(value);
+            return _regex!.IsMatch(value);
         }
         catch (RegexMatchTimeoutException)
         {

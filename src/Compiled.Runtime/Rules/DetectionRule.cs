@@ -17,10 +17,55 @@ public abstract class DetectionRule
     public virtual IReadOnlyList<string>? EventCategories => null;
 
     /// <summary>
+    /// The field the rule reads the event category from: the rule's <c>event_category_override</c>, such as
+    /// <c>event.type</c>, or <c>event.category</c>.
+    /// </summary>
+    public virtual string EventCategoryField => "event.category";
+
+    /// <summary>
     /// For each stage of a sequence, with runs expanded, whether it is a missing-event stage <c>![...]</c>.
     /// A sequence match reports only the events of the other stages. Empty for other rules.
     /// </summary>
     public virtual IReadOnlyList<bool> MissingStages => [];
+
+    /// <summary>
+    /// True when the rule keeps state from one event to the next, as sequences and samples do, so it needs
+    /// events in time order. A host evaluates an event that arrives too late only with rules for which this is false.
+    /// </summary>
+    public virtual bool KeepsState =>
+        MissingStages.Count > 0 || Descriptor.Type is "threshold" or "new_terms" ||
+        Descriptor.Language == "eql" && (StartsWithWord(Descriptor.Query, "sequence") || StartsWithWord(Descriptor.Query, "sample"));
+
+    /// <summary>True when a query starts with <paramref name="word"/>, after white space and comments.</summary>
+    private static bool StartsWithWord(string query, string word)
+    {
+        int i = 0;
+        while (i < query.Length)
+        {
+            if (char.IsWhiteSpace(query[i]))
+            {
+                i++;
+            }
+            else if (query.AsSpan(i).StartsWith("//"))
+            {
+                int end = query.IndexOf('\n', i);
+                i = end < 0 ? query.Length : end + 1;
+            }
+            else if (query.AsSpan(i).StartsWith("/*"))
+            {
+                int end = query.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                i = end < 0 ? query.Length : end + 2;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        int after = i + word.Length;
+        return query.AsSpan(i).StartsWith(word, StringComparison.OrdinalIgnoreCase) &&
+            (after == query.Length || !char.IsLetterOrDigit(query[after]) && query[after] != '_');
+    }
 
     /// <summary>Reports matches that wait for the end of the input, such as sequences with trailing missing-event stages.</summary>
     public virtual void Flush(IAlertSink sink)
@@ -41,6 +86,18 @@ public abstract class DetectionRule
 
     /// <summary>The number of state entries evicted so far because of <see cref="MaxStateEntries"/>.</summary>
     public virtual long StateEvictions => 0;
+
+    /// <summary>
+    /// Elasticsearch's <c>max_samples_per_key</c> request parameter: how many samples a <c>sample</c> query reports
+    /// per join key (default 1). Other rules ignore it. Set it before the first event.
+    /// </summary>
+    public int MaxSamplesPerKey
+    {
+        get => _maxSamplesPerKey;
+        set => _maxSamplesPerKey = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A key gives at least one sample.");
+    }
+
+    private int _maxSamplesPerKey = 1;
 
     /// <summary>Evaluates one event and reports alerts to <paramref name="sink"/>. Events must arrive in time order.</summary>
     public abstract void Evaluate(EventRecord ev, IAlertSink sink);

@@ -77,7 +77,11 @@ internal sealed class JoinKeyBuilder
                 continue;
             }
 
-            AppendValue(ref length, ev, ev.ValueAt(cursor[i]));
+            if (!keys.Dates[i] || !TryAppendDate(ref length, ev, ev.ValueAt(cursor[i])))
+            {
+                AppendValue(ref length, ev, ev.ValueAt(cursor[i]));
+            }
+
             Append(ref length, [Separator]);
         }
 
@@ -99,6 +103,34 @@ internal sealed class JoinKeyBuilder
         }
 
         Append(ref length, ev.Text(value));
+    }
+
+    /// <summary>Appends a date value as milliseconds since the epoch, the form Elasticsearch gives date join keys.</summary>
+    private bool TryAppendDate(ref int length, EventRecord ev, in FieldValue value)
+    {
+        long nanoseconds;
+        bool parsed = value.Kind switch
+        {
+            FieldValueKind.String => Timestamps.TryParse(ev.Text(value), out nanoseconds),
+            FieldValueKind.Integer => Timestamps.TryFromEpochMilliseconds(value.Integer, out nanoseconds),
+            FieldValueKind.Float => Timestamps.TryFromEpochMilliseconds(value.Number, out nanoseconds),
+            _ => (nanoseconds = 0) != 0,
+        };
+        if (!parsed)
+        {
+            return false;
+        }
+
+        Span<char> digits = stackalloc char[24];
+        long milliseconds = nanoseconds / 1_000_000;
+        if (nanoseconds % 1_000_000 < 0)
+        {
+            milliseconds--;
+        }
+
+        milliseconds.TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+        Append(ref length, digits[..written]);
+        return true;
     }
 
     private void Append(ref int length, ReadOnlySpan<char> text)

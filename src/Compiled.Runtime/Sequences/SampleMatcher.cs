@@ -7,26 +7,28 @@ namespace Compiled.Runtime.Sequences;
 /// <summary>
 /// The state of one <c>sample</c> rule: per join key, events that match each filter. Time and order do not
 /// matter. Once an event has been offered to all its filters, a key whose filters can each be given a
-/// different event reports that sample, in filter order. Each key gives one sample, as Elasticsearch's default <c>max_samples_per_key</c> of 1 does over
-/// the events it searches.
+/// different event reports that sample, in filter order. Each key gives up to
+/// <see cref="DetectionRule.MaxSamplesPerKey"/> samples, Elasticsearch's <c>max_samples_per_key</c>; two samples
+/// of one key differ in at least one event, and may share the others.
 /// </summary>
 /// <remarks>
-/// Each filter keeps at most as many candidates as there are filters, which is enough to find distinct
-/// events for all filters whenever any choice of the events seen so far allows it. Elasticsearch does
-/// not define which event fills a filter when several could.
+/// Each filter keeps at most filters + max_samples_per_key - 1 candidates, as many as Elasticsearch fetches
+/// per filter and key, which is enough to find distinct events for all filters whenever any choice of the
+/// events seen so far allows it. Elasticsearch does not define which event fills a filter when several could.
 /// At most <see cref="DetectionRule.MaxStateEntries"/> keys are kept, complete or not, checked after each event.
 /// Beyond it the key least recently offered an event is evicted first, so an evicted key that completed its
-/// sample can report a second one if its events come back.
+/// samples can report more if its events come back.
 /// </remarks>
 public sealed class SampleMatcher
 {
     private readonly int _filterCount;
+    private readonly DetectionRule? _owner;
     private readonly Dictionary<string, KeyState> _states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly CapturedEvent[] _sample;
     private readonly long[] _chosen;
     private readonly JoinKeyBuilder _keys = new();
-    private readonly List<KeyState> _touched = [];
+    private readonly List<(string Key, KeyState State)> _touched = [];
     // Keys from the least to the most recently offered an event, linked through the states themselves.
     private KeyState? _oldest;
     private KeyState? _newest;
@@ -35,8 +37,11 @@ public sealed class SampleMatcher
     private long _capturedOrdinal;
     private CapturedEvent? _captured;
 
-    public SampleMatcher(int filterCount)
+    /// <param name="filterCount">The number of filters of the sample query.</param>
+    /// <param name="owner">The rule whose <see cref="DetectionRule.MaxSamplesPerKey"/> applies; null for one sample per key.</param>
+    public SampleMatcher(int filterCount, DetectionRule? owner = null)
     {
+        _owner = owner;
         if (filterCount < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(filterCount), filterCount, "A sample has at least one filter.");
@@ -84,12 +89,11 @@ public sealed class SampleMatcher
     /// </summary>
     public void Complete(DetectionRule rule, IAlertSink sink)
     {
-        foreach (var state in _touched)
+        foreach (var (key, state) in _touched)
         {
-            if (state.Candidates.Length > 0 && Assign(state.Candidates, 0))
+            if (state.Candidates is not null)
             {
-                state.Candidates = [];
-                sink.OnSampleMatch(rule, _sample, state.Key);
+                Report(rule, sink, key, state, 0);
             }
         }
 
@@ -101,9 +105,11 @@ public sealed class SampleMatcher
         }
     }
 
+    private int MaxSamplesPerKey => _owner?.MaxSamplesPerKey ?? 1;
+
     private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp)
     {
-        if (_lookup.TryGetValue(key, out var state))
+        if (_lookup.TryGetValue(key, out string? storedKey, out var state))
         {
             MoveToNewest(state);
         }
@@ -115,25 +121,18 @@ public sealed class SampleMatcher
                 Evict();
             }
 
-            var lists = new List<Candidate>[_filterCount];
-            for (int i = 0; i < lists.Length; i++)
-            {
-                lists[i] = [];
-            }
-
-            state = new KeyState(key.ToString(), lists);
-            _states[state.Key] = state;
+            storedKey = key.ToString();
+            _states[storedKey] = state = new KeyState(_filterCount) { Key = storedKey };
             Link(state);
         }
 
-        var candidates = state.Candidates;
-        if (candidates.Length == 0)
+        if (state.Candidates is null)
         {
             return;
         }
 
-        var list = candidates[filter];
-        if (list.Count >= _filterCount || (list.Count > 0 && list[^1].Ordinal == _ordinal))
+        var list = state.Candidates[filter];
+        if (list.Count >= _filterCount + (long)MaxSamplesPerKey - 1 || (list.Count > 0 && list[^1].Ordinal == _ordinal))
         {
             return;
         }
@@ -147,13 +146,13 @@ public sealed class SampleMatcher
         list.Add(new Candidate(_ordinal, _captured!));
         foreach (var entry in _touched)
         {
-            if (ReferenceEquals(entry, state))
+            if (ReferenceEquals(entry.State, state))
             {
                 return;
             }
         }
 
-        _touched.Add(state);
+        _touched.Add((storedKey, state));
     }
 
     /// <summary>Evicts the key least recently offered an event.</summary>
@@ -214,15 +213,38 @@ public sealed class SampleMatcher
         state.Newer = null;
     }
 
-    /// <summary>Chooses a distinct candidate for each filter from <paramref name="filter"/> on, by backtracking.</summary>
-    private bool Assign(List<Candidate>[] candidates, int filter)
+    /// <summary>
+    /// Chooses a distinct candidate for each filter from <paramref name="filter"/> on, by backtracking, and reports
+    /// each choice not reported before until the key has all its samples. Returns true once it has.
+    /// </summary>
+    private bool Report(DetectionRule rule, IAlertSink sink, string key, KeyState state, int filter)
     {
         if (filter == _filterCount)
         {
-            return true;
+            if (state.Reported is { } reportedSamples)
+            {
+                foreach (var reported in reportedSamples)
+                {
+                    if (reported.AsSpan().SequenceEqual(_chosen))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            sink.OnSampleMatch(rule, _sample, key);
+            if (++state.Count >= MaxSamplesPerKey)
+            {
+                state.Candidates = null;
+                state.Reported = null;
+                return true;
+            }
+
+            (state.Reported ??= []).Add((long[])_chosen.Clone());
+            return false;
         }
 
-        foreach (var candidate in candidates[filter])
+        foreach (var candidate in state.Candidates![filter])
         {
             bool used = false;
             for (int i = 0; i < filter; i++)
@@ -237,7 +259,7 @@ public sealed class SampleMatcher
 
             _chosen[filter] = candidate.Ordinal;
             _sample[filter] = candidate.Event;
-            if (Assign(candidates, filter + 1))
+            if (Report(rule, sink, key, state, filter + 1))
             {
                 return true;
             }
@@ -246,17 +268,32 @@ public sealed class SampleMatcher
         return false;
     }
 
-    private readonly record struct Candidate(long Ordinal, CapturedEvent Event);
-
-    /// <summary>The candidates of one key, empty once its sample was reported, linked from oldest to newest.</summary>
-    private sealed class KeyState(string key, List<Candidate>[] candidates)
+    /// <summary>The candidates of one join key, or null once it has all its samples, and the samples it reported.</summary>
+    private sealed class KeyState(int filterCount)
     {
-        public string Key { get; } = key;
+        public List<Candidate>[]? Candidates = CreateLists(filterCount);
 
-        public List<Candidate>[] Candidates { get; set; } = candidates;
+        public List<long[]>? Reported;
 
-        public KeyState? Older { get; set; }
+        public int Count;
 
-        public KeyState? Newer { get; set; }
+        public string Key = string.Empty;
+
+        public KeyState? Older;
+
+        public KeyState? Newer;
+
+        private static List<Candidate>[] CreateLists(int count)
+        {
+            var lists = new List<Candidate>[count];
+            for (int i = 0; i < count; i++)
+            {
+                lists[i] = [];
+            }
+
+            return lists;
+        }
     }
+
+    private readonly record struct Candidate(long Ordinal, CapturedEvent Event);
 }

@@ -12,7 +12,16 @@ public sealed record ConformanceCase(string Name, string Query, Expectation Expe
     /// <summary>The in-memory path of the rule file, which diagnostics name.</summary>
     public string RulePath => "/es-eql/" + Name + ".toml";
 
-    public string RuleText => ConformanceRuleFile.Create(Name, Query);
+    /// <summary>The request's <c>max_samples_per_key</c>: how many samples a sample query returns per join key.</summary>
+    public int MaxSamplesPerKey { get; init; } = 1;
+
+    /// <summary>
+    /// The mapped types of the data's fields that change how a rule compares or joins them, written into the
+    /// rule file as <c>[[rule.required_fields]]</c>.
+    /// </summary>
+    public IReadOnlyList<(string Name, string Type)> FieldTypes { get; init; } = [];
+
+    public string RuleText => ConformanceRuleFile.Create(Name, Query, FieldTypes);
 }
 
 /// <summary>

@@ -6,7 +6,7 @@ namespace Compiled.Conformance.Cases;
 /// <summary>Builds the minimal valid rule file that wraps one suite query.</summary>
 public static class ConformanceRuleFile
 {
-    public static string Create(string caseName, string query)
+    public static string Create(string caseName, string query, IReadOnlyList<(string Name, string Type)>? fieldTypes = null)
     {
         var text = new StringBuilder();
         text.AppendLine("[rule]");
@@ -29,6 +29,14 @@ public static class ConformanceRuleFile
             text.AppendLine("query = '''");
             text.AppendLine(query.Trim('\n', '\r'));
             text.AppendLine("'''");
+        }
+
+        foreach (var (name, type) in fieldTypes ?? [])
+        {
+            text.AppendLine();
+            text.AppendLine("[[rule.required_fields]]");
+            text.AppendLine($"name = {BasicString(name)}");
+            text.AppendLine($"type = {BasicString(type)}");
         }
 
         return text.ToString();

@@ -7,7 +7,8 @@ namespace Compiled.Conformance.Cases;
 
 /// <summary>
 /// Loads the suite's query files (<c>[[queries]]</c> with <c>name</c>, <c>query</c>,
-/// <c>expected_event_ids</c> and an optional <c>size</c>) together with the data each one runs on.
+/// <c>expected_event_ids</c> and an optional <c>size</c> and <c>max_samples_per_key</c>) together with the
+/// data each one runs on.
 /// </summary>
 public static class QueryFiles
 {
@@ -58,6 +59,7 @@ public static class QueryFiles
             throw new InvalidDataException($"{path} has no [[queries]] tables.");
         }
 
+        var fieldTypes = IndexMapping.TypedFields(suiteFolder, file.DataSets);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var query in queries)
         {
@@ -66,7 +68,12 @@ public static class QueryFiles
             string caseName = file.FileName + "/" + name + (occurrence > 1 ? "#" + occurrence.ToString(CultureInfo.InvariantCulture) : "");
             var expected = Required<TomlArray>(query, "expected_event_ids", path);
             int size = query.TryGetValue("size", out var sizeValue) ? checked((int)(long)sizeValue) : ConformanceCase.DefaultMaxResults;
-            yield return new ConformanceCase(caseName, Required<string>(query, "query", path), ReadExpectation(expected), size);
+            int samplesPerKey = query.TryGetValue("max_samples_per_key", out var samplesValue) ? checked((int)(long)samplesValue) : 1;
+            yield return new ConformanceCase(caseName, Required<string>(query, "query", path), ReadExpectation(expected), size)
+            {
+                MaxSamplesPerKey = samplesPerKey,
+                FieldTypes = fieldTypes,
+            };
         }
     }
 

@@ -107,6 +107,7 @@ public static class GroupRunner
     {
         var ruleId = ConformanceRuleFile.RuleId(conformanceCase.Name);
         var rule = rules.Rules.Single(candidate => candidate.Descriptor.RuleId == ruleId);
+        rule.MaxSamplesPerKey = conformanceCase.MaxSamplesPerKey;
         var collector = new MatchCollector(events.Ids);
         var engine = new ScanEngine(new RuleSet(rules.Schema, [rule]), collector);
         try

@@ -337,14 +337,29 @@ public class DiagnosticTests
     }
 
     [Test]
-    public void KqlRuleGetsWarningAndNoCode()
+    public void LuceneRuleGetsWarningAndNoCode()
     {
-        string toml = RuleFiles.Eql("process.name:cmd.exe").Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"kuery\"");
+        string toml = RuleFiles.Eql("process.name:cmd.exe").Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"lucene\"");
 
         var diagnostic = Single(toml, "CMP020");
 
         Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'lucene'"));
         AssertAt(diagnostic, toml, "\"query\"");
+        AssertNoRuleCode(toml);
+    }
+
+    [TestCase("machine_learning")]
+    [TestCase("esql")]
+    public void ElasticsearchOnlyTypeGetsInfoAndNoCode(string type)
+    {
+        string toml = RuleFiles.Eql("from logs-*").Replace("type = \"eql\"", $"type = \"{type}\"").Replace("language = \"eql\"", "language = \"esql\"");
+
+        var diagnostic = Single(toml, "CMP021");
+
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Info));
+        Assert.That(diagnostic.GetMessage(), Does.Contain($"'{type}'"));
+        AssertAt(diagnostic, toml, $"\"{type}\"");
         AssertNoRuleCode(toml);
     }
 
@@ -358,6 +373,41 @@ public class DiagnosticTests
         Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Error));
         Assert.That(diagnostic.GetMessage(), Does.Contain("locked.toml").And.Contain("disk on fire"));
         Assert.That(diagnostic.Location.GetLineSpan().Path, Is.EqualTo("/rules/locked.toml"));
+        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition, Is.EqualTo(new LinePosition(0, 0)), "an unreadable file has no text to point into");
+    }
+
+    [Test]
+    public void RequiredFieldWithoutTypePointsAtItsTable()
+    {
+        string toml = RuleFiles.Eql("process where true") + "\n[[rule.required_fields]]\nname = \"package.version\"\n";
+
+        var diagnostic = Single(toml, "CMP002");
+
+        AssertAt(diagnostic, toml, "rule.required_fields]]");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'type'"));
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void RequiredFieldTypeMustBeString()
+    {
+        string toml = RuleFiles.Eql("process where true") + "\n[[rule.required_fields]]\nname = \"package.version\"\ntype = 3\n";
+
+        var diagnostic = Single(toml, "CMP003");
+
+        AssertAt(diagnostic, toml, "3\n");
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void EventCategoryOverrideMustBeString()
+    {
+        string toml = RuleFiles.Eql("process where true", extra: "event_category_override = [\"event.type\"]");
+
+        var diagnostic = Single(toml, "CMP003");
+
+        AssertAt(diagnostic, toml, "[\"event.type\"]");
+        AssertNoRuleCode(toml);
     }
 
     [Test]

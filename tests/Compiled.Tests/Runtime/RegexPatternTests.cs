@@ -227,20 +227,90 @@ public class RegexPatternTests
         Assert.That(plain, Is.EqualTo(@"\A(?:Ab[c-d])\z"));
     }
 
-    [TestCase("a~b", 1)]
-    [TestCase("~a", 0)]
-    [TestCase("a~", 1)]
-    [TestCase("a&b", 1)]
-    [TestCase("(a|b)&c", 5)]
-    [TestCase("x(a&b)", 3)]
-    public void ComplementAndIntersectionAreUnsupported(string pattern, int index)
+    [TestCase("~a", "", true)]
+    [TestCase("~a", "b", true)]
+    [TestCase("~a", "aa", true)]
+    [TestCase("~a", "a", false)]
+    [TestCase("~~a", "a", true)]
+    [TestCase("a~b", "a", true)]
+    [TestCase("a~b", "ac", true)]
+    [TestCase("a~b", "ab", false)]
+    [TestCase("~a*", "aa", true)]
+    [TestCase("~a*", "a", false)]
+    [TestCase("~(.*foo.*)", "bar", true)]
+    [TestCase("~(.*foo.*)", "xfoox", false)]
+    [TestCase(".*a.*&.*b.*", "xaxbx", true)]
+    [TestCase(".*a.*&.*b.*", "ba", true)]
+    [TestCase(".*a.*&.*b.*", "aa", false)]
+    [TestCase("(a|b)&c", "c", false)]
+    [TestCase("[a-z]+&~(admin)", "user", true)]
+    [TestCase("[a-z]+&~(admin)", "admin", false)]
+    [TestCase("[a-z]+&~(admin)", "USER", false)]
+    [TestCase("x(a&a)", "xa", true)]
+    [TestCase("a&&b", "a", false)]
+    [TestCase("(\\~)&~(\\~)", "~", false)]
+    [TestCase("\\~&~a", "~", true)]
+    [TestCase("<1-20>&~(1.)", "7", true)]
+    [TestCase("<1-20>&~(1.)", "17", false)]
+    [TestCase(".&~\\d", "\U0001F600", true)]
+    public void ComplementAndIntersectionFollowLucene(string pattern, string value, bool expected)
     {
-        Assert.That(LuceneRegex.TryTranslate(pattern, out string translated, out string? error, out int errorIndex), Is.False);
+        var regex = new RegexPattern(pattern, ignoreCase: false);
 
-        Assert.That(translated, Is.Empty);
-        Assert.That(error, Does.Contain("is not supported"));
-        Assert.That(error, Does.Contain(pattern[index] == '~' ? "\\~" : "\\&"));
-        Assert.That(errorIndex, Is.EqualTo(index));
+        Assert.That(regex.IsMatch(value), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ComplementIgnoresCaseLikeItsOperand()
+    {
+        var regex = new RegexPattern("~(admin)&[a-zA-Z]+", ignoreCase: true);
+
+        Assert.That(regex.IsMatch("ADMIN"), Is.False);
+        Assert.That(regex.IsMatch("Admins"), Is.True);
+    }
+
+    [Test]
+    public void AutomatonRunsInLinearTime()
+    {
+        // A backtracking engine needs exponential time for this shape; the automaton reads each character once.
+        var regex = new RegexPattern("(.*a){25}&~(.*b)", ignoreCase: false);
+        string value = new string('a', 200_000);
+
+        Assert.That(regex.IsMatch(value), Is.True);
+        Assert.That(regex.IsMatch(value + "b"), Is.False);
+    }
+
+    [TestCase("a~")]
+    [TestCase("a&")]
+    public void OperatorWithoutOperandIsAnError(string pattern)
+    {
+        Assert.That(LuceneRegex.TryTranslate(pattern, out _, out string? error, out int index), Is.False);
+        Assert.That(error, Does.Contain("unexpected end"));
+        Assert.That(index, Is.EqualTo(pattern.Length));
+    }
+
+    [Test]
+    public void AutomatonTooLargeIsRejectedAtBuildTime()
+    {
+        var output = GeneratorHarness.Run("rule.toml", RuleFiles.Eql("process where process.name regex \"(a|b)*a(a|b){16}&@\""));
+
+        var diagnostic = output.GeneratorDiagnostics.Single(d => d.Id == "CMP017");
+        Assert.That(diagnostic.GetMessage(), Does.Contain("10000 states"));
+    }
+
+    [Test]
+    public void RuleWithComplementMatchesEvents()
+    {
+        var rules = Scan.CompileRules(("rule.toml", RuleFiles.Eql("process where process.name regex~ \"~(.*[.]exe)\"")));
+        string[] events =
+        [
+            """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"process":{"name":"cmd.EXE"}}""",
+            """{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"process"},"process":{"name":"bash"}}""",
+        ];
+
+        var sink = Scan.Run(rules, events);
+
+        Assert.That(sink.Events.Select(e => e.Event.GetProperty("process").GetProperty("name").GetString()), Is.EqualTo(new[] { "bash" }));
     }
 
     [TestCase("(ab", 0, "missing ')'")]

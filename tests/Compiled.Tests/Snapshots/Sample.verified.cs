@@ -119,7 +119,7 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
         _eventCategory = schema.Slot("event.category");
         _processName = schema.Slot("process.name");
         _destinationPort = schema.Slot("destination.port");
-        _sample = new global::Compiled.Runtime.Sequences.SampleMatcher(2);
+        _sample = new global::Compiled.Runtime.Sequences.SampleMatcher(2, this);
         _filter1Keys = new global::Compiled.Runtime.Sequences.JoinKeys(new[] { _hostId, _userName }, new[] { false, false });
         _filter2Keys = new global::Compiled.Runtime.Sequences.JoinKeys(new[] { _hostId, _userName }, new[] { false, false });
     }

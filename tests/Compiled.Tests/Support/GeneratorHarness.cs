@@ -55,6 +55,12 @@ public static class GeneratorHarness
     }
 
     public static GeneratorOutput Run(string fileName, string toml) => Run(new InMemoryRuleFile("/rules/" + fileName, toml));
+
+    /// <summary>ECS's fields.csv as an AdditionalFile, the way the build passes CompiledEcsFields.</summary>
+    public static AdditionalText EcsFields { get; } = new InMemoryRuleFile(Paths.EcsFields, File.ReadAllText(Paths.EcsFields));
+
+    /// <summary>Runs the generator over one rule file together with ECS's field file.</summary>
+    public static GeneratorOutput RunWithEcs(string fileName, string toml) => Run(new InMemoryRuleFile("/rules/" + fileName, toml), EcsFields);
 }
 
 /// <summary>What one generator run produced.</summary>

@@ -20,5 +20,8 @@ public static class Paths
 
     public static string CorpusEvents { get; } = Path.Combine(Shared, "corpus-events");
 
+    /// <summary>ECS's generated field list, which KQL rules take their field types from.</summary>
+    public static string EcsFields { get; } = Path.Combine(Shared, "reference", "ecs", "fields.csv");
+
     public static string SeedRule { get; } = Path.Combine(Rules, "macos_installer_spawns_network_event.toml");
 }

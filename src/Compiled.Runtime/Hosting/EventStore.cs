@@ -1,0 +1,167 @@
+namespace Compiled.Runtime.Hosting;
+
+/// <summary>The order of events: time, then input (in the order given), then position in the input.</summary>
+internal readonly record struct OrderKey(long Time, int Input, long Ordinal) : IComparable<OrderKey>
+{
+    public int CompareTo(OrderKey other)
+    {
+        int byTime = Time.CompareTo(other.Time);
+        if (byTime != 0)
+        {
+            return byTime;
+        }
+
+        int byInput = Input.CompareTo(other.Input);
+        return byInput != 0 ? byInput : Ordinal.CompareTo(other.Ordinal);
+    }
+}
+
+/// <summary>An event held for reordering: where its bytes are, where it came from, and how many queues still hold it.</summary>
+internal struct StoredEvent
+{
+    public int Chunk;
+    public int Offset;
+    public int Length;
+    public int Input;
+    public long Line;
+    public long Element;
+    public int References;
+
+    /// <summary>The full decode failed when the event was first released, so it is not evaluated again.</summary>
+    public bool Rejected;
+}
+
+/// <summary>
+/// Holds copies of buffered events in reused 1 MiB chunks, so reordering in-order input allocates
+/// nothing once the chunks exist. A chunk is reused when every event in it is released; a document
+/// larger than a chunk gets an array of its own.
+/// </summary>
+internal sealed class EventStore
+{
+    private const int ChunkSize = 1 << 20;
+    private const int SpareChunks = 8;
+
+    private readonly List<byte[]?> _chunks = [];
+    private readonly List<int> _live = [];
+    private readonly Stack<int> _spare = new();
+    private readonly Stack<int> _emptySlots = new();
+    private readonly Stack<int> _freeEntries = new();
+    private StoredEvent[] _entries = new StoredEvent[1024];
+    private int _entryCount;
+    private int _current = -1;
+    private int _offset;
+
+    /// <summary>The number of events held.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The bytes of the events held.</summary>
+    public long Bytes { get; private set; }
+
+    public ref StoredEvent this[int id] => ref _entries[id];
+
+    public ReadOnlyMemory<byte> Json(int id)
+    {
+        ref var entry = ref _entries[id];
+        return new ReadOnlyMemory<byte>(_chunks[entry.Chunk], entry.Offset, entry.Length);
+    }
+
+    /// <summary>Copies an event in. It stays until <see cref="Release"/> was called once per <see cref="AddReference"/>.</summary>
+    public int Add(ReadOnlySpan<byte> json, int input, long line, long element)
+    {
+        int chunk, offset;
+        if (json.Length > ChunkSize)
+        {
+            chunk = NewSlot(new byte[json.Length]);
+            offset = 0;
+        }
+        else
+        {
+            if (_current < 0 || _offset + json.Length > ChunkSize)
+            {
+                int previous = _current;
+                _current = _spare.Count > 0 ? _spare.Pop() : NewSlot(new byte[ChunkSize]);
+                _offset = 0;
+                if (previous >= 0 && _live[previous] == 0)
+                {
+                    Retire(previous);
+                }
+            }
+
+            chunk = _current;
+            offset = _offset;
+            _offset += json.Length;
+        }
+
+        json.CopyTo(_chunks[chunk].AsSpan(offset));
+        _live[chunk]++;
+        int id;
+        if (_freeEntries.Count > 0)
+        {
+            id = _freeEntries.Pop();
+        }
+        else
+        {
+            if (_entryCount == _entries.Length)
+            {
+                Array.Resize(ref _entries, _entries.Length * 2);
+            }
+
+            id = _entryCount++;
+        }
+
+        _entries[id] = new StoredEvent { Chunk = chunk, Offset = offset, Length = json.Length, Input = input, Line = line, Element = element };
+        Count++;
+        Bytes += json.Length;
+        return id;
+    }
+
+    public void AddReference(int id) => _entries[id].References++;
+
+    /// <summary>Drops one reference and returns true when the event was freed and its id may be reused.</summary>
+    public bool Release(int id)
+    {
+        ref var entry = ref _entries[id];
+        if (--entry.References > 0)
+        {
+            return false;
+        }
+
+        Count--;
+        Bytes -= entry.Length;
+        int chunk = entry.Chunk;
+        if (--_live[chunk] == 0 && chunk != _current)
+        {
+            Retire(chunk);
+        }
+
+        _freeEntries.Push(id);
+        return true;
+    }
+
+    private void Retire(int chunk)
+    {
+        if (_chunks[chunk]!.Length == ChunkSize && _spare.Count < SpareChunks)
+        {
+            _spare.Push(chunk);
+        }
+        else
+        {
+            _chunks[chunk] = null;
+            _emptySlots.Push(chunk);
+        }
+    }
+
+    private int NewSlot(byte[] data)
+    {
+        if (_emptySlots.Count > 0)
+        {
+            int slot = _emptySlots.Pop();
+            _chunks[slot] = data;
+            return slot;
+        }
+
+        _chunks.Add(data);
+        _live.Add(0);
+        return _chunks.Count - 1;
+    }
+}

@@ -1,0 +1,92 @@
+namespace Compiled.Runtime.Hosting;
+
+/// <summary>
+/// A read-only stream that can look at its first bytes before they are read, so the format of standard
+/// input or a compressed file can be found without seeking.
+/// </summary>
+internal sealed class PeekStream(Stream inner) : Stream
+{
+    private byte[] _head = [];
+    private int _headStart;
+    private int _headEnd;
+    private bool _innerEnded;
+
+    /// <summary>Returns up to <paramref name="count"/> bytes from the current position without consuming them; fewer at the end of the input.</summary>
+    public ReadOnlySpan<byte> Peek(int count)
+    {
+        if (_headEnd - _headStart < count && !_innerEnded)
+        {
+            if (_head.Length - _headStart < count)
+            {
+                var larger = new byte[Math.Max(count, _head.Length * 2)];
+                Buffer.BlockCopy(_head, _headStart, larger, 0, _headEnd - _headStart);
+                _headEnd -= _headStart;
+                _headStart = 0;
+                _head = larger;
+            }
+
+            while (_headEnd - _headStart < count)
+            {
+                int read = inner.Read(_head, _headEnd, _head.Length - _headEnd);
+                if (read == 0)
+                {
+                    _innerEnded = true;
+                    break;
+                }
+
+                _headEnd += read;
+            }
+        }
+
+        return _head.AsSpan(_headStart, Math.Min(count, _headEnd - _headStart));
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_headEnd > _headStart)
+        {
+            int n = Math.Min(buffer.Length, _headEnd - _headStart);
+            _head.AsSpan(_headStart, n).CopyTo(buffer);
+            _headStart += n;
+            return n;
+        }
+
+        return inner.Read(buffer);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

@@ -1,0 +1,42 @@
+namespace Compiled.Runtime.Hosting;
+
+/// <summary>Limits and ordering of a <see cref="ScanEngine"/>.</summary>
+public sealed record ScanOptions
+{
+    /// <summary>The default of <see cref="MaxLateness"/>: five minutes.</summary>
+    public static readonly TimeSpan DefaultMaxLateness = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default of <see cref="MaxBufferedEvents"/>.</summary>
+    public const int DefaultMaxBufferedEvents = 100_000;
+
+    /// <summary>The default of <see cref="MaxBufferedBytes"/>: 256 MiB.</summary>
+    public const long DefaultMaxBufferedBytes = 256L * 1024 * 1024;
+
+    /// <summary>The longest document (an NDJSON line, an array element, a hit), in bytes.</summary>
+    public int MaxDocumentBytes { get; init; } = ScanEngine.DefaultMaxLineBytes;
+
+    /// <summary>
+    /// How long an event is held so that an older event arriving later can still go before it. An event
+    /// older than one already released is late: single-event rules still see it, sequences and samples do not.
+    /// </summary>
+    public TimeSpan MaxLateness { get; init; } = DefaultMaxLateness;
+
+    /// <summary>The most events held for reordering; past it the oldest is released early.</summary>
+    public int MaxBufferedEvents { get; init; } = DefaultMaxBufferedEvents;
+
+    /// <summary>The most event bytes held for reordering; past it the oldest is released early.</summary>
+    public long MaxBufferedBytes { get; init; } = DefaultMaxBufferedBytes;
+
+    /// <summary>Stop at the first rejected document; <see cref="ScanSummary.StoppedAt"/> tells which.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>How many inputs are open and merged at once; more inputs are merged in groups of this many, in the order given.</summary>
+    public int MaxOpenInputs { get; init; } = 256;
+}
+
+/// <summary>One input of a scan: its name in messages and alerts, and how to open it.</summary>
+public sealed record ScanInput(string Name, Func<Stream> Open)
+{
+    /// <summary>True when the caller owns the stream and the scan must not close it.</summary>
+    internal bool LeaveOpen { get; init; }
+}

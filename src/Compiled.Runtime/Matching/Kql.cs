@@ -1,0 +1,111 @@
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Matching;
+
+/// <summary>
+/// KQL field tests with Elasticsearch's semantics. A field with several values matches when any value
+/// does. Unlike EQL's predicates these are two-valued: a missing field gives <see cref="Tri.False"/>,
+/// so <c>not field:value</c> matches events without the field, as a bool query's <c>must_not</c> does.
+/// None of them allocates.
+/// </summary>
+public static class Kql
+{
+    /// <summary><c>field:*</c>: the field has at least one non-null value.</summary>
+    public static Tri Exists(EventRecord ev, int slot) => ev.HasValue(slot) ? Tri.True : Tri.False;
+
+    /// <summary>A keyword term: exact and case-sensitive. Numbers and booleans compare by their text.</summary>
+    public static Tri Equal(EventRecord ev, int slot, string value) => Known(Eql.Equal(ev, slot, value));
+
+    /// <summary>Keyword terms: any value equals any of <paramref name="values"/>, exactly and case-sensitively.</summary>
+    public static Tri In(EventRecord ev, int slot, string[] values) => Known(Eql.In(ev, slot, values));
+
+    /// <summary>Keyword terms from a long list, hashed once.</summary>
+    public static Tri In(EventRecord ev, int slot, StringSet values) => Known(Eql.In(ev, slot, values));
+
+    /// <summary>A numeric term; numeric strings count as numbers, as Elasticsearch coerces them.</summary>
+    public static Tri Equal(EventRecord ev, int slot, double value) => Known(Eql.Equal(ev, slot, value));
+
+    /// <summary>A boolean term; the strings "true" and "false" count as booleans.</summary>
+    public static Tri Equal(EventRecord ev, int slot, bool value) => Known(Eql.Equal(ev, slot, value));
+
+    /// <summary>A numeric range bound.</summary>
+    public static Tri Compare(EventRecord ev, int slot, Comparison comparison, double value) =>
+        Known(Eql.Compare(ev, slot, comparison, value));
+
+    /// <summary>A keyword range bound, by UTF-16 code unit.</summary>
+    public static Tri Compare(EventRecord ev, int slot, Comparison comparison, string value) =>
+        Known(Eql.Compare(ev, slot, comparison, value));
+
+    /// <summary>A date that names a span from <paramref name="first"/> to <paramref name="last"/> nanoseconds since the epoch.</summary>
+    public static Tri DateEqual(EventRecord ev, int slot, long first, long last) => Known(Eql.DateEqual(ev, slot, first, last));
+
+    /// <summary>A date range bound: <c>&lt;</c> and <c>&gt;=</c> use the span's first instant, <c>&gt;</c> and <c>&lt;=</c> its last.</summary>
+    public static Tri CompareDate(EventRecord ev, int slot, Comparison comparison, long first, long last) =>
+        Known(Eql.CompareDate(ev, slot, comparison, first, last));
+
+    /// <summary>A wildcard query on a keyword field: the whole text of a value must match.</summary>
+    public static Tri Wildcard(EventRecord ev, int slot, KqlWildcard pattern)
+    {
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (pattern.IsMatch(ev.Text(item)))
+            {
+                return Tri.True;
+            }
+        }
+
+        return Tri.False;
+    }
+
+    /// <summary>A match or match_phrase query on a text field, against each value on its own.</summary>
+    public static Tri Match(EventRecord ev, int slot, KqlText text)
+    {
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (text.IsMatch(ev.Text(item)))
+            {
+                return Tri.True;
+            }
+        }
+
+        return Tri.False;
+    }
+
+    /// <summary>A wildcard on a text field: a lowercased pattern that must match one token of a value.</summary>
+    public static Tri MatchToken(EventRecord ev, int slot, KqlWildcard pattern)
+    {
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            var tokenizer = new StandardTokenizer(ev.Text(item));
+            while (tokenizer.MoveNext())
+            {
+                if (pattern.IsMatch(tokenizer.Current))
+                {
+                    return Tri.True;
+                }
+            }
+        }
+
+        return Tri.False;
+    }
+
+    /// <summary>
+    /// A term on an <c>ip</c> field: an address, or a CIDR block, that contains a value. A value that is
+    /// not an address never matches, as Elasticsearch's ip field does not index it.
+    /// </summary>
+    public static Tri Ip(EventRecord ev, int slot, CidrSet blocks)
+    {
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            if (item.Kind == FieldValueKind.String && IPAddressBits.TryParse(ev.Text(item), out var address, out _) && blocks.Contains(address))
+            {
+                return Tri.True;
+            }
+        }
+
+        return Tri.False;
+    }
+
+    /// <summary>Turns a missing field's <see cref="Tri.Null"/> into <see cref="Tri.False"/>.</summary>
+    public static Tri Known(Tri value) => value == Tri.True ? Tri.True : Tri.False;
+}

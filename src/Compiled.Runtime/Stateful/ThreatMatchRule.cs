@@ -1,0 +1,396 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Events;
+using Compiled.Runtime.Hosting;
+using Compiled.Runtime.Rules;
+
+namespace Compiled.Runtime.Stateful;
+
+/// <summary>One entry of a <c>threat_mapping</c>: an event field that must equal an indicator field.</summary>
+/// <param name="Field">The event field.</param>
+/// <param name="FieldSlot">The schema slot of <paramref name="Field"/>.</param>
+/// <param name="IndicatorField">The indicator field, such as <c>threat.indicator.file.hash.md5</c>.</param>
+/// <param name="IndicatorSlot">The schema slot of <paramref name="IndicatorField"/>.</param>
+/// <param name="Negate">True for an entry that must not match.</param>
+public sealed record ThreatMappingEntry(string Field, int FieldSlot, string IndicatorField, int IndicatorSlot, bool Negate = false);
+
+/// <summary>A threat_match rule's mappings (entries of one mapping must all match; any mapping may) and indicator path.</summary>
+public sealed record ThreatMatchSettings(
+    ThreatMappingEntry[][] Mappings,
+    string IndicatorPath,
+    RuleSchedule Schedule,
+    SuppressionSettings? Suppression = null);
+
+/// <summary>What <see cref="ThreatMatchRule.LoadIndicators"/> read.</summary>
+public sealed class IndicatorLoadResult
+{
+    /// <summary>Indicator documents kept.</summary>
+    public int Loaded { get; internal set; }
+
+    /// <summary>Documents the rule's threat_query or threat_filters left out.</summary>
+    public int Filtered { get; internal set; }
+
+    /// <summary>Lines that are not indicator documents, with their line number and reason.</summary>
+    public List<(long Line, string Reason)> Rejected { get; } = [];
+}
+
+/// <summary>
+/// The base of generated threat_match (indicator match) rules. Indicator documents are loaded from NDJSON,
+/// kept when they match the rule's threat query, and indexed by the value of each mapping's first field.
+/// An event that matches the rule's query raises one alert when any mapping matches an indicator: every
+/// entry of the mapping finds the event field's value among the indicator field's values (an exact,
+/// case-sensitive comparison, as a term query on a keyword field). The alert's <c>threat.enrichments</c>
+/// holds one entry per matched indicator and field, as Kibana writes it.
+/// </summary>
+public abstract class ThreatMatchRule : DetectionRule
+{
+    private readonly ThreatMatchSettings _settings;
+    private readonly FieldSchema _schema;
+    private readonly Dictionary<string, List<Indicator>>.AlternateLookup<ReadOnlySpan<char>>[] _indexes;
+    private readonly int[] _indexedEntry;
+    private readonly AlertSuppressor? _suppressor;
+    private int _indicatorCount;
+
+    protected ThreatMatchRule(RuleDescriptor descriptor, FieldSchema schema, ThreatMatchSettings settings)
+        : base(descriptor)
+    {
+        _settings = settings;
+        _schema = schema;
+        _indexes = new Dictionary<string, List<Indicator>>.AlternateLookup<ReadOnlySpan<char>>[settings.Mappings.Length];
+        _indexedEntry = new int[settings.Mappings.Length];
+        for (int i = 0; i < settings.Mappings.Length; i++)
+        {
+            _indexes[i] = new Dictionary<string, List<Indicator>>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+            _indexedEntry[i] = Array.FindIndex(settings.Mappings[i], entry => !entry.Negate);
+        }
+
+        if (settings.Suppression is { } suppression)
+        {
+            _suppressor = new AlertSuppressor(this, suppression, settings.Schedule);
+        }
+    }
+
+    public ThreatMatchSettings Settings => _settings;
+
+    /// <summary>The number of indicators loaded.</summary>
+    public int IndicatorCount => _indicatorCount;
+
+    public override long StateEvictions => _suppressor?.Evictions ?? 0;
+
+    protected abstract bool MatchQuery(EventRecord ev);
+
+    /// <summary>The rule's threat_query and threat_filters, applied to each indicator document.</summary>
+    protected virtual bool MatchIndicator(EventRecord indicator) => true;
+
+    protected abstract bool TryGetTime(EventRecord ev, out long timestamp);
+
+    /// <summary>
+    /// Loads indicator documents, one JSON object per line: a document itself, or a search hit with
+    /// <c>_id</c>, <c>_index</c> and <c>_source</c>. A document without <c>_id</c> is identified by the SHA-256
+    /// of its text, and without <c>_index</c> by <paramref name="sourceName"/>.
+    /// </summary>
+    public IndicatorLoadResult LoadIndicators(Stream input, string sourceName)
+    {
+        var result = new IndicatorLoadResult();
+        var decoder = new EventDecoder(_schema);
+        var record = new EventRecord(_schema);
+        var lines = new LineReader(input, ScanEngine.DefaultMaxLineBytes);
+        while (lines.TryReadLine(out var line, out bool tooLong))
+        {
+            if (tooLong)
+            {
+                result.Rejected.Add((lines.LineNumber, "line too long"));
+                continue;
+            }
+
+            if (line.Span.Trim(" \t\r"u8).IsEmpty)
+            {
+                continue;
+            }
+
+            byte[] source;
+            string? id = null;
+            string? index = null;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    result.Rejected.Add((lines.LineNumber, "the line is not a JSON object"));
+                    continue;
+                }
+
+                if (root.TryGetProperty("_source", out var hitSource) && hitSource.ValueKind == JsonValueKind.Object)
+                {
+                    source = Encoding.UTF8.GetBytes(hitSource.GetRawText());
+                    id = root.TryGetProperty("_id", out var hitId) && hitId.ValueKind == JsonValueKind.String ? hitId.GetString() : null;
+                    index = root.TryGetProperty("_index", out var hitIndex) && hitIndex.ValueKind == JsonValueKind.String ? hitIndex.GetString() : null;
+                }
+                else
+                {
+                    source = line.ToArray();
+                }
+            }
+            catch (JsonException error)
+            {
+                result.Rejected.Add((lines.LineNumber, "invalid JSON: " + error.Message));
+                continue;
+            }
+
+            if (decoder.Decode(source, record) is { } problem)
+            {
+                result.Rejected.Add((lines.LineNumber, problem));
+                continue;
+            }
+
+            if (!MatchIndicator(record))
+            {
+                result.Filtered++;
+                continue;
+            }
+
+            var indicator = new Indicator(
+                id ?? AlertWriter.EventId(source),
+                index ?? sourceName,
+                IndicatorObject(source, _settings.IndicatorPath));
+            foreach (var mapping in _settings.Mappings)
+            {
+                foreach (var entry in mapping)
+                {
+                    if (!indicator.Values.ContainsKey(entry.IndicatorSlot))
+                    {
+                        var values = new List<string>();
+                        foreach (ref readonly var value in record.Values(entry.IndicatorSlot))
+                        {
+                            values.Add(record.Text(value).ToString());
+                        }
+
+                        indicator.Values[entry.IndicatorSlot] = [.. values];
+                    }
+                }
+            }
+
+            for (int m = 0; m < _settings.Mappings.Length; m++)
+            {
+                if (_indexedEntry[m] < 0)
+                {
+                    continue;
+                }
+
+                var dictionary = _indexes[m].Dictionary;
+                foreach (var value in indicator.Values[_settings.Mappings[m][_indexedEntry[m]].IndicatorSlot])
+                {
+                    if (!dictionary.TryGetValue(value, out var list))
+                    {
+                        dictionary[value] = list = [];
+                    }
+
+                    if (list.Count == 0 || !ReferenceEquals(list[^1], indicator))
+                    {
+                        list.Add(indicator);
+                    }
+                }
+            }
+
+            _indicatorCount++;
+            result.Loaded++;
+        }
+
+        return result;
+    }
+
+    public override void Evaluate(EventRecord ev, IAlertSink sink)
+    {
+        if (!TryGetTime(ev, out long timestamp))
+        {
+            return;
+        }
+
+        _suppressor?.Advance(timestamp, sink);
+        if (_indicatorCount == 0 || !MatchQuery(ev))
+        {
+            return;
+        }
+
+        List<Enrichment>? found = null;
+        for (int m = 0; m < _settings.Mappings.Length; m++)
+        {
+            int indexed = _indexedEntry[m];
+            if (indexed < 0)
+            {
+                continue;
+            }
+
+            var mapping = _settings.Mappings[m];
+            foreach (ref readonly var value in ev.Values(mapping[indexed].FieldSlot))
+            {
+                if (!_indexes[m].TryGetValue(ev.Text(value), out var candidates))
+                {
+                    continue;
+                }
+
+                foreach (var indicator in candidates)
+                {
+                    if (Matches(ev, mapping, indicator))
+                    {
+                        found ??= [];
+                        AddEnrichments(ev, mapping, indicator, found);
+                    }
+                }
+            }
+        }
+
+        if (found is null)
+        {
+            return;
+        }
+
+        if (_suppressor is not null && _suppressor.TryMerge(ev, timestamp, sink))
+        {
+            return;
+        }
+
+        var alert = new StatefulAlert(Enrich(ev, timestamp, found), timestamp, AlertWriter.EventId(ev.Json.Span));
+        if (_suppressor is null)
+        {
+            sink.OnStatefulMatch(this, alert);
+        }
+        else
+        {
+            _suppressor.Open(alert, sink);
+        }
+    }
+
+    public override void Flush(IAlertSink sink) => _suppressor?.Flush(sink);
+
+    private static bool Matches(EventRecord ev, ThreatMappingEntry[] mapping, Indicator indicator)
+    {
+        foreach (var entry in mapping)
+        {
+            if (FirstShared(ev, entry, indicator) is null != entry.Negate)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Returns the first value of the entry's event field that the indicator also has, or null.</summary>
+    private static string? FirstShared(EventRecord ev, ThreatMappingEntry entry, Indicator indicator)
+    {
+        var values = indicator.Values[entry.IndicatorSlot];
+        foreach (ref readonly var value in ev.Values(entry.FieldSlot))
+        {
+            var text = ev.Text(value);
+            foreach (var candidate in values)
+            {
+                if (text.SequenceEqual(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static void AddEnrichments(EventRecord ev, ThreatMappingEntry[] mapping, Indicator indicator, List<Enrichment> found)
+    {
+        foreach (var entry in mapping)
+        {
+            if (entry.Negate || FirstShared(ev, entry, indicator) is not { } atomic)
+            {
+                continue;
+            }
+
+            var enrichment = new Enrichment(indicator, entry.Field, atomic);
+            if (!found.Contains(enrichment))
+            {
+                found.Add(enrichment);
+            }
+        }
+    }
+
+    /// <summary>Copies the event with <c>threat.enrichments</c> added after any it already has.</summary>
+    private static CapturedEvent Enrich(EventRecord ev, long timestamp, List<Enrichment> found)
+    {
+        var root = JsonNode.Parse(ev.Json.Span)!.AsObject();
+        if (root["threat"] is not JsonObject threat)
+        {
+            threat = new JsonObject();
+            root["threat"] = threat;
+        }
+
+        if (threat["enrichments"] is not JsonArray enrichments)
+        {
+            enrichments = new JsonArray();
+            threat["enrichments"] = enrichments;
+        }
+
+        foreach (var enrichment in found)
+        {
+            enrichments.Add(new JsonObject
+            {
+                ["indicator"] = JsonNode.Parse(enrichment.Indicator.IndicatorJson),
+                ["matched"] = new JsonObject
+                {
+                    ["atomic"] = enrichment.Atomic,
+                    ["field"] = enrichment.Field,
+                    ["id"] = enrichment.Indicator.Id,
+                    ["index"] = enrichment.Indicator.Index,
+                    ["type"] = "indicator_match_rule",
+                },
+            });
+        }
+
+        byte[] json = Encoding.UTF8.GetBytes(root.ToJsonString());
+        return new CapturedEvent(json, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber);
+    }
+
+    /// <summary>Returns the object at <paramref name="path"/> (nested objects or dotted keys), or an empty object.</summary>
+    private static string IndicatorObject(byte[] source, string path)
+    {
+        using var document = JsonDocument.Parse(source);
+        return Find(document.RootElement, path) is { } found ? found.GetRawText() : "{}";
+    }
+
+    private static JsonElement? Find(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (element.TryGetProperty(path, out var whole))
+        {
+            return whole;
+        }
+
+        for (int dot = path.IndexOf('.'); dot > 0; dot = path.IndexOf('.', dot + 1))
+        {
+            if (element.TryGetProperty(path[..dot], out var child) && Find(child, path[(dot + 1)..]) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed class Indicator(string id, string index, string indicatorJson)
+    {
+        public string Id { get; } = id;
+
+        public string Index { get; } = index;
+
+        public string IndicatorJson { get; } = indicatorJson;
+
+        public Dictionary<int, string[]> Values { get; } = [];
+    }
+
+    private readonly record struct Enrichment(Indicator Indicator, string Field, string Atomic);
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Compiled.Tests.Support;
+
+namespace Compiled.Tests.Stateful;
+
+/// <summary>Alert suppression of single-event EQL rules, compiled by the real generator.</summary>
+public class SuppressionTests
+{
+    private static string SuppressedRule(string suppression, string schedule = "") =>
+        RuleFiles.Eql("process where process.name == \"nc\"", name: "Suppressed Netcat", extra: schedule) + "\n" + suppression;
+
+    private const string ByHostForAnHour = """
+        [rule.alert_suppression]
+        group_by = ["host.name"]
+        missing_fields_strategy = "suppress"
+
+        [rule.alert_suppression.duration]
+        unit = "h"
+        value = 1
+        """;
+
+    private static string Event(int minute, string? host, string name = "nc") =>
+        $$"""{"@timestamp":"2026-02-01T10:{{minute:00}}:00Z","event":{"category":"process"},"process":{"name":"{{name}}"}{{(host is null ? "" : $",\"host\":{{\"name\":\"{host}\"}}")}}}""";
+
+    private static List<JsonElement> Alerts(string rule, params string[] events)
+    {
+        var rules = Scan.CompileRules(("suppressed.toml", rule));
+        var (_, output) = Scan.RunToAlerts(rules, string.Join("\n", events) + "\n");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+    }
+
+    [Test]
+    public void MatchesOfOneHostWithinTheDurationBecomeOneAlert()
+    {
+        var alerts = Alerts(SuppressedRule(ByHostForAnHour), Event(0, "h1"), Event(5, "h1"), Event(7, "h2"), Event(9, "h1"), Event(10, "h1", name: "ls"));
+
+        Assert.That(alerts, Has.Count.EqualTo(2));
+        var h1 = alerts.Single(a => a.GetProperty("host").GetProperty("name").GetString() == "h1");
+        Assert.That(h1.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(2));
+        Assert.That(h1.GetProperty("kibana.alert.suppression.start").GetString(), Is.EqualTo("2026-02-01T10:00:00.000Z"));
+        Assert.That(h1.GetProperty("kibana.alert.suppression.end").GetString(), Is.EqualTo("2026-02-01T10:09:00.000Z"));
+        var terms = h1.GetProperty("kibana.alert.suppression.terms");
+        Assert.That(terms[0].GetProperty("field").GetString(), Is.EqualTo("host.name"));
+        Assert.That(terms[0].GetProperty("value")[0].GetString(), Is.EqualTo("h1"));
+        Assert.That(h1.GetProperty("kibana.alert.original_time").GetString(), Is.EqualTo("2026-02-01T10:00:00.000Z"));
+        var h2 = alerts.Single(a => a.GetProperty("host").GetProperty("name").GetString() == "h2");
+        Assert.That(h2.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void MissingFieldIsOneGroupUnderSuppressAndSeparateUnderDoNotSuppress()
+    {
+        string doNotSuppress = ByHostForAnHour.Replace("\"suppress\"", "\"doNotSuppress\"");
+        string[] events = [Event(0, null), Event(1, null), Event(2, "h1"), Event(3, "h1")];
+
+        var suppressed = Alerts(SuppressedRule(ByHostForAnHour), events);
+        var separate = Alerts(SuppressedRule(doNotSuppress), events);
+
+        Assert.That(suppressed, Has.Count.EqualTo(2));
+        var missing = suppressed.Single(a => !a.TryGetProperty("host", out _));
+        Assert.That(missing.GetProperty("kibana.alert.suppression.terms")[0].GetProperty("value").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(missing.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(1));
+        Assert.That(separate, Has.Count.EqualTo(3));
+        Assert.That(separate.Count(a => a.TryGetProperty("kibana.alert.suppression.docs_count", out _)), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void WithoutDurationEachRuleRunIsOneGroup()
+    {
+        string perRun = "[rule.alert_suppression]\ngroup_by = [\"host.name\"]";
+
+        // Runs every 5 minutes: 10:00-10:05 is one run, 10:05-10:10 the next.
+        var alerts = Alerts(SuppressedRule(perRun, "interval = \"5m\""), Event(1, "h1"), Event(4, "h1"), Event(6, "h1"), Event(8, "h1"));
+
+        Assert.That(alerts.Select(a => a.GetProperty("kibana.alert.suppression.docs_count").GetInt64()), Is.EqualTo(new long[] { 1, 1 }));
+    }
+
+    [Test]
+    public void MatchAfterTheDurationOpensANewGroup()
+    {
+        var alerts = Alerts(SuppressedRule(ByHostForAnHour),
+            Event(0, "h1"),
+            """{"@timestamp":"2026-02-01T11:30:00Z","event":{"category":"process"},"process":{"name":"nc"},"host":{"name":"h1"}}""");
+
+        Assert.That(alerts, Has.Count.EqualTo(2));
+        Assert.That(alerts.Select(a => a.GetProperty("kibana.alert.suppression.docs_count").GetInt64()), Is.All.EqualTo(0));
+    }
+
+    [Test]
+    public void SuppressedRuleMatchesSnapshot()
+    {
+        var output = GeneratorHarness.Run("suppressed.toml", SuppressedRule(ByHostForAnHour));
+
+        Assert.That(output.GeneratorDiagnostics, Is.Empty);
+        Assert.That(output.CompileErrors, Is.Empty);
+        Snapshot.Verify("SuppressedNetcat", output.Sources["SuppressedNetcat.g.cs"]);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.Json;
+using Compiled.Runtime.Stateful;
+using static Compiled.Tests.Stateful.StatefulTestRules;
+
+namespace Compiled.Tests.Stateful;
+
+public class ThreatMatchRuleTests
+{
+    private static ThreatMappingEntry Map(string field, string indicatorField, bool negate = false) =>
+        new(field, Slot(field), indicatorField, Slot(indicatorField), negate);
+
+    private static ThreatMatch Rule(ThreatMappingEntry[][] mappings, string indicators, string? indicatorKind = null)
+    {
+        var rule = new ThreatMatch(new ThreatMatchSettings(mappings, "threat.indicator", Schedule), indicatorKind);
+        rule.LoadIndicators(new MemoryStream(Encoding.UTF8.GetBytes(indicators)), "indicators.ndjson");
+        return rule;
+    }
+
+    private const string Md5Indicator =
+        """{"_id":"ind-1","_index":"logs-ti_abusech.malware","_source":{"@timestamp":"2025-12-30T00:00:00Z","event":{"kind":"enrichment"},"threat":{"indicator":{"type":"file","file":{"hash":{"md5":"0123abcd"}},"provider":"abuse.ch"}}}}""";
+
+    [Test]
+    public void EventWithAnIndicatorValueGetsAnEnrichment()
+    {
+        var rule = Rule([[Map("file.hash.md5", "threat.indicator.file.hash.md5")]], Md5Indicator);
+        var events = new[]
+        {
+            Event(0, "create", extra: "\"file\":{\"hash\":{\"md5\":\"0123abcd\"}}"),
+            Event(1, "create", extra: "\"file\":{\"hash\":{\"md5\":\"ffff\"}}"),
+        };
+
+        var alerts = Alerts(rule, events);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var enrichment = alerts[0].GetProperty("threat").GetProperty("enrichments")[0];
+        Assert.That(enrichment.GetProperty("indicator").GetProperty("provider").GetString(), Is.EqualTo("abuse.ch"));
+        Assert.That(enrichment.GetProperty("indicator").GetProperty("file").GetProperty("hash").GetProperty("md5").GetString(), Is.EqualTo("0123abcd"));
+        var matched = enrichment.GetProperty("matched");
+        Assert.That(matched.GetProperty("atomic").GetString(), Is.EqualTo("0123abcd"));
+        Assert.That(matched.GetProperty("field").GetString(), Is.EqualTo("file.hash.md5"));
+        Assert.That(matched.GetProperty("id").GetString(), Is.EqualTo("ind-1"));
+        Assert.That(matched.GetProperty("index").GetString(), Is.EqualTo("logs-ti_abusech.malware"));
+        Assert.That(matched.GetProperty("type").GetString(), Is.EqualTo("indicator_match_rule"));
+        Assert.That(alerts[0].GetProperty("kibana.alert.rule.rule_type_id").GetString(), Is.EqualTo("siem.indicatorRule"));
+        Assert.That(alerts[0].GetProperty("file").GetProperty("hash").GetProperty("md5").GetString(), Is.EqualTo("0123abcd"));
+    }
+
+    [Test]
+    public void EntriesOfOneMappingMustAllMatch()
+    {
+        string indicator = """{"threat":{"indicator":{"ip":"203.0.113.7","port":4444}}}""";
+        var rule = Rule([[Map("source.ip", "threat.indicator.ip"), Map("destination.port", "threat.indicator.port")]], indicator);
+        var events = new[]
+        {
+            Event(0, "connect", extra: "\"source\":{\"ip\":\"203.0.113.7\"},\"destination\":{\"port\":4444}"),
+            Event(1, "connect", extra: "\"source\":{\"ip\":\"203.0.113.7\"},\"destination\":{\"port\":443}"),
+        };
+
+        var alerts = Alerts(rule, events);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var enrichments = alerts[0].GetProperty("threat").GetProperty("enrichments");
+        Assert.That(enrichments.EnumerateArray().Select(e => e.GetProperty("matched").GetProperty("field").GetString()), Is.EqualTo(new[] { "source.ip", "destination.port" }));
+        Assert.That(enrichments[1].GetProperty("matched").GetProperty("atomic").GetString(), Is.EqualTo("4444"));
+        Assert.That(enrichments[0].GetProperty("matched").GetProperty("index").GetString(), Is.EqualTo("indicators.ndjson"));
+    }
+
+    [Test]
+    public void AnyMappingMayMatch()
+    {
+        string indicators = """
+            {"_id":"a","threat":{"indicator":{"ip":"198.51.100.1"}}}
+            {"_id":"b","threat":{"indicator":{"file":{"hash":{"md5":"beef"}}}}}
+            """;
+        var rule = Rule([[Map("source.ip", "threat.indicator.ip")], [Map("file.hash.md5", "threat.indicator.file.hash.md5")]], indicators);
+        var events = new[]
+        {
+            Event(0, "x", extra: "\"source\":{\"ip\":\"198.51.100.1\"}"),
+            Event(1, "x", extra: "\"file\":{\"hash\":{\"md5\":\"beef\"}}"),
+            Event(2, "x", extra: "\"source\":{\"ip\":\"198.51.100.2\"}"),
+        };
+
+        var alerts = Alerts(rule, events);
+
+        Assert.That(alerts.Select(a => a.GetProperty("threat").GetProperty("enrichments")[0].GetProperty("matched").GetProperty("id").GetString()), Is.EqualTo(new[] { "a", "b" }));
+    }
+
+    [Test]
+    public void NegatedEntryExcludesTheIndicator()
+    {
+        string indicator = """{"threat":{"indicator":{"ip":"203.0.113.7","port":4444}}}""";
+        var rule = Rule([[Map("source.ip", "threat.indicator.ip"), Map("destination.port", "threat.indicator.port", negate: true)]], indicator);
+        var events = new[]
+        {
+            Event(0, "connect", extra: "\"source\":{\"ip\":\"203.0.113.7\"},\"destination\":{\"port\":4444}"),
+            Event(1, "connect", extra: "\"source\":{\"ip\":\"203.0.113.7\"},\"destination\":{\"port\":443}"),
+        };
+
+        var alerts = Alerts(rule, events);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        Assert.That(alerts[0].GetProperty("destination").GetProperty("port").GetInt32(), Is.EqualTo(443));
+    }
+
+    [Test]
+    public void ThreatQueryFiltersIndicatorsAndBadLinesAreCounted()
+    {
+        string indicators = """
+            {"event":{"kind":"enrichment"},"threat":{"indicator":{"ip":"198.51.100.1"}}}
+            {"event":{"kind":"alert"},"threat":{"indicator":{"ip":"198.51.100.2"}}}
+            not json
+            [1,2]
+            """;
+        var rule = new ThreatMatch(new ThreatMatchSettings([[Map("source.ip", "threat.indicator.ip")]], "threat.indicator", Schedule), "enrichment");
+
+        var result = rule.LoadIndicators(new MemoryStream(Encoding.UTF8.GetBytes(indicators)), "indicators.ndjson");
+        var alerts = Alerts(rule, [Event(0, "x", extra: "\"source\":{\"ip\":\"198.51.100.1\"}"), Event(1, "x", extra: "\"source\":{\"ip\":\"198.51.100.2\"}")]);
+
+        Assert.That(result.Loaded, Is.EqualTo(1));
+        Assert.That(result.Filtered, Is.EqualTo(1));
+        Assert.That(result.Rejected.Select(r => r.Line), Is.EqualTo(new long[] { 3, 4 }));
+        Assert.That(alerts, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void ExistingEnrichmentsAreKept()
+    {
+        var rule = Rule([[Map("file.hash.md5", "threat.indicator.file.hash.md5")]], Md5Indicator);
+        string ev = Event(0, "create", extra: "\"file\":{\"hash\":{\"md5\":\"0123abcd\"}},\"threat\":{\"enrichments\":[{\"matched\":{\"id\":\"old\"}}],\"framework\":\"x\"}");
+
+        var alerts = Alerts(rule, [ev]);
+
+        var threat = alerts[0].GetProperty("threat");
+        Assert.That(threat.GetProperty("framework").GetString(), Is.EqualTo("x"));
+        Assert.That(threat.GetProperty("enrichments").GetArrayLength(), Is.EqualTo(2));
+    }
+}
