@@ -41,6 +41,7 @@ internal sealed class RuleEmitter
     private readonly RuleScope _scope = new();
     private readonly ConditionEmitter _conditions;
     private readonly HashSet<string> _dateFields = new() { "@timestamp" };
+    private readonly DispatchEmitter _dispatch = new();
 
     private RuleEmitter(RuleSpec rule, string className)
     {
@@ -180,7 +181,11 @@ internal sealed class RuleEmitter
 
         writer.Close();
         writer.Line();
-        WriteCategories(writer);
+        if (WriteCategories(writer))
+        {
+            _dispatch.Write(writer, _scope);
+        }
+
         WritePipes(writer);
         foreach (var line in body.ToString().TrimEnd('\n').Split('\n'))
         {
@@ -375,8 +380,11 @@ internal sealed class RuleEmitter
         }
     }
 
-    /// <summary>Declares the event categories the rule can match, so a host can skip it for other events.</summary>
-    private void WriteCategories(SourceWriter writer)
+    /// <summary>
+    /// Declares the event categories the rule can match, so a host can skip it for other events. Returns
+    /// false when the rule needs every event, because a trailing missing-event stage waits for time to pass.
+    /// </summary>
+    private bool WriteCategories(SourceWriter writer)
     {
         var filters = _rule.ParsedQuery switch
         {
@@ -388,18 +396,24 @@ internal sealed class RuleEmitter
         };
         // A sequence that ends in missing-event stages reports when time passes, so it reads every event.
         bool trailingMissing = _rule.ParsedQuery is SequenceQuery { Stages.Count: > 0 } ordered && ordered.Stages[ordered.Stages.Count - 1].IsMissing;
+        if (trailingMissing)
+        {
+            return false;
+        }
+
         if (_rule.EventCategoryOverride is { } categoryField)
         {
             // NOTE: the host dispatches on event.category, so a rule with event_category_override declares no
-            // categories and runs for every event; its filters read the category from its own field.
+            // categories and runs for every event whose field values pass its dispatch terms; its filters read
+            // the category from its own field.
             writer.Line($"public override string EventCategoryField => {CSharpText.Literal(categoryField)};");
             writer.Line();
-            return;
+            return true;
         }
 
-        if (filters.Count == 0 || trailingMissing || filters.Any(filter => filter.Category is null))
+        if (filters.Count == 0 || filters.Any(filter => filter.Category is null))
         {
-            return;
+            return true;
         }
 
         var categories = filters.Select(filter => filter.Category!).Distinct().OrderBy(category => category, System.StringComparer.Ordinal);
@@ -408,6 +422,7 @@ internal sealed class RuleEmitter
         writer.Line();
         writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => {field};");
         writer.Line();
+        return true;
     }
 
     private void WritePipes(SourceWriter writer)
@@ -500,6 +515,7 @@ internal sealed class RuleEmitter
         body.Line("/// </summary>");
         body.Line($"private bool {name}(EventRecord ev)");
         body.Open();
+        _dispatch.StartBranch();
         if (filter.Category is { } category)
         {
             body.Comment($"{CSharpText.OneLine(category)} where: {CSharpText.OneLine(CategoryField)} is \"{CSharpText.OneLine(category)}\"");
@@ -518,8 +534,10 @@ internal sealed class RuleEmitter
                 continue;
             }
 
+            string fails = _conditions.Fails(clause);
+            _dispatch.AddConjunct(clause, fails, _dateFields);
             body.Comment(CSharpText.OneLine(clause is Kql.DescribedExpr described ? described.Description : Text(clause.Range)));
-            body.Line($"if ({_conditions.Fails(clause)})");
+            body.Line($"if ({fails})");
             body.Open();
             body.Line("return false;");
             body.Close();

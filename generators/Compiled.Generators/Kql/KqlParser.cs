@@ -329,7 +329,7 @@ internal sealed class KqlParser
                 break;
             }
 
-            if (c == '\\' && TryEscapedWhitespaceOrUnicode(text))
+            if (c == '\\' && TryEscapedWhitespaceOrUnicode(text, quoted: true))
             {
                 continue;
             }
@@ -350,8 +350,12 @@ internal sealed class KqlParser
         return new KqlValue(new TextRange(start, _position - start), value, true, new[] { value }.ToEquatableArray());
     }
 
-    /// <summary>Decodes <c>\t</c>, <c>\r</c>, <c>\n</c> and <c>\uXXXX</c> at the current backslash.</summary>
-    private bool TryEscapedWhitespaceOrUnicode(StringBuilder into)
+    /// <summary>
+    /// Decodes <c>\t</c>, <c>\r</c>, <c>\n</c> and <c>\uXXXX</c> at the current backslash. Inside quotes,
+    /// a <c>\u</c> without four hexadecimal digits is not an escape, so the backslash stays literal (as in
+    /// the Windows path <c>"C:\Program Files\WinRAR\uninstall.exe"</c>); outside quotes it is a syntax error.
+    /// </summary>
+    private bool TryEscapedWhitespaceOrUnicode(StringBuilder into, bool quoted)
     {
         char e = Peek(1);
         switch (e)
@@ -377,6 +381,11 @@ internal sealed class KqlParser
                     return true;
                 }
 
+                if (quoted)
+                {
+                    return false;
+                }
+
                 throw new KqlSyntaxException(new TextRange(_position, 2), "'\\u' must be followed by four hexadecimal digits");
             default:
                 return false;
@@ -394,7 +403,7 @@ internal sealed class KqlParser
             char c = _text[_position];
             if (c == '\\')
             {
-                if (TryEscapedWhitespaceOrUnicode(current))
+                if (TryEscapedWhitespaceOrUnicode(current, quoted: false))
                 {
                     continue;
                 }

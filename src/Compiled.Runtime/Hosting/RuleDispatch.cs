@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Numerics;
 using Compiled.Runtime.Alerts;
 using Compiled.Runtime.Events;
 using Compiled.Runtime.Rules;
@@ -5,80 +7,330 @@ using Compiled.Runtime.Rules;
 namespace Compiled.Runtime.Hosting;
 
 /// <summary>
-/// Chooses the rules an event can match by its <c>event.category</c>: a rule that names its categories
-/// runs only for events of one of them, so a thousand rules do not cost a thousand checks per event.
-/// Rules that accept any category run for every event. A per-rule stamp of the last event it ran for
-/// keeps a rule with two of the event's categories from running twice.
+/// Chooses the rules an event can match, so that a thousand rules do not cost a thousand checks per event.
+/// Two indexes built once over all rules decide it:
+/// <list type="bullet">
+/// <item>by <c>event.category</c>: a rule that names its categories runs only for events of one of them;</item>
+/// <item>by field values: for each <see cref="DispatchBranch"/> of a rule one term is chosen, such as
+/// <c>process.name</c> in a set of names, and every term on the same field shares one hashed set of exact
+/// values and one per prefix or suffix length, so each value of the event costs a few lookups whatever the
+/// number of rules. A rule runs when one of its branches' terms holds.</item>
+/// </list>
+/// Rules with no branch, or with a branch that has no usable term, run for every event of their categories.
+/// Candidate rules run in their order in the rule set, as without dispatch.
 /// </summary>
 public sealed class RuleDispatch
 {
+    /// <summary>Fields whose values many events share, so a term on another field is preferred.</summary>
+    private static readonly FrozenSet<string> CommonFields = new[]
+    {
+        "event.type", "event.action", "event.outcome", "event.kind", "event.dataset", "event.module", "event.provider",
+        "host.os.type", "host.os.family", "host.os.name", "host.os.platform", "os.type", "agent.type", "data_stream.dataset",
+        "winlog.channel", "network.direction", "network.transport", "network.protocol",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     private readonly DetectionRule[] _rules;
-    private readonly int[] _anyCategory;
-    private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _byCategory;
+    private readonly int _words;
     private readonly int _categorySlot;
-    private readonly int[] _evaluatedAt;
-    private int _event;
+    private readonly FrozenDictionary<string, ulong[]>.AlternateLookup<ReadOnlySpan<char>> _byCategory;
+    private readonly ulong[] _anyCategory;
+    private readonly ulong[] _unguarded;
+    private readonly FieldIndex[] _indexes;
+    private readonly ulong[] _allowed;
+    private readonly ulong[] _hits;
 
     public RuleDispatch(RuleSet rules)
     {
         _rules = [.. rules.Rules];
-        var any = new List<int>();
-        var byCategory = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        _words = (_rules.Length + 63) / 64;
+        _anyCategory = new ulong[_words];
+        _unguarded = new ulong[_words];
+        _allowed = new ulong[_words];
+        _hits = new ulong[_words];
+        _categorySlot = rules.Schema.TryGetSlot("event.category", out int slot) ? slot : -1;
+
+        var byCategory = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
+        var indexes = new Dictionary<(int Slot, bool IgnoreCase), FieldIndexBuilder>();
         for (int i = 0; i < _rules.Length; i++)
         {
-            if (_rules[i].EventCategories is not { } categories)
+            if (_rules[i].EventCategories is { } categories)
             {
-                any.Add(i);
+                foreach (var category in categories)
+                {
+                    if (!byCategory.TryGetValue(category, out var mask))
+                    {
+                        byCategory[category] = mask = new ulong[_words];
+                    }
+
+                    Set(mask, i);
+                }
+            }
+            else
+            {
+                Set(_anyCategory, i);
+            }
+
+            var terms = ChooseTerms(_rules[i].DispatchBranches, rules.Schema);
+            if (terms is null)
+            {
+                Set(_unguarded, i);
                 continue;
             }
 
-            foreach (var category in categories)
+            foreach (var (term, termSlot) in terms)
             {
-                if (!byCategory.TryGetValue(category, out var list))
+                var key = (termSlot, term.IgnoreCase);
+                if (!indexes.TryGetValue(key, out var builder))
                 {
-                    byCategory[category] = list = [];
+                    indexes[key] = builder = new FieldIndexBuilder(term.IgnoreCase);
                 }
 
-                list.Add(i);
+                builder.Add(term, i);
             }
         }
 
-        _anyCategory = [.. any];
-        var lookup = byCategory.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.Ordinal);
-        _byCategory = lookup.GetAlternateLookup<ReadOnlySpan<char>>();
-        _categorySlot = rules.Schema.TryGetSlot("event.category", out int slot) ? slot : -1;
-        _evaluatedAt = new int[_rules.Length];
+        _byCategory = byCategory.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        _indexes = [.. indexes.Select(pair => pair.Value.Build(pair.Key.Slot))];
+    }
+
+    /// <summary>The number of rules that run for every event of their categories, because no term narrows them.</summary>
+    public int UnguardedRules
+    {
+        get
+        {
+            int count = 0;
+            foreach (ulong word in _unguarded)
+            {
+                count += BitOperations.PopCount(word);
+            }
+
+            return count;
+        }
     }
 
     /// <summary>Evaluates every rule that can match <paramref name="ev"/>.</summary>
     public void Evaluate(EventRecord ev, IAlertSink sink)
     {
-        int stamp = ++_event;
-        foreach (int index in _anyCategory)
+        Select(ev);
+        for (int w = 0; w < _words; w++)
         {
-            _rules[index].Evaluate(ev, sink);
-        }
-
-        if (_categorySlot < 0)
-        {
-            return;
-        }
-
-        foreach (ref readonly var value in ev.Values(_categorySlot))
-        {
-            if (value.Kind != FieldValueKind.String || !_byCategory.TryGetValue(ev.Text(value), out var indices))
+            ulong run = _allowed[w] & _hits[w];
+            while (run != 0)
             {
-                continue;
+                int bit = BitOperations.TrailingZeroCount(run);
+                run &= run - 1;
+                _rules[(w << 6) + bit].Evaluate(ev, sink);
             }
+        }
+    }
 
-            foreach (int index in indices)
+    /// <summary>Returns the rules <see cref="Evaluate"/> would run for <paramref name="ev"/>, in order, without running them.</summary>
+    public IReadOnlyList<DetectionRule> CandidatesFor(EventRecord ev)
+    {
+        Select(ev);
+        var candidates = new List<DetectionRule>();
+        for (int i = 0; i < _rules.Length; i++)
+        {
+            if ((_allowed[i >> 6] & _hits[i >> 6] & (1UL << (i & 63))) != 0)
             {
-                if (_evaluatedAt[index] != stamp)
+                candidates.Add(_rules[i]);
+            }
+        }
+
+        return candidates;
+    }
+
+    /// <summary>Fills <c>_allowed</c> with the rules of the event's categories and <c>_hits</c> with the rules whose terms it passes.</summary>
+    private void Select(EventRecord ev)
+    {
+        var allowed = _allowed.AsSpan();
+        _anyCategory.AsSpan().CopyTo(allowed);
+        if (_categorySlot >= 0)
+        {
+            foreach (ref readonly var value in ev.Values(_categorySlot))
+            {
+                if (value.Kind == FieldValueKind.String && _byCategory.TryGetValue(ev.Text(value), out var mask))
                 {
-                    _evaluatedAt[index] = stamp;
-                    _rules[index].Evaluate(ev, sink);
+                    for (int w = 0; w < allowed.Length; w++)
+                    {
+                        allowed[w] |= mask[w];
+                    }
                 }
             }
         }
+
+        var hits = _hits.AsSpan();
+        _unguarded.AsSpan().CopyTo(hits);
+        foreach (var index in _indexes)
+        {
+            index.Collect(ev, hits);
+        }
+    }
+
+    private static void Set(ulong[] mask, int index) => mask[index >> 6] |= 1UL << (index & 63);
+
+    /// <summary>
+    /// Picks one term per branch, the one likely to pass for the fewest events, or returns null when
+    /// some branch has none the dispatch can use.
+    /// </summary>
+    private static List<(DispatchTerm Term, int Slot)>? ChooseTerms(IReadOnlyList<DispatchBranch>? branches, FieldSchema schema)
+    {
+        if (branches is null || branches.Count == 0)
+        {
+            return null;
+        }
+
+        var chosen = new List<(DispatchTerm, int)>(branches.Count);
+        foreach (var branch in branches)
+        {
+            DispatchTerm? best = null;
+            int bestSlot = -1;
+            foreach (var term in branch.Terms)
+            {
+                if (!schema.TryGetSlot(term.Field, out int termSlot) || !IsUsable(term))
+                {
+                    continue;
+                }
+
+                if (best is null || Rank(term).CompareTo(Rank(best)) < 0)
+                {
+                    best = term;
+                    bestSlot = termSlot;
+                }
+            }
+
+            if (best is null)
+            {
+                return null;
+            }
+
+            chosen.Add((best, bestSlot));
+        }
+
+        return chosen;
+    }
+
+    /// <summary>A term needs at least one value, and an empty prefix or suffix would pass every event.</summary>
+    private static bool IsUsable(DispatchTerm term) =>
+        term.Values.Count + term.Prefixes.Count + term.Suffixes.Count > 0 &&
+        !term.Prefixes.Any(prefix => prefix.Length == 0) &&
+        !term.Suffixes.Any(suffix => suffix.Length == 0);
+
+    /// <summary>Lower is more selective: exact values before affixes, rare fields before common ones, short lists first.</summary>
+    private static (int, int) Rank(DispatchTerm term) =>
+        ((CommonFields.Contains(term.Field) ? 2 : 0) + (term.Prefixes.Count + term.Suffixes.Count == 0 ? 0 : 1),
+         term.Values.Count + term.Prefixes.Count + term.Suffixes.Count);
+
+    /// <summary>The terms on one field with one case rule: exact values, prefixes and suffixes, each mapped to the rules that use it.</summary>
+    private sealed class FieldIndex(
+        int slot,
+        FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>>? exact,
+        (int Length, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules)[] prefixes,
+        (int Length, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules)[] suffixes)
+    {
+        public void Collect(EventRecord ev, Span<ulong> hits)
+        {
+            foreach (ref readonly var value in ev.Values(slot))
+            {
+                var text = ev.Text(value);
+                if (exact is { } lookup && lookup.TryGetValue(text, out var rules))
+                {
+                    Mark(hits, rules);
+                }
+
+                foreach (var (length, byPrefix) in prefixes)
+                {
+                    if (length > text.Length)
+                    {
+                        break;
+                    }
+
+                    if (byPrefix.TryGetValue(text[..length], out rules))
+                    {
+                        Mark(hits, rules);
+                    }
+                }
+
+                foreach (var (length, bySuffix) in suffixes)
+                {
+                    if (length > text.Length)
+                    {
+                        break;
+                    }
+
+                    if (bySuffix.TryGetValue(text[^length..], out rules))
+                    {
+                        Mark(hits, rules);
+                    }
+                }
+            }
+        }
+
+        private static void Mark(Span<ulong> hits, int[] rules)
+        {
+            foreach (int index in rules)
+            {
+                hits[index >> 6] |= 1UL << (index & 63);
+            }
+        }
+    }
+
+    private sealed class FieldIndexBuilder(bool ignoreCase)
+    {
+        private readonly StringComparer _comparer = ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        private readonly Dictionary<string, List<int>> _exact = new(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        private readonly Dictionary<int, Dictionary<string, List<int>>> _prefixes = [];
+        private readonly Dictionary<int, Dictionary<string, List<int>>> _suffixes = [];
+
+        public void Add(DispatchTerm term, int rule)
+        {
+            foreach (var value in term.Values)
+            {
+                AddTo(_exact, value, rule);
+            }
+
+            // Affixes get one table per length, so each value is looked up once per length by its slice.
+            foreach (var prefix in term.Prefixes)
+            {
+                AddTo(Table(_prefixes, prefix.Length), prefix, rule);
+            }
+
+            foreach (var suffix in term.Suffixes)
+            {
+                AddTo(Table(_suffixes, suffix.Length), suffix, rule);
+            }
+        }
+
+        public FieldIndex Build(int slot) =>
+            new(slot, _exact.Count > 0 ? Freeze(_exact) : null, Tables(_prefixes), Tables(_suffixes));
+
+        private Dictionary<string, List<int>> Table(Dictionary<int, Dictionary<string, List<int>>> byLength, int length)
+        {
+            if (!byLength.TryGetValue(length, out var table))
+            {
+                byLength[length] = table = new Dictionary<string, List<int>>(_comparer);
+            }
+
+            return table;
+        }
+
+        private static void AddTo(Dictionary<string, List<int>> table, string value, int rule)
+        {
+            if (!table.TryGetValue(value, out var rules))
+            {
+                table[value] = rules = [];
+            }
+
+            if (rules.Count == 0 || rules[^1] != rule)
+            {
+                rules.Add(rule);
+            }
+        }
+
+        private (int, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>>)[] Tables(Dictionary<int, Dictionary<string, List<int>>> byLength) =>
+            [.. byLength.OrderBy(pair => pair.Key).Select(pair => (pair.Key, Freeze(pair.Value)))];
+
+        private FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Freeze(Dictionary<string, List<int>> table) =>
+            table.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray(), _comparer).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 }

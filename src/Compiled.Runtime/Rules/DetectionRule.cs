@@ -23,6 +23,13 @@ public abstract class DetectionRule
     public virtual string EventCategoryField => "event.category";
 
     /// <summary>
+    /// What an event needs before the rule can use it: one branch per query, stage, <c>until</c> or sample filter,
+    /// and the rule can match only events that pass every term of some branch. Null when nothing is known,
+    /// so the rule runs for every event of its <see cref="EventCategories"/>.
+    /// </summary>
+    public virtual IReadOnlyList<DispatchBranch>? DispatchBranches => null;
+
+    /// <summary>
     /// For each stage of a sequence, with runs expanded, whether it is a missing-event stage <c>![...]</c>.
     /// A sequence match reports only the events of the other stages. Empty for other rules.
     /// </summary>

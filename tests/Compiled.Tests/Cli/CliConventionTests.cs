@@ -124,8 +124,9 @@ public class CliConventionTests
         }
 
         // script(1) runs the scan on a pseudo-terminal; the pause keeps the scan reading for more than one progress period.
+        // Zero lateness evaluates each event as it is read, so the first batch's alerts show before the pause.
         string samples = Path.Combine(Paths.Samples, "macos-installer-network.ndjson");
-        string inner = $"(cat '{samples}'; sleep 2; cat '{samples}') | dotnet '{ProcessRunner.CompiledDll}' scan --output /dev/null -";
+        string inner = $"(cat '{samples}'; sleep 2; cat '{samples}') | dotnet '{ProcessRunner.CompiledDll}' scan --max-lateness 0s --output /dev/null -";
         var result = ProcessRunner.Run("/usr/bin/script", ["-qec", inner, "/dev/null"], Paths.Repository, null, TimeSpan.FromMinutes(2));
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());

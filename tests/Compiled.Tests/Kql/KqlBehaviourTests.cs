@@ -43,6 +43,8 @@ public class KqlBehaviourTests
     [TestCase("file.name:\"a\\nb\"", "\"file\":{\"name\":\"a\\nb\"}", true)]
     [TestCase("file.name:\\or", "\"file\":{\"name\":\"or\"}", true)]
     [TestCase("file.name:New Folder", "\"file\":{\"name\":\"New Folder\"}", true)]
+    [TestCase("file.path:\"C:\\WinRAR\\uninstall.exe\"", "\"file\":{\"path\":\"C:\\\\WinRAR\\\\uninstall.exe\"}", true)]
+    [TestCase("file.name:\"\\u0041b\"", "\"file\":{\"name\":\"Ab\"}", true)]
     public void EscapesAndSpacesDecodeAsKibanaDoes(string query, string fields, bool expected)
     {
         Assert.That(Matches(query, fields), Is.EqualTo(expected));

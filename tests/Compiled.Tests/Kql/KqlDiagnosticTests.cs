@@ -19,6 +19,7 @@ public class KqlDiagnosticTests
     [TestCase("process.name:", ":", "expected a value")]
     [TestCase("process.name:a)", ")", "unmatched ')'")]
     [TestCase("process.name:a\\qb", "\\q", "'\\q' is not a KQL escape")]
+    [TestCase("process.name:a\\unb", "\\u", "'\\u' must be followed by four hexadecimal digits")]
     [TestCase("process.name:{ name:a", "{", "the '{' is never closed")]
     [TestCase("cmd.exe", "cmd.exe", "has no field name")]
     public void SyntaxErrorPointsAtText(string query, string marker, string message)

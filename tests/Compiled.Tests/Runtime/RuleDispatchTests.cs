@@ -47,6 +47,117 @@ public class RuleDispatchTests
         Assert.That(byName["Trailing"].EventCategories, Is.Null, "held sequences need every event to see time pass");
     }
 
+    [Test]
+    public void DispatchKeepsEveryMatchOfTheCaseRules()
+    {
+        var cases = new (string Name, string Query)[]
+        {
+            ("Colon", "process where process.name : \"cmd.exe\""),
+            ("InsensitiveIn", "process where process.name in~ (\"powershell.exe\", \"pwsh.exe\")"),
+            ("Affixes", "process where process.executable like~ (\"c:\\\\windows\\\\*\", \"*\\\\rundll32.exe\")"),
+            ("General", "process where process.command_line : \"*-enc*\" and process.executable : \"C:\\\\Users\\\\*\\\\AppData\\\\*.exe\""),
+            ("Kelvin", "process where process.parent.name : \"k*.exe?\""),
+            ("NumberText", "process where process.pid == \"42\""),
+            ("AnyValue", "process where process.args == \"-x\""),
+            ("Until", "sequence by host.id [process where process.name == \"a.exe\"] [process where process.name == \"b.exe\"] until [process where process.name == \"stop.exe\"]"),
+            ("UnguardedStage", "sequence by host.id [process where process.name == \"a.exe\"] [network where true]"),
+            ("MissingStage", "sequence by host.id with maxspan=1h [process where process.name == \"a.exe\"] ![process where process.name == \"veto.exe\"] [process where process.name == \"b.exe\"]"),
+        };
+        var files = cases.Select((item, i) => (item.Name + ".toml", RuleFiles.Eql(item.Query, name: item.Name, ruleId: $"1c2d3e4f-0000-4000-8000-0000000001{i:D2}"))).ToArray();
+        string[] events =
+        [
+            """{"event":{"category":"process"},"process":{"name":"CMD.EXE"}}""",
+            """{"event":{"category":"process"},"process":{"name":"PowerShell.EXE"}}""",
+            """{"event":{"category":"process"},"process":{"executable":"C:\\WINDOWS\\system32\\RUNDLL32.exe"}}""",
+            """{"event":{"category":"process"},"process":{"command_line":"x -ENC y","executable":"c:\\users\\bob\\appdata\\x.EXE"}}""",
+            """{"event":{"category":"process"},"process":{"parent":{"name":"\u212Aa.exe1"}}}""",
+            """{"event":{"category":"process"},"process":{"pid":42}}""",
+            """{"event":{"category":"process"},"process":{"args":["a","-x"]}}""",
+            """{"event":{"category":"process"},"host":{"id":"h1"},"process":{"name":"a.exe"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h1"},"process":{"name":"stop.exe"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h1"},"process":{"name":"b.exe"}}""",
+            """{"event":{"category":"network"},"host":{"id":"h1"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h2"},"process":{"name":"a.exe"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h2"},"process":{"name":"veto.exe"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h2"},"process":{"name":"b.exe"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h3"},"process":{"name":"a.exe"}}""",
+            """{"event":{"category":"process"},"host":{"id":"h3"},"process":{"name":"b.exe"}}""",
+        ];
+        var lines = events.Select((line, i) => line.Insert(1, $"\"@timestamp\":\"2024-01-01T00:00:{i:D2}Z\",")).ToList();
+
+        var dispatched = Scan.Run(Scan.CompileRules(files), lines);
+        var everyRule = Scan.CompileRules(files);
+        var reference = new RecordingSink();
+        var decoder = new EventDecoder(everyRule.Schema);
+        var record = new EventRecord(everyRule.Schema);
+        foreach (var line in lines)
+        {
+            Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(line), record), Is.Null);
+            foreach (var rule in everyRule.Rules)
+            {
+                rule.Evaluate(record, reference);
+            }
+        }
+
+        static List<string> Names(RecordingSink sink) =>
+            [.. sink.Events.Select(match => match.Rule).Concat(sink.Sequences.Select(match => match.Rule + " " + string.Join(",", match.Events.Select(e => e.GetProperty("@timestamp").GetString()))))];
+
+        var expected = Names(reference);
+        foreach (var (name, _) in cases.Where(item => item.Name != "Until"))
+        {
+            Assert.That(expected.Count(alert => alert.StartsWith(name, StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(1), name);
+        }
+
+        Assert.That(expected.Count(alert => alert.StartsWith("Until", StringComparison.Ordinal)), Is.EqualTo(2), "until ends the sequence of h1, not those of h2 and h3");
+        Assert.That(Names(dispatched).Order(), Is.EqualTo(expected.Order()));
+    }
+
+    [Test]
+    public void DispatchAllocatesNothingPerEvent()
+    {
+        // Rules whose terms the macOS events pass (exact, case-insensitive, prefix, suffix) but whose full conditions fail.
+        var rules = Scan.CompileRules(
+            ("exact.toml", RuleFiles.Eql("process where process.name == \"osascript\" and process.args == \"zz-none\"", name: "Exact", ruleId: "1c2d3e4f-0000-4000-8000-000000000201")),
+            ("folded.toml", RuleFiles.Eql("process where process.name in~ (\"OSASCRIPT\", \"BASH\") and process.pid == -1", name: "Folded", ruleId: "1c2d3e4f-0000-4000-8000-000000000202")),
+            ("prefix.toml", RuleFiles.Eql("process where process.executable : \"/USR/*\" and process.args : \"zz*\"", name: "Prefix", ruleId: "1c2d3e4f-0000-4000-8000-000000000203")),
+            ("suffix.toml", RuleFiles.Eql("any where process.executable like~ \"*script\" and user.name == \"zz-none\"", name: "Suffix", ruleId: "1c2d3e4f-0000-4000-8000-000000000204")),
+            ("seed.toml", File.ReadAllText(Paths.SeedRule)));
+        Assert.That(rules.Rules.Count(rule => rule.DispatchBranches is not null), Is.EqualTo(4));
+        var dispatch = new RuleDispatch(rules);
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+        var sink = new RecordingSink();
+        var lines = File.ReadLines(Path.Combine(Paths.CorpusEvents, "sbousseaden-macos-attack-dataset", "all-events.ndjson"))
+            .Where(line => line.Length > 0 && !line.Contains("/usr/sbin/installer") && !line.Contains("Installer.app"))
+            .Take(300).Select(Encoding.UTF8.GetBytes).ToList();
+
+        void Run()
+        {
+            foreach (var line in lines)
+            {
+                if (decoder.Decode(line, record) is null)
+                {
+                    dispatch.Evaluate(record, sink);
+                }
+            }
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Run();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        int hits = lines.Count(line => decoder.Decode(line, record) is null && dispatch.CandidatesFor(record).Any(rule => rule.DispatchBranches is not null));
+        Assert.That(hits, Is.GreaterThan(50), "the events must pass the rules' terms, so the indexes are used");
+        Assert.That(sink.Events, Is.Empty);
+        Assert.That(sink.Sequences, Is.Empty);
+        Assert.That(allocated, Is.Zero, $"{allocated} bytes for {lines.Count} events");
+    }
+
     private sealed class CountingRule(string[]? categories) : DetectionRule(new RuleDescriptor
     {
         RuleId = Guid.NewGuid(),

@@ -1,0 +1,176 @@
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Generators.Eql;
+
+namespace Compiled.Generators.Emission;
+
+/// <summary>One term of a rule's dispatch description: a field's values, prefixes and suffixes, as the runtime's <c>DispatchTerm</c>.</summary>
+internal sealed record DispatchTermSpec(string Field, bool IgnoreCase, List<string> Values, List<string> Prefixes, List<string> Suffixes);
+
+/// <summary>
+/// Derives the terms a host dispatches rules by, from the conjuncts at the top of each filter. A term
+/// must hold for every event the filter matches, so only a conjunct that the rest of the condition
+/// cannot overrule gives one (never one under <c>or</c> or <c>not</c>), and only where the emitted test
+/// compares the field's text the same way the runtime index does.
+/// </summary>
+internal sealed class DispatchEmitter
+{
+    private const string Runtime = "global::Compiled.Runtime.Rules";
+
+    private readonly List<List<DispatchTermSpec>> _branches = new();
+
+    /// <summary>Starts the branch of one query, stage or filter. The terms added next belong to it.</summary>
+    public void StartBranch() => _branches.Add(new List<DispatchTermSpec>());
+
+    /// <summary>
+    /// Adds the term that <paramref name="clause"/> implies, if any. <paramref name="emittedTest"/> is the
+    /// C# that rejects the event when the clause is not True, which shows the runtime test the clause uses.
+    /// </summary>
+    public void AddConjunct(Expr clause, string emittedTest, ICollection<string> dateFields)
+    {
+        if (_branches.Count > 0 && Derive(clause, emittedTest, dateFields) is { } term)
+        {
+            _branches[_branches.Count - 1].Add(term);
+        }
+    }
+
+    /// <summary>
+    /// Writes the <c>DispatchBranches</c> override, or nothing when some branch has no term, since such
+    /// a rule needs every event of its categories anyway.
+    /// </summary>
+    public void Write(SourceWriter writer, RuleScope scope)
+    {
+        if (_branches.Count == 0 || _branches.Any(branch => branch.Count == 0))
+        {
+            return;
+        }
+
+        string field = scope.Unique("s_dispatchBranches");
+        writer.Line("/// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>");
+        writer.Line($"private static readonly {Runtime}.DispatchBranch[] {field} =");
+        writer.Open();
+        foreach (var branch in _branches)
+        {
+            string terms = string.Join(", ", branch.Select(Term));
+            writer.Line($"new(new {Runtime}.DispatchTerm[] {{ {terms} }}),");
+        }
+
+        writer.Close("};");
+        writer.Line();
+        writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Runtime}.DispatchBranch>? DispatchBranches => {field};");
+        writer.Line();
+    }
+
+    private static string Term(DispatchTermSpec term) =>
+        $"new({CSharpText.Literal(term.Field)}, {(term.IgnoreCase ? "true" : "false")}, {Strings(term.Values)}, {Strings(term.Prefixes)}, {Strings(term.Suffixes)})";
+
+    private static string Strings(List<string> values) =>
+        values.Count == 0 ? "global::System.Array.Empty<string>()" : $"new[] {{ {string.Join(", ", values.Select(CSharpText.Literal))} }}";
+
+    private static DispatchTermSpec? Derive(Expr clause, string emittedTest, ICollection<string> dateFields)
+    {
+        switch (clause)
+        {
+            case BinaryExpr { Operator: BinaryOperator.Equal } equality
+                when emittedTest.StartsWith("Eql.Equal(ev, ", System.StringComparison.Ordinal) && StringComparison(equality, out var field, out var literal) &&
+                     !dateFields.Contains(field.Path):
+                return new DispatchTermSpec(field.Path, false, new List<string> { literal.Value }, new List<string>(), new List<string>());
+
+            case InExpr { IsNegated: false, Value: FieldExpr field } inExpr
+                when (emittedTest.StartsWith("Eql.In(ev, ", System.StringComparison.Ordinal) || emittedTest.StartsWith("Eql.InIgnoreCase(ev, ", System.StringComparison.Ordinal)) &&
+                     inExpr.Items.Count > 0 && inExpr.Items.All(item => item is LiteralExpr { Kind: LiteralKind.String }):
+                var values = inExpr.Items.Select(item => ((LiteralExpr)item).Value).Distinct().ToList();
+                return new DispatchTermSpec(field.Path, inExpr.IsCaseInsensitive, values, new List<string>(), new List<string>());
+
+            case PatternExpr { Kind: not PatternKind.Regex, Value: FieldExpr field } pattern
+                when emittedTest.StartsWith("Like", System.StringComparison.Ordinal) &&
+                     pattern.Patterns.Count > 0 && pattern.Patterns.All(item => item is LiteralExpr { Kind: LiteralKind.String }):
+                bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
+                return FromPatterns(field.Path, ignoreCase, pattern.Patterns.Select(item => ((LiteralExpr)item).Value));
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool StringComparison(BinaryExpr comparison, out FieldExpr field, out LiteralExpr literal)
+    {
+        if (comparison.Left is FieldExpr left && comparison.Right is LiteralExpr { Kind: LiteralKind.String } right)
+        {
+            (field, literal) = (left, right);
+            return true;
+        }
+
+        if (comparison.Right is FieldExpr rightField && comparison.Left is LiteralExpr { Kind: LiteralKind.String } leftLiteral)
+        {
+            (field, literal) = (rightField, leftLiteral);
+            return true;
+        }
+
+        (field, literal) = (null!, null!);
+        return false;
+    }
+
+    /// <summary>
+    /// Classifies wildcard patterns as <see cref="PatternEmitter"/> does: no wildcard is an exact value,
+    /// <c>abc*</c> a prefix, <c>*abc</c> a suffix, <c>ab*yz</c> the longer of its prefix and suffix. A
+    /// pattern with <c>?</c> or several <c>*</c> gives the text before its first wildcard or after its
+    /// last. A pattern with nothing fixed at either end, such as <c>*abc*</c>, leaves the list without a term.
+    /// </summary>
+    private static DispatchTermSpec? FromPatterns(string path, bool ignoreCase, IEnumerable<string> patterns)
+    {
+        var term = new DispatchTermSpec(path, ignoreCase, new List<string>(), new List<string>(), new List<string>());
+        foreach (var pattern in patterns.Distinct())
+        {
+            int first = pattern.IndexOfAny(new[] { '*', '?' });
+            if (first < 0)
+            {
+                term.Values.Add(pattern);
+                continue;
+            }
+
+            int last = pattern.LastIndexOfAny(new[] { '*', '?' });
+            string prefix = pattern.Substring(0, first);
+            string suffix = pattern.Substring(last + 1);
+            bool general = pattern.IndexOf('?') >= 0 || first != last;
+            if (general && ignoreCase)
+            {
+                // The general matcher folds case with ToLowerInvariant, and the index with OrdinalIgnoreCase;
+                // they agree on ASCII text without 'i' and 'k', which U+0130 and the Kelvin sign lower to.
+                prefix = prefix.Substring(0, SafeLength(prefix, fromEnd: false));
+                suffix = suffix.Substring(suffix.Length - SafeLength(suffix, fromEnd: true));
+            }
+
+            if (prefix.Length == 0 && suffix.Length == 0)
+            {
+                return null;
+            }
+
+            if (prefix.Length >= suffix.Length)
+            {
+                term.Prefixes.Add(prefix);
+            }
+            else
+            {
+                term.Suffixes.Add(suffix);
+            }
+        }
+
+        return term;
+    }
+
+    /// <summary>The length of the run of case-safe characters at the start or the end of <paramref name="text"/>.</summary>
+    private static int SafeLength(string text, bool fromEnd)
+    {
+        for (int n = 0; n < text.Length; n++)
+        {
+            char c = fromEnd ? text[text.Length - 1 - n] : text[n];
+            if (c > 0x7F || c is 'i' or 'I' or 'k' or 'K')
+            {
+                return n;
+            }
+        }
+
+        return text.Length;
+    }
+}

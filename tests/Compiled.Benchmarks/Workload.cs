@@ -1,0 +1,105 @@
+using System.Reflection;
+using System.Text.Json;
+using Compiled.Compiler;
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Events;
+using Compiled.Runtime.Hosting;
+using Compiled.Runtime.Rules;
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace Compiled.Benchmarks;
+
+/// <summary>The rule sets and the measured loops that the quick and the detailed benchmark share.</summary>
+internal static class Workload
+{
+    public static string Repository { get; } = Path.GetFullPath(Path.Combine(
+        typeof(Workload).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(attribute => attribute.Key == "ProjectDirectory").Value!,
+        "..",
+        ".."));
+
+    /// <summary>The shared, read-only test material beside the repository.</summary>
+    public static string Shared { get; } = Path.GetFullPath(Path.Combine(Repository, "..", "shared"));
+
+    public static string CorpusEvents { get; } = Path.Combine(Shared, "corpus-events");
+
+    private static readonly Lazy<RuleCompilation> LazySeedRules = new(() => RuleCompiler.CompileDirectory(Path.Combine(Repository, "rules")));
+    private static readonly Lazy<List<RuleFile>> LazyCorpusFiles = new(() => EqlRuleFiles(Path.Combine(Shared, "corpus", "detection-rules")));
+    private static readonly Lazy<RuleCompilation> LazyAllRules = new(() => RuleCompiler.Compile(CorpusFiles, skipInvalidRules: true));
+    private static readonly Lazy<RuleCompilation> LazyHundredRules = new(() => RuleCompiler.Compile(CorpusFiles.Take(100).ToList(), skipInvalidRules: true));
+
+    public static List<RuleFile> CorpusFiles => LazyCorpusFiles.Value;
+
+    // Each rule set is a fresh instance of the compiled rules, with empty sequence state.
+    public static RuleSet SeedRules => LazySeedRules.Value.CreateRuleSet();
+
+    /// <summary>Every EQL rule of the corpus that compiles. The first compilation takes most of a minute.</summary>
+    public static RuleSet AllRules => LazyAllRules.Value.CreateRuleSet();
+
+    public static RuleSet HundredRules => LazyHundredRules.Value.CreateRuleSet();
+
+    /// <summary>The baseline: <see cref="Utf8JsonReader"/> visits every token of every line.</summary>
+    public static long ReadAllTokens(List<byte[]> lines)
+    {
+        long tokens = 0;
+        foreach (var line in lines)
+        {
+            var reader = new Utf8JsonReader(line);
+            while (reader.Read())
+            {
+                tokens++;
+            }
+        }
+
+        return tokens;
+    }
+
+    public static long DecodeOnly(List<byte[]> lines, FieldSchema schema)
+    {
+        var decoder = new EventDecoder(schema);
+        var record = new EventRecord(schema);
+        long decoded = 0;
+        foreach (var line in lines)
+        {
+            if (decoder.Decode(line, record) is null)
+            {
+                decoded++;
+            }
+        }
+
+        return decoded;
+    }
+
+    /// <summary>
+    /// Prepares the full host (line reading, decoding, dispatch, rules and alerts written to <see cref="Stream.Null"/>)
+    /// and returns the scan, which returns the alerts written. Building the engine, its dispatch indexes included,
+    /// happens here, once per scan, so that the scan itself shows what each event costs.
+    /// </summary>
+    public static Func<long> PrepareScan(RuleSet rules, byte[] stream)
+    {
+        var writer = new AlertWriter(Stream.Null);
+        var engine = new ScanEngine(rules, writer);
+        return () =>
+        {
+            engine.Scan(new MemoryStream(stream, writable: false), "benchmark");
+            engine.Finish();
+            return writer.TotalAlerts;
+        };
+    }
+
+    private static List<RuleFile> EqlRuleFiles(string folder)
+    {
+        var files = new List<RuleFile>();
+        foreach (var path in Directory.EnumerateFiles(folder, "*.toml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            string text = File.ReadAllText(path);
+            if (TomlSerializer.Deserialize<TomlTable>(text) is { } root && root.TryGetValue("rule", out var rule) &&
+                rule is TomlTable table && table.TryGetValue("type", out var type) && type is "eql")
+            {
+                files.Add(new RuleFile(path, text));
+            }
+        }
+
+        return files;
+    }
+}
