@@ -39,7 +39,7 @@ if (args.Contains("--state-memory"))
     int keyIndex = Array.IndexOf(args, "--keys");
     int limitIndex = Array.IndexOf(args, "--max-state-entries");
     StateMemory.Run(
-        repository,
+        Workload.Repository,
         keyIndex >= 0 ? int.Parse(args[keyIndex + 1], CultureInfo.InvariantCulture) : 1_000_000,
         limitIndex >= 0 ? int.Parse(args[limitIndex + 1], CultureInfo.InvariantCulture) : null);
     return;
