@@ -26,14 +26,27 @@ internal static class ScanCommand
         {
             Description = "An NDJSON file of threat indicator documents (or search hits) for the threat_match rules.",
         };
+        var maxStateEntries = new Option<int>("--max-state-entries")
+        {
+            Description = $"The maximum number of state entries (pending sequences, sample keys, threshold buckets, seen terms) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
+        };
+        maxStateEntries.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--max-state-entries must be at least 1.");
+            }
+        });
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
+        command.Options.Add(maxStateEntries);
         command.Options.Add(output);
         command.Options.Add(indicators);
         outputOptions.AddTo(command);
         var input = InputOptions.Add(command);
         command.SetAction(parse => input.Parse(parse) is { } inputs
-            ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators))
+            ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators), parse.GetValue(maxStateEntries))
             : ExitCodes.Usage);
         return command;
     }
@@ -130,7 +143,7 @@ internal static class ScanCommand
         }
     }
 
-    private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath)
+    private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath, int maxStateEntries)
     {
         var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
@@ -149,6 +162,11 @@ internal static class ScanCommand
         if (ruleSet is null || !Indicators.Load(ruleSet, indicatorsPath, Console.Error))
         {
             return ExitCodes.Failure;
+        }
+
+        foreach (var rule in ruleSet.Rules)
+        {
+            rule.MaxStateEntries = maxStateEntries;
         }
 
         Stream alertStream;

@@ -62,7 +62,32 @@ internal static class SummaryPrinter
             error.WriteLine($"  duplicate alerts skipped (same kibana.alert.uuid): {alerts.DuplicatesSkipped}");
         }
 
+        PrintStateEvictions(error, rules);
         PrintRuleTable(error, rules, alerts);
+    }
+
+    /// <summary>Lists the rules that evicted state because of their MaxStateEntries limit, which may have lost matches.</summary>
+    private static void PrintStateEvictions(TextWriter error, RuleSet rules)
+    {
+        long total = 0;
+        foreach (var rule in rules.Rules)
+        {
+            total += rule.StateEvictions;
+        }
+
+        if (total == 0)
+        {
+            return;
+        }
+
+        error.WriteLine($"  state entries evicted (limit per rule reached, matches may be lost): {total}");
+        foreach (var rule in rules.Rules)
+        {
+            if (rule.StateEvictions > 0)
+            {
+                error.WriteLine($"    {rule.StateEvictions,8}  {OneLine(rule.Descriptor.Name)} (limit {rule.MaxStateEntries})");
+            }
+        }
     }
 
     /// <summary>

@@ -33,6 +33,18 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+// State memory: dotnet run -c Release --project tests/Compiled.Benchmarks -- --state-memory [--keys N] [--max-state-entries N]
+if (args.Contains("--state-memory"))
+{
+    int keyIndex = Array.IndexOf(args, "--keys");
+    int limitIndex = Array.IndexOf(args, "--max-state-entries");
+    StateMemory.Run(
+        Workload.Repository,
+        keyIndex >= 0 ? int.Parse(args[keyIndex + 1], CultureInfo.InvariantCulture) : 1_000_000,
+        limitIndex >= 0 ? int.Parse(args[limitIndex + 1], CultureInfo.InvariantCulture) : null);
+    return;
+}
+
 Console.WriteLine($"Compiled quick benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 var lines = BenchmarkInput.Build(Workload.CorpusEvents, sizeMb * 1_048_576L);
 Console.WriteLine($"Input: {BenchmarkInput.Describe(lines)} (corpus events repeated with shifted @timestamp)");

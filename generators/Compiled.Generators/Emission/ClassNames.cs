@@ -47,6 +47,7 @@ internal static class ClassNames
         "MaxSignals", "Version", "TimestampOverride", "TimestampOverrideFallbackDisabled", "BuildingBlockType", "License", "Maturity",
         "CreationDate", "UpdatedDate", "Tags", "Index", "References", "FalsePositives", "Author", "Threat", "Metadata", "Fields",
         "TimestampFields", "Evaluate", "Match", "MatchUntil", "Pipes", "Descriptor", "MissingStages", "Flush", "EventCategories",
+        "StateEvictions",
         "EventCategoryField", "MaxSamplesPerKey",
     };
 

@@ -292,6 +292,8 @@ internal sealed class RuleEmitter
             body.Line();
         }
 
+        body.Line($"public override long StateEvictions => {matcher}.Evictions;");
+        body.Line();
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line($"if (!ev.TryGetTimestamp({timestampSlot}, {fallbackSlot}, out long timestamp))");
@@ -457,6 +459,8 @@ internal sealed class RuleEmitter
             constructorLines.Add($"{filterKeys[i]} = {JoinKeys(sample.By, sample.Filters[i].By)};");
         }
 
+        body.Line($"public override long StateEvictions => {matcher}.Evictions;");
+        body.Line();
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line("// A sample ignores time and order; the time is only reported in alerts.");

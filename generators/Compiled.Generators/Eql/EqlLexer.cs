@@ -68,7 +68,7 @@ internal static class EqlLexer
 
                 tokens.Add(new Token(TokenKind.Identifier, text.Substring(start, i - start), new TextRange(start, i - start)));
             }
-            else if (char.IsDigit(c))
+            else if (IsAsciiDigit(c))
             {
                 tokens.Add(ReadNumber(text, ref i));
             }
@@ -143,6 +143,9 @@ internal static class EqlLexer
         return i;
     }
 
+    // char.IsDigit accepts every Unicode decimal digit, which neither Elasticsearch nor C# reads as a number.
+    private static bool IsAsciiDigit(char c) => c >= '0' && c <= '9';
+
     private static bool IsIdentifierStart(char c) => char.IsLetter(c) || c == '_' || c == '@';
 
     private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_' || c == '@';
@@ -150,17 +153,17 @@ internal static class EqlLexer
     private static Token ReadNumber(string text, ref int i)
     {
         int start = i;
-        while (i < text.Length && char.IsDigit(text[i]))
+        while (i < text.Length && IsAsciiDigit(text[i]))
         {
             i++;
         }
 
         bool isDecimal = false;
-        if (i + 1 < text.Length && text[i] == '.' && char.IsDigit(text[i + 1]))
+        if (i + 1 < text.Length && text[i] == '.' && IsAsciiDigit(text[i + 1]))
         {
             isDecimal = true;
             i++;
-            while (i < text.Length && char.IsDigit(text[i]))
+            while (i < text.Length && IsAsciiDigit(text[i]))
             {
                 i++;
             }
@@ -174,11 +177,11 @@ internal static class EqlLexer
                 exponent++;
             }
 
-            if (exponent < text.Length && char.IsDigit(text[exponent]))
+            if (exponent < text.Length && IsAsciiDigit(text[exponent]))
             {
                 isDecimal = true;
                 i = exponent;
-                while (i < text.Length && char.IsDigit(text[i]))
+                while (i < text.Length && IsAsciiDigit(text[i]))
                 {
                     i++;
                 }

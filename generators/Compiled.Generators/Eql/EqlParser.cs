@@ -613,7 +613,9 @@ internal sealed class EqlParser
             var operand = Nested(ParseUnary);
             if (operand is LiteralExpr { Kind: LiteralKind.Integer or LiteralKind.Decimal } number)
             {
-                return number with { Range = TextRange.FromTo(minus.Range, number.Range), Value = "-" + number.Value };
+                // A double negation such as "- -5" folds to "5", so the value stays a plain number literal.
+                string negated = number.Value.Length > 0 && number.Value[0] == '-' ? number.Value.Substring(1) : "-" + number.Value;
+                return number with { Range = TextRange.FromTo(minus.Range, number.Range), Value = negated };
             }
 
             return new NegateExpr(TextRange.FromTo(minus.Range, operand.Range), operand);
@@ -637,11 +639,15 @@ internal sealed class EqlParser
                 Advance();
                 return new LiteralExpr(token.Range, LiteralKind.String, token.Text);
             case TokenKind.Integer:
-                Advance();
-                return new LiteralExpr(token.Range, LiteralKind.Integer, token.Text);
             case TokenKind.Decimal:
+                // Elasticsearch parses numbers as doubles and rejects an infinite one, such as 1e400, with this message.
+                if (!double.TryParse(token.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || double.IsInfinity(number))
+                {
+                    throw new EqlSyntaxException($"Number [{token.Text}] is too large", token.Range);
+                }
+
                 Advance();
-                return new LiteralExpr(token.Range, LiteralKind.Decimal, token.Text);
+                return new LiteralExpr(token.Range, token.Kind == TokenKind.Integer ? LiteralKind.Integer : LiteralKind.Decimal, token.Text);
             case TokenKind.Symbol when token.Is("("):
                 Advance();
                 var inner = ParseExpression();

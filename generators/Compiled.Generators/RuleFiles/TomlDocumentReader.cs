@@ -35,7 +35,21 @@ internal sealed class TomlDocumentReader
 
     private TomlTableNode? ReadDocument()
     {
-        var document = Tomlyn.Parsing.SyntaxParser.Parse(_text, _path, true);
+        DocumentSyntax document;
+        try
+        {
+            document = Tomlyn.Parsing.SyntaxParser.Parse(_text, _path, true);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Tomlyn 2.11 throws from char.ConvertFromUtf32 instead of reporting an error when the text ends
+            // inside an escape sequence, such as a file cut after "C:\" or "\u12".
+            int escape = Math.Max(0, _text.LastIndexOf('\\'));
+            string message = $"the file ends inside the escape sequence '{_text.Substring(escape)}'";
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TomlSyntaxError, _path, _lines.Span(escape, _text.Length - escape), message));
+            return null;
+        }
+
         if (document.HasErrors)
         {
             // Tomlyn can report follow-on errors at the start of the file, so the first error is the one that counts.

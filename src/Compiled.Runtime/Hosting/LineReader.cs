@@ -36,18 +36,20 @@ public sealed class LineReader
         while (true)
         {
             int newline = Array.IndexOf(_buffer, (byte)'\n', scanFrom, _end - scanFrom);
-            if (newline >= 0)
-            {
-                line = Take(newline, newline + 1);
-                return true;
-            }
 
-            if (_end - _start > _maxLineBytes)
+            // The buffer holds up to 64 KiB past the limit, so a line can end inside it and still be too long.
+            if (newline >= 0 ? newline - _start > _maxLineBytes : _end - _start > _maxLineBytes)
             {
                 SkipRestOfLine();
                 tooLong = true;
                 line = ReadOnlyMemory<byte>.Empty;
                 LineNumber++;
+                return true;
+            }
+
+            if (newline >= 0)
+            {
+                line = Take(newline, newline + 1);
                 return true;
             }
 

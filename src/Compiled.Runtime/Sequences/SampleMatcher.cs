@@ -15,7 +15,9 @@ namespace Compiled.Runtime.Sequences;
 /// Each filter keeps at most filters + max_samples_per_key - 1 candidates, as many as Elasticsearch fetches
 /// per filter and key, which is enough to find distinct events for all filters whenever any choice of the
 /// events seen so far allows it. Elasticsearch does not define which event fills a filter when several could.
-/// NOTE: every key seen is kept until the scan ends, complete or not; nothing bounds their number yet.
+/// At most <see cref="DetectionRule.MaxStateEntries"/> keys are kept, complete or not, checked after each event.
+/// Beyond it the key least recently offered an event is evicted first, so an evicted key that completed its
+/// samples can report more if its events come back.
 /// </remarks>
 public sealed class SampleMatcher
 {
@@ -27,6 +29,10 @@ public sealed class SampleMatcher
     private readonly long[] _chosen;
     private readonly JoinKeyBuilder _keys = new();
     private readonly List<(string Key, KeyState State)> _touched = [];
+    // Keys from the least to the most recently offered an event, linked through the states themselves.
+    private KeyState? _oldest;
+    private KeyState? _newest;
+    private int _maxEntries = DetectionRule.DefaultMaxStateEntries;
     private long _ordinal;
     private long _capturedOrdinal;
     private CapturedEvent? _captured;
@@ -49,6 +55,9 @@ public sealed class SampleMatcher
 
     /// <summary>The number of join keys seen, with or without a complete sample.</summary>
     public int KeyCount => _states.Count;
+
+    /// <summary>The number of keys evicted because of <see cref="DetectionRule.MaxStateEntries"/>.</summary>
+    public long Evictions { get; private set; }
 
     /// <summary>Starts the evaluation of a new event; call once per event before <see cref="Offer"/>.</summary>
     public void Tick() => _ordinal++;
@@ -89,16 +98,32 @@ public sealed class SampleMatcher
         }
 
         _touched.Clear();
+        _maxEntries = Math.Max(1, rule.MaxStateEntries);
+        while (_states.Count > _maxEntries)
+        {
+            Evict();
+        }
     }
 
     private int MaxSamplesPerKey => _owner?.MaxSamplesPerKey ?? 1;
 
     private void OfferKey(int filter, ReadOnlySpan<char> key, EventRecord ev, long timestamp)
     {
-        if (!_lookup.TryGetValue(key, out string? storedKey, out var state))
+        if (_lookup.TryGetValue(key, out string? storedKey, out var state))
         {
+            MoveToNewest(state);
+        }
+        else
+        {
+            // The limit of the previous event applies until this one completes.
+            while (_states.Count >= _maxEntries)
+            {
+                Evict();
+            }
+
             storedKey = key.ToString();
-            _states[storedKey] = state = new KeyState(_filterCount);
+            _states[storedKey] = state = new KeyState(_filterCount) { Key = storedKey };
+            Link(state);
         }
 
         if (state.Candidates is null)
@@ -128,6 +153,64 @@ public sealed class SampleMatcher
         }
 
         _touched.Add((storedKey, state));
+    }
+
+    /// <summary>Evicts the key least recently offered an event.</summary>
+    private void Evict()
+    {
+        var oldest = _oldest!;
+        _states.Remove(oldest.Key);
+        Unlink(oldest);
+        Evictions++;
+    }
+
+    private void MoveToNewest(KeyState state)
+    {
+        if (!ReferenceEquals(state, _newest))
+        {
+            Unlink(state);
+            Link(state);
+        }
+    }
+
+    private void Link(KeyState state)
+    {
+        state.Older = _newest;
+        state.Newer = null;
+        if (_newest is not null)
+        {
+            _newest.Newer = state;
+        }
+        else
+        {
+            _oldest = state;
+        }
+
+        _newest = state;
+    }
+
+    private void Unlink(KeyState state)
+    {
+        if (state.Older is not null)
+        {
+            state.Older.Newer = state.Newer;
+        }
+        else
+        {
+            _oldest = state.Newer;
+        }
+
+        if (state.Newer is not null)
+        {
+            state.Newer.Older = state.Older;
+        }
+        else
+        {
+            _newest = state.Older;
+        }
+
+        state.Older = null;
+        state.Newer = null;
     }
 
     /// <summary>
@@ -193,6 +276,12 @@ public sealed class SampleMatcher
         public List<long[]>? Reported;
 
         public int Count;
+
+        public string Key = string.Empty;
+
+        public KeyState? Older;
+
+        public KeyState? Newer;
 
         private static List<Candidate>[] CreateLists(int count)
         {

@@ -18,6 +18,11 @@ namespace Compiled.Runtime.Sequences;
 /// reject a complete sequence only when all of them can be filled, in order and with the same key, within
 /// maxspan of the whole extended sequence. So a sequence with trailing missing stages is held until
 /// maxspan has passed, or the input ends, before it is reported.
+/// <para>
+/// Join keys with state plus held sequences never exceed the rule's <see cref="DetectionRule.MaxStateEntries"/>.
+/// Beyond it the key state least recently created or updated is evicted first, which loses its pending
+/// sequences. Held sequences are evicted, earliest deadline first and unreported, only when no key state is left.
+/// </para>
 /// </remarks>
 public sealed class SequenceMatcher
 {
@@ -39,6 +44,10 @@ public sealed class SequenceMatcher
     private readonly CapturedEvent[] _completed;
     private readonly JoinKeyBuilder _keys = new();
     private int _advancesSincePrune;
+    // Key states from the least to the most recently created or updated, linked through the states themselves.
+    private KeyState? _oldest;
+    private KeyState? _newest;
+    private int _maxEntries = DetectionRule.DefaultMaxStateEntries;
     // Ordinals number events from 1, so 0 can mean "none" in the state below.
     private long _ordinal = 1;
 
@@ -90,6 +99,9 @@ public sealed class SequenceMatcher
     /// <summary>The number of complete sequences waiting to learn whether their trailing missing events arrive.</summary>
     public int HeldCount => _heldCount;
 
+    /// <summary>The number of key states and held sequences evicted because of <see cref="DetectionRule.MaxStateEntries"/>.</summary>
+    public long Evictions { get; private set; }
+
     private int LeadingCount => _gapSize[0];
 
     private int TrailingCount => _gapSize[_positiveCount];
@@ -101,6 +113,7 @@ public sealed class SequenceMatcher
     public void Tick(long timestamp, DetectionRule rule, IAlertSink sink)
     {
         _ordinal++;
+        _maxEntries = Math.Max(1, rule.MaxStateEntries);
         while (_held.TryPeek(out var held, out var priority) && timestamp > priority.Deadline)
         {
             _held.Dequeue();
@@ -146,6 +159,7 @@ public sealed class SequenceMatcher
     public void Advance(int stage, EventRecord ev, long timestamp, JoinKeys keys, DetectionRule rule, IAlertSink sink)
     {
         CapturedEvent? captured = null;
+        _maxEntries = Math.Max(1, rule.MaxStateEntries);
         Span<int> cursor = stackalloc int[keys.Slots.Length];
         if (!JoinKeyBuilder.Start(ev, keys, cursor))
         {
@@ -226,7 +240,7 @@ public sealed class SequenceMatcher
             if (_lookup.TryGetValue(key, out var state))
             {
                 Array.Clear(state.Pending);
-                RemoveIfEmpty(key, state);
+                RemoveIfEmpty(state);
             }
         }
         while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
@@ -240,7 +254,7 @@ public sealed class SequenceMatcher
             return;
         }
 
-        foreach (var (key, state) in _states)
+        foreach (var state in _states.Values)
         {
             for (int i = 0; i < state.Pending.Length; i++)
             {
@@ -258,10 +272,7 @@ public sealed class SequenceMatcher
                 }
             }
 
-            if (state.IsEmpty)
-            {
-                _states.Remove(key);
-            }
+            RemoveIfEmpty(state);
         }
     }
 
@@ -284,7 +295,7 @@ public sealed class SequenceMatcher
             if (_positiveCount == 1)
             {
                 Complete(started, key, rule, sink);
-                RemoveIfEmpty(key, state);
+                RemoveIfEmpty(state);
                 return;
             }
 
@@ -300,7 +311,7 @@ public sealed class SequenceMatcher
         states.Pending[stage - 1] = null;
         if (timestamp - pending.FirstTimestamp > _maxspan)
         {
-            RemoveIfEmpty(key, states);
+            RemoveIfEmpty(states);
             return;
         }
 
@@ -309,12 +320,13 @@ public sealed class SequenceMatcher
         pending.LastOrdinal = _ordinal;
         if (stage == _positiveCount - 1)
         {
-            RemoveIfEmpty(key, states);
+            RemoveIfEmpty(states);
             Complete(pending, key, rule, sink);
             return;
         }
 
         states.Pending[stage] = pending;
+        MoveToNewest(states);
     }
 
     /// <summary>Decides what a sequence whose positive stages are complete needs before it is reported.</summary>
@@ -341,6 +353,7 @@ public sealed class SequenceMatcher
 
         long windowStart = LeadingCount > 0 ? sequence.LeadStart : sequence.FirstTimestamp;
         long deadline = _maxspan == long.MaxValue ? long.MaxValue : windowStart + _maxspan;
+        MakeRoom();
         var held = new HeldSequence(sequence, key.ToString(), deadline, _ordinal);
         _held.Enqueue(held, (deadline, _ordinal));
         if (!_heldLookup.TryGetValue(key, out var list))
@@ -383,7 +396,7 @@ public sealed class SequenceMatcher
         if (pending.LastOrdinal < _ordinal)
         {
             state.Pending[gap - 1] = null;
-            RemoveIfEmpty(key, state);
+            RemoveIfEmpty(state);
         }
     }
 
@@ -426,21 +439,118 @@ public sealed class SequenceMatcher
 
     private KeyState GetOrAddState(ReadOnlySpan<char> key)
     {
-        if (!_lookup.TryGetValue(key, out var state))
+        if (_lookup.TryGetValue(key, out var state))
         {
-            state = new KeyState(Math.Max(0, _positiveCount - 1), LeadingCount);
-            _lookup[key] = state;
+            MoveToNewest(state);
+            return state;
         }
 
+        MakeRoom();
+        state = new KeyState(key.ToString(), Math.Max(0, _positiveCount - 1), LeadingCount);
+        _states[state.Key] = state;
+        Link(state);
         return state;
     }
 
-    private void RemoveIfEmpty(ReadOnlySpan<char> key, KeyState state)
+    private void RemoveIfEmpty(KeyState state)
     {
         if (state.IsEmpty)
         {
-            _lookup.Remove(key);
+            Remove(state);
         }
+    }
+
+    /// <summary>Evicts entries until one more fits under the limit: key states oldest first, then held sequences.</summary>
+    private void MakeRoom()
+    {
+        while (_states.Count + _heldCount >= _maxEntries)
+        {
+            if (_oldest is { } oldest)
+            {
+                Remove(oldest);
+            }
+            else if (_held.TryDequeue(out var held, out _))
+            {
+                if (held.Rejected)
+                {
+                    continue;
+                }
+
+                held.Rejected = true;
+                _heldCount--;
+                var list = _heldByKey[held.Key];
+                list.Remove(held);
+                if (list.Count == 0)
+                {
+                    _heldByKey.Remove(held.Key);
+                }
+            }
+            else
+            {
+                return;
+            }
+
+            Evictions++;
+        }
+    }
+
+    /// <summary>Removes <paramref name="state"/> unless it was already evicted, which may have left its key to a newer state.</summary>
+    private void Remove(KeyState state)
+    {
+        if (_states.TryGetValue(state.Key, out var current) && ReferenceEquals(current, state))
+        {
+            _states.Remove(state.Key);
+            Unlink(state);
+        }
+    }
+
+    private void MoveToNewest(KeyState state)
+    {
+        if (!ReferenceEquals(state, _newest))
+        {
+            Unlink(state);
+            Link(state);
+        }
+    }
+
+    private void Link(KeyState state)
+    {
+        state.Older = _newest;
+        state.Newer = null;
+        if (_newest is not null)
+        {
+            _newest.Newer = state;
+        }
+        else
+        {
+            _oldest = state;
+        }
+
+        _newest = state;
+    }
+
+    private void Unlink(KeyState state)
+    {
+        if (state.Older is not null)
+        {
+            state.Older.Newer = state.Newer;
+        }
+        else
+        {
+            _oldest = state.Newer;
+        }
+
+        if (state.Newer is not null)
+        {
+            state.Newer.Older = state.Older;
+        }
+        else
+        {
+            _newest = state.Older;
+        }
+
+        state.Older = null;
+        state.Newer = null;
     }
 
     /// <summary>A partial sequence: its events so far, when it last grew, and its leading chain.</summary>
@@ -459,17 +569,23 @@ public sealed class SequenceMatcher
         public bool HasLeadStart { get; set; }
     }
 
-    /// <summary>The state of one join key.</summary>
-    private sealed class KeyState(int pendingSlots, int leadingStages)
+    /// <summary>The state of one join key, linked into the matcher's list from oldest to newest.</summary>
+    private sealed class KeyState(string key, int pendingSlots, int leadingStages)
     {
+        public string Key { get; } = key;
+
+        public KeyState? Older { get; set; }
+
+        public KeyState? Newer { get; set; }
+
         /// <summary>The pending sequence whose last matched positive stage is the index.</summary>
         public Pending?[] Pending { get; } = new Pending?[pendingSlots];
 
         /// <summary>For each leading missing stage: the latest start time of a chain that ends there.</summary>
-        public long[] LeadStart { get; } = new long[leadingStages];
+        public long[] LeadStart { get; } = leadingStages == 0 ? [] : new long[leadingStages];
 
         /// <summary>For each leading missing stage: the ordinal of the event that ended the chain, or 0 for none.</summary>
-        public long[] LeadOrdinal { get; } = new long[leadingStages];
+        public long[] LeadOrdinal { get; } = leadingStages == 0 ? [] : new long[leadingStages];
 
         public bool IsEmpty => Array.TrueForAll(Pending, pending => pending is null) && Array.TrueForAll(LeadOrdinal, ordinal => ordinal == 0);
     }

@@ -151,6 +151,8 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
 
     public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
 
+    public override long StateEvictions => _sequence.Evictions;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (!ev.TryGetTimestamp(_eventIngested, _timestamp, out long timestamp))

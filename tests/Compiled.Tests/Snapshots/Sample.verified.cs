@@ -128,6 +128,8 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
 
     public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
 
+    public override long StateEvictions => _sample.Evictions;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         // A sample ignores time and order; the time is only reported in alerts.

@@ -137,6 +137,8 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>Reports the sequences held back for their trailing missing-event stages.</summary>
     public override void Flush(global::Compiled.Runtime.Alerts.IAlertSink sink) => _sequence.Flush(this, sink);
 
+    public override long StateEvictions => _sequence.Evictions;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (!ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
