@@ -41,12 +41,13 @@ internal static class RulesCommand
             var compiledIds = compilation.Success
                 ? compilation.Descriptors().Select(rule => rule.RuleIdText).ToHashSet(StringComparer.Ordinal)
                 : [];
+            var invalidFiles = compilation.InvalidFiles;
             foreach (var file in files)
             {
                 var rule = ReadRuleTable(file.Text);
                 string ruleId = Text(rule, "rule_id");
                 rows.Add(Row(ruleId, Text(rule, "name"), Text(rule, "type"), Text(rule, "severity"), Text(rule, "language"),
-                    compiledIds.Contains(ruleId) ? "yes" : "no"));
+                    compiledIds.Contains(ruleId) && !invalidFiles.Contains(file.Path) ? "yes" : "no"));
             }
 
             if (problems.Count > 0)

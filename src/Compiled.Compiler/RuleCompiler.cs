@@ -118,7 +118,7 @@ public static class RuleCompiler
         }
 
         var assembly = Assembly.Load(image.ToArray());
-        return new RuleCompilation(Sort(diagnostics), generated, assembly);
+        return new RuleCompilation(Sort(diagnostics), generated, assembly, files.Select(file => file.Path).ToList());
     }
 
     private static List<Diagnostic> Sort(IEnumerable<Diagnostic> diagnostics) =>
@@ -169,8 +169,12 @@ public sealed record GeneratedSource(string HintName, string Text);
 /// <summary>The outcome of compiling rule files: diagnostics, the generated code and, without errors, the loaded rules.</summary>
 public sealed class RuleCompilation
 {
-    internal RuleCompilation(IReadOnlyList<Diagnostic> diagnostics, IReadOnlyList<GeneratedSource> generatedSources, Assembly? assembly)
+    private readonly IReadOnlyList<string> _inputPaths;
+
+    internal RuleCompilation(IReadOnlyList<Diagnostic> diagnostics, IReadOnlyList<GeneratedSource> generatedSources, Assembly? assembly,
+        IReadOnlyList<string>? inputPaths = null)
     {
+        _inputPaths = inputPaths ?? [];
         Diagnostics = diagnostics;
         GeneratedSources = generatedSources;
         Assembly = assembly;
@@ -189,20 +193,59 @@ public sealed class RuleCompilation
 
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error);
 
-    /// <summary>Creates fresh rule instances from the compiled catalog.</summary>
+    /// <summary>
+    /// The rule files with at least one error. Their rules are left out of <see cref="CreateRuleSet"/> and
+    /// <see cref="Descriptors"/> even where code was generated, as for a file whose only error is a rule_id
+    /// that another file also uses.
+    /// </summary>
+    public IReadOnlySet<string> InvalidFiles =>
+        Errors.Select(d => d.Location.GetLineSpan().Path).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Creates fresh rule instances from the compiled catalog, without the rules of <see cref="InvalidFiles"/>.</summary>
     public RuleSet CreateRuleSet()
     {
         var catalog = CatalogType();
         var create = catalog.GetMethod("CreateRuleSet", BindingFlags.Public | BindingFlags.Static)
             ?? throw new InvalidOperationException($"{catalog.FullName} has no CreateRuleSet method.");
-        return (RuleSet)create.Invoke(null, null)!;
+        var ruleSet = (RuleSet)create.Invoke(null, null)!;
+        var excluded = ExcludedFileNames();
+        if (excluded.Count == 0)
+        {
+            return ruleSet;
+        }
+
+        var valid = ruleSet.Rules.Where(rule => !excluded.Contains(rule.Descriptor.SourceFile)).ToList();
+        return new RuleSet(ruleSet.Schema, valid);
     }
 
+    /// <summary>The descriptors of the compiled rules, without those of <see cref="InvalidFiles"/>.</summary>
     public IReadOnlyList<RuleDescriptor> Descriptors()
     {
         var property = CatalogType().GetProperty("Descriptors", BindingFlags.Public | BindingFlags.Static)
             ?? throw new InvalidOperationException("The rule catalog has no Descriptors property.");
-        return (IReadOnlyList<RuleDescriptor>)property.GetValue(null)!;
+        var descriptors = (IReadOnlyList<RuleDescriptor>)property.GetValue(null)!;
+        var excluded = ExcludedFileNames();
+        return excluded.Count == 0 ? descriptors : descriptors.Where(rule => !excluded.Contains(rule.SourceFile)).ToList();
+    }
+
+    /// <summary>
+    /// The file names of <see cref="InvalidFiles"/>, which is how a descriptor names its file.
+    /// NOTE: a name that a valid input file shares, in another folder, is not excluded, so an invalid
+    /// file's generated rule can stay loaded in that case.
+    /// </summary>
+    private HashSet<string> ExcludedFileNames()
+    {
+        var invalid = InvalidFiles;
+        var names = invalid.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var path in _inputPaths)
+        {
+            if (!invalid.Contains(path))
+            {
+                names.Remove(Path.GetFileName(path));
+            }
+        }
+
+        return names;
     }
 
     private Type CatalogType()

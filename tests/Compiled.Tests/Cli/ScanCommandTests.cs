@@ -219,6 +219,23 @@ public class ScanCommandTests
     }
 
     [Test]
+    public void DuplicateRuleIdFileIsNotCompiled()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-duplicate-").FullName;
+        const string ruleId = "1c2d3e4f-0000-4000-8000-0000000000cc";
+        File.WriteAllText(Path.Combine(folder, "a.toml"), RuleFiles.Eql("process where process.name == \"a\"", name: "First Rule", ruleId: ruleId));
+        File.WriteAllText(Path.Combine(folder, "b.toml"), RuleFiles.Eql("process where process.name == \"b\"", name: "Second Rule", ruleId: ruleId));
+
+        var rules = ProcessRunner.RunCompiled(null, "rules", folder);
+        var check = ProcessRunner.RunCompiled(null, "check", folder);
+
+        Assert.That(rules.StandardOutput, Does.Contain("2 rule(s), 1 compiled."), rules.ToString());
+        Assert.That(check.ExitCode, Is.EqualTo(1), check.ToString());
+        Assert.That(check.StandardOutput, Does.Contain("CMP005"));
+        Assert.That(check.StandardOutput, Does.Contain("2 rule file(s): 1 compiled, 1 with errors"));
+    }
+
+    [Test]
     public void SigtermLeavesWholeAlertsAndSummary()
     {
         string sample = File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"));
