@@ -62,14 +62,9 @@ internal sealed partial class RuleFileParser
     private KqlFieldTypes FieldTypes(TomlTableNode rule)
     {
         var types = new Dictionary<string, string>(System.StringComparer.Ordinal);
-        foreach (var entry in TableArray(rule, "required_fields", "required_fields"))
+        foreach (var field in RequiredFieldsOf(rule))
         {
-            string? name = OptionalString(entry, "name");
-            string? type = OptionalString(entry, "type");
-            if (name is not null && type is not null)
-            {
-                types[name] = type;
-            }
+            types[field.Name] = field.Type;
         }
 
         return new KqlFieldTypes(_fields, types);

@@ -17,6 +17,7 @@ internal sealed partial class RuleFileParser
 {
     private readonly string _path;
     private readonly List<DiagnosticInfo> _diagnostics = new();
+    private EquatableArray<RequiredField>? _requiredFields;
     private SourceLines _lines = null!;
 
     private RuleFileParser(string path) => _path = path;
@@ -134,7 +135,7 @@ internal sealed partial class RuleFileParser
         var timestampOverride = OptionalString(rule, "timestamp_override");
         var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
         var eventCategoryOverride = OptionalString(rule, "event_category_override");
-        var requiredFields = ReadRequiredFields(rule);
+        var requiredFields = RequiredFieldsOf(rule);
         var buildingBlockType = OptionalString(rule, "building_block_type");
         var license = OptionalString(rule, "license");
         var stateful = ReadStateful(rule, type);
@@ -288,6 +289,9 @@ internal sealed partial class RuleFileParser
 
         return threats.ToEquatableArray();
     }
+
+    /// <summary>The rule's required fields, read once, so that their diagnostics are reported once.</summary>
+    private EquatableArray<RequiredField> RequiredFieldsOf(TomlTableNode rule) => _requiredFields ??= ReadRequiredFields(rule);
 
     /// <summary>
     /// Reads <c>[[rule.required_fields]]</c>: each entry names a field and its Elasticsearch type. The types
