@@ -68,7 +68,7 @@ internal sealed class RuleEmitter
         _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), _dateFields, versionFields);
     }
 
-    /// <summary>The field that holds the event category: <c>event_category_override</c>, else <c>event.category</c>.</summary>
+    /// <summary>The field that contains the event category: <c>event_category_override</c>, else <c>event.category</c>.</summary>
     private string CategoryField => _rule.EventCategoryOverride ?? "event.category";
 
     public static GeneratedFile Emit(RuleSpec rule, string className)
@@ -404,8 +404,8 @@ internal sealed class RuleEmitter
         if (_rule.EventCategoryOverride is { } categoryField)
         {
             // NOTE: the host dispatches on event.category, so a rule with event_category_override declares no
-            // categories and runs for every event whose field values pass its dispatch terms; its filters read
-            // the category from its own field.
+            // categories. It runs for every event that passes its dispatch terms, and its filters read the
+            // category from the override field.
             writer.Line($"public override string EventCategoryField => {CSharpText.Literal(categoryField)};");
             writer.Line();
             return true;

@@ -16,7 +16,7 @@ internal sealed record KqlNot(TextRange Range, KqlNode Operand) : KqlNode(Range)
 internal sealed record KqlMatchAll(TextRange Range) : KqlNode(Range);
 
 /// <summary>
-/// A field name as written, after escapes. <see cref="Parts"/> holds the text between <c>*</c> wildcards,
+/// A field name as written, after escapes. <see cref="Parts"/> contains the text between <c>*</c> wildcards,
 /// so a name without wildcards has one part.
 /// </summary>
 internal sealed record KqlField(TextRange Range, string Name, EquatableArray<string> Parts)
@@ -26,7 +26,7 @@ internal sealed record KqlField(TextRange Range, string Name, EquatableArray<str
 
 /// <summary>
 /// A value: quoted (a phrase, with <c>*</c> literal) or unquoted. For an unquoted value,
-/// <see cref="Parts"/> holds the text between <c>*</c> wildcards, so a plain value has one part and
+/// <see cref="Parts"/> contains the text between <c>*</c> wildcards, so a plain value has one part and
 /// <c>*</c> by itself has two empty parts.
 /// </summary>
 internal sealed record KqlValue(TextRange Range, string Text, bool IsQuoted, EquatableArray<string> Parts)

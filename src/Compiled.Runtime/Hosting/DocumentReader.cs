@@ -370,8 +370,8 @@ internal static class DocumentReader
                     {
                         tokens.Mark();
                         tokens.Read();
-                        var wanted = _state == State.Response ? JsonTokenType.StartObject : JsonTokenType.StartArray;
-                        if (tokens.TokenType == wanted)
+                        var expected = _state == State.Response ? JsonTokenType.StartObject : JsonTokenType.StartArray;
+                        if (tokens.TokenType == expected)
                         {
                             tokens.Unmark();
                             _state = _state == State.Response ? State.ResponseHits : State.ResponseHitsArray;

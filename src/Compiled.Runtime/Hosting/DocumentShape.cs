@@ -77,7 +77,12 @@ internal static class DocumentShape
             }
 
             // A hit without _source (stored fields only) is still a hit, reported as having no event.
-            return source || (index && id) ? DocumentKind.Hit : properties == 1 ? bulk : DocumentKind.Event;
+            if (source || (index && id))
+            {
+                return DocumentKind.Hit;
+            }
+
+            return properties == 1 ? bulk : DocumentKind.Event;
         }
         catch (JsonException)
         {

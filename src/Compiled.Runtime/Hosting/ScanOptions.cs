@@ -27,7 +27,7 @@ public sealed record ScanOptions
     /// <summary>The most event bytes held for reordering; past it the oldest is released early.</summary>
     public long MaxBufferedBytes { get; init; } = DefaultMaxBufferedBytes;
 
-    /// <summary>Stop at the first rejected document; <see cref="ScanSummary.StoppedAt"/> tells which.</summary>
+    /// <summary>Stop at the first rejected document; <see cref="ScanSummary.StoppedAt"/> records which.</summary>
     public bool Strict { get; init; }
 
     /// <summary>

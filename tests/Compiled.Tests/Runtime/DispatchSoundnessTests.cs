@@ -43,7 +43,7 @@ public class DispatchSoundnessTests
 
     /// <summary>
     /// Runs every generated filter of every rule over every timed corpus event and asserts that dispatch chose
-    /// the rule whenever a filter matched; returns the counts the callers check.
+    /// the rule whenever a filter matched. Returns the counts that the callers check.
     /// </summary>
     private static (int Events, int Guarded, long Candidates, long CategoryCandidates, int GuardedMatches, int RuleCount)
         CheckEveryMatchIsDispatched(RuleCompilation compilation)
