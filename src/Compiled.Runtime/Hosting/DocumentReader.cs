@@ -401,6 +401,15 @@ internal static class DocumentReader
         /// <summary>A whole value at the top level or in an array: an event, a hit, or a response held in memory.</summary>
         private bool FromValue(ReadOnlyMemory<byte> value, long element, out Document document)
         {
+            if (_state == State.Array && tokens.TokenType != JsonTokenType.StartObject)
+            {
+                _hits.Clear();
+                _pendingIndex = 0;
+                document = new Document(default, tokens.TokenLine, element, "not a JSON object",
+                    $"the array element is {Describe(tokens.TokenType, value.Span)}, not a JSON object");
+                return true;
+            }
+
             var kind = _state == State.Array && _arrayKind == DocumentKind.Event ? DocumentKind.Event : DocumentShape.Classify(value.Span);
             if (_state == State.Array)
             {
@@ -420,6 +429,26 @@ internal static class DocumentReader
             _pendingIndex = 0;
             document = kind == DocumentKind.Hit ? Hit(value, tokens.TokenLine, element) : new Document(value, tokens.TokenLine, element, null, null);
             return true;
+        }
+
+        /// <summary>Names a non-object JSON value for a message, with up to 40 bytes of its text.</summary>
+        private static string Describe(JsonTokenType type, ReadOnlySpan<byte> value)
+        {
+            string kind = type switch
+            {
+                JsonTokenType.StartArray => "an array",
+                JsonTokenType.String => "a string",
+                JsonTokenType.Number => "a number",
+                JsonTokenType.True or JsonTokenType.False => "a boolean",
+                _ => "null",
+            };
+            if (type == JsonTokenType.Null)
+            {
+                return kind;
+            }
+
+            string text = System.Text.Encoding.UTF8.GetString(value.Length > 40 ? value[..40] : value);
+            return value.Length > 40 ? $"{kind} ({text}...)" : $"{kind} ({text})";
         }
     }
 }

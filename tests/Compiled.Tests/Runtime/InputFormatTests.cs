@@ -80,6 +80,29 @@ public class InputFormatTests
     }
 
     [Test]
+    public void ArrayNonObjectElementsAreSkipped()
+    {
+        string array = "[" + Event(1, "evil") + ", 5, \"x\", [1, [2]], null,\n" + Event(2, "evil") + "]";
+
+        var (summary, matches) = Run(array, "mixed.json");
+
+        Assert.That(matches.Select(m => (m.Line, m.Element)), Is.EqualTo(new[] { (1L, 0L), (2L, 5L) }));
+        Assert.That(summary.Examples.Select(e => e.Location), Is.EqualTo(new[]
+        {
+            "mixed.json:1[element 1]", "mixed.json:1[element 2]", "mixed.json:1[element 3]", "mixed.json:1[element 4]",
+        }));
+        Assert.That(summary.Examples.Select(e => e.Detail), Is.EqualTo(new[]
+        {
+            "the array element is a number (5), not a JSON object",
+            "the array element is a string (\"x\"), not a JSON object",
+            "the array element is an array ([1, [2]]), not a JSON object",
+            "the array element is null, not a JSON object",
+        }));
+        Assert.That(summary.RejectedByReason, Is.EqualTo(new Dictionary<string, long> { ["not a JSON object"] = 4 }));
+        AssertCounts(summary, read: 6, evaluated: 2);
+    }
+
+    [Test]
     public void PrettyPrintedSearchResponsesAreReadHitByHit()
     {
         string first = Response(Event(1, "evil"), Event(2, "good"));
