@@ -4,14 +4,19 @@ using System.Text.Json;
 namespace Compiled.Runtime.Hosting;
 
 /// <summary>
-/// One document of an input: an event's JSON, or a rejection. <see cref="Line"/> is the one-based line on
-/// which the document starts; <see cref="Element"/> is its zero-based index in a JSON array or in a
-/// response's hits, or -1 when the document is a line of its own. <see cref="Json"/> is valid until the
-/// reader moves on.
+/// One document of an input: an event's JSON, a rejection, or a blank line. <see cref="Line"/> is the
+/// one-based line on which the document starts; <see cref="Element"/> is its zero-based index in a JSON
+/// array or in a response's hits, or -1 when the document is a line of its own. <see cref="Json"/> is
+/// valid until the reader moves on.
 /// </summary>
 internal readonly record struct Document(ReadOnlyMemory<byte> Json, long Line, long Element, string? Reason, string? Detail)
 {
     public bool IsRejected => Reason is not null;
+
+    /// <summary>True for an empty or whitespace-only line of NDJSON or of a bulk body, which holds no document.</summary>
+    public bool IsBlank { get; init; }
+
+    public static Document Blank(long line) => new(default, line, -1, null, null) { IsBlank = true };
 }
 
 /// <summary>
@@ -142,14 +147,17 @@ internal static class DocumentReader
                 continue;
             }
 
+            // Blank lines are common at the end of files and between bulk actions, which Elasticsearch allows.
+            // A blank line where a bulk source line belongs is that source, and is rejected.
+            bool sourceExpected = kind == DocumentKind.BulkWithSource && pendingBulk != DocumentKind.Event;
+            if (!sourceExpected && line.Span.Trim(" \t\r"u8).IsEmpty)
+            {
+                yield return Document.Blank(number);
+                continue;
+            }
+
             if (kind is null)
             {
-                if (line.Span.Trim(" \t\r"u8).IsEmpty)
-                {
-                    yield return new Document(line, number, -1, null, null);
-                    continue;
-                }
-
                 var first = DocumentShape.Classify(line.Span);
                 kind = first switch
                 {
@@ -177,12 +185,6 @@ internal static class DocumentReader
                 {
                     pendingBulk = DocumentKind.Event;
                     yield return new Document(default, number, -1, "bulk update", $"the partial document of the update on line {pendingBulkLine} is not an event");
-                    continue;
-                }
-
-                if (line.Span.Trim(" \t\r"u8).IsEmpty)
-                {
-                    // Elasticsearch allows blank lines between bulk actions.
                     continue;
                 }
 

@@ -174,7 +174,11 @@ public sealed class ScanEngine
 
             var document = cursor.Documents.Current;
             cursor.Ordinal++;
-            if (document.IsRejected)
+            if (document.IsBlank)
+            {
+                Summary.CountBlank();
+            }
+            else if (document.IsRejected)
             {
                 Reject(cursor.Index, document.Line, document.Element, document.Reason!, document.Detail!);
             }

@@ -22,8 +22,33 @@ public class InputFormatTests
         var (summary, matches) = Run(Lines(Event(1, "evil"), Event(2, "good"), "", Event(3, "evil")));
 
         Assert.That(matches.Select(m => (m.Line, m.Element)), Is.EqualTo(new[] { (1L, -1L), (4L, -1L) }));
+        Assert.That(summary.RejectedByReason, Is.Empty);
+        AssertCounts(summary, read: 4, evaluated: 3, skipped: 1);
+    }
+
+    [Test]
+    public void StrictSkipsBlankAndCrlfLines()
+    {
+        var sink = new PositionSink();
+        var engine = new ScanEngine(Rules, sink, new ScanOptions { Strict = true });
+        string text = "\r\n" + Event(1, "evil") + "\r\n \t\r\n\r\n" + Event(2, "evil") + "\r\n\n  \n";
+        engine.Scan(Stream(text), "crlf.ndjson");
+
+        Assert.That(engine.Summary.StoppedAt, Is.Null);
+        Assert.That(sink.Matches.Select(m => m.Line), Is.EqualTo(new[] { 2L, 5L }));
+        AssertCounts(engine.Summary, read: 7, evaluated: 2, skipped: 5);
+    }
+
+    [Test]
+    public void BlankBulkSourceLineIsRejected()
+    {
+        string bulk = Lines("{\"index\":{}}", "", "{\"index\":{}}", Event(1, "evil"), "", "{\"delete\":{\"_id\":\"1\"}}");
+
+        var (summary, matches) = Run(bulk);
+
+        Assert.That(matches.Select(m => m.Line), Is.EqualTo(new[] { 4L }));
         Assert.That(summary.RejectedByReason, Is.EqualTo(new Dictionary<string, long> { ["empty line"] = 1 }));
-        AssertCounts(summary, read: 4, evaluated: 3);
+        AssertCounts(summary, read: 3, evaluated: 1, skipped: 1);
     }
 
     [Test]
@@ -238,10 +263,11 @@ public class InputFormatTests
         return (engine.Summary, sink.Matches);
     }
 
-    internal static void AssertCounts(ScanSummary summary, long read, long evaluated)
+    internal static void AssertCounts(ScanSummary summary, long read, long evaluated, long skipped = 0)
     {
-        Assert.That((summary.LinesRead, summary.EventsEvaluated, summary.LinesRejected), Is.EqualTo((read, evaluated, read - evaluated)));
-        Assert.That(summary.LinesRead, Is.EqualTo(summary.EventsEvaluated + summary.LinesRejected));
+        Assert.That((summary.LinesRead, summary.EventsEvaluated, summary.LinesRejected), Is.EqualTo((read, evaluated, read - evaluated - skipped)));
+        Assert.That(summary.BlankLinesSkipped, Is.EqualTo(skipped));
+        Assert.That(summary.LinesRead, Is.EqualTo(summary.EventsEvaluated + summary.LinesRejected + summary.BlankLinesSkipped));
     }
 }
 
