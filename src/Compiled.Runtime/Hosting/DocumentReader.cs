@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Compiled.Runtime.Hosting;
@@ -15,6 +14,9 @@ internal readonly record struct Document(ReadOnlyMemory<byte> Json, long Line, l
 
     /// <summary>True for an empty or whitespace-only line of NDJSON or of a bulk body, which holds no document.</summary>
     public bool IsBlank { get; init; }
+
+    /// <summary>True for a rejection because the input could not be read (or decompressed) past this point.</summary>
+    public bool IsReadFailure { get; init; }
 
     public static Document Blank(long line) => new(default, line, -1, null, null) { IsBlank = true };
 }
@@ -36,7 +38,7 @@ internal static class DocumentReader
     {
         var peek = new PeekStream(input);
         var head = peek.Peek(2);
-        return head.Length == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(peek, CompressionMode.Decompress) : peek;
+        return head.Length == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GzipInputStream(peek) : peek;
     }
 
     /// <summary>Opens an input for <see cref="Read"/>: decompressed when it is gzip. Disposing the result disposes <paramref name="input"/>.</summary>
@@ -133,7 +135,8 @@ internal static class DocumentReader
         var hits = new List<(int Start, int Length)>();
         DocumentKind pendingBulk = DocumentKind.Event;
         long pendingBulkLine = 0;
-        while (lines.TryReadLine(out var line, out bool tooLong))
+        Exception? readError = null;
+        while (TryReadLine(lines, out var line, out bool tooLong, ref readError))
         {
             long number = lines.LineNumber;
             if (tooLong)
@@ -227,11 +230,40 @@ internal static class DocumentReader
             }
         }
 
+        if (readError is not null)
+        {
+            // The incomplete line at the point of failure is this rejection, so the counts still add up.
+            yield return ReadFailure(readError, lines.LineNumber + 1, -1);
+            yield break;
+        }
+
         if (pendingBulk == DocumentKind.BulkWithSource)
         {
             yield return new Document(default, pendingBulkLine, -1, "bulk action without source", $"the action on line {pendingBulkLine} is the last line; its source line is missing");
         }
     }
+
+    /// <summary>Reads a line, turning a decompression failure into <paramref name="error"/> and the end of the lines.</summary>
+    private static bool TryReadLine(LineReader lines, out ReadOnlyMemory<byte> line, out bool tooLong, ref Exception? error)
+    {
+        try
+        {
+            return lines.TryReadLine(out line, out tooLong);
+        }
+        catch (Exception failure) when (failure is CompressedDataException or InvalidDataException)
+        {
+            error = failure;
+            line = default;
+            tooLong = false;
+            return false;
+        }
+    }
+
+    /// <summary>The rejection for an input that could not be decompressed past this point.</summary>
+    private static Document ReadFailure(Exception error, long line, long element) =>
+        error is CompressedDataException compressed
+            ? new Document(default, line, element, compressed.Reason, compressed.Message) { IsReadFailure = true }
+            : new Document(default, line, element, "invalid data", $"invalid data: {error.Message}; the rest of the input was not read") { IsReadFailure = true };
 
     // NOTE: the hit's _id is not passed on with its _source, so alert ids hash the _source instead of using the _id.
     private static Document Hit(ReadOnlyMemory<byte> hit, long line, long element) =>
@@ -302,6 +334,12 @@ internal static class DocumentReader
                     _done = true;
                     document = new Document(default, error.LineNumber + 1 ?? tokens.TokenLine, _state == State.TopLevel ? -1 : _element, "invalid JSON",
                         $"invalid JSON: {error.Message}; the rest of the input was not read");
+                    return true;
+                }
+                catch (Exception error) when (error is CompressedDataException or InvalidDataException)
+                {
+                    _done = true;
+                    document = ReadFailure(error, tokens.TokenLine, _state == State.TopLevel ? -1 : _element);
                     return true;
                 }
                 catch (DocumentTooLargeException error)

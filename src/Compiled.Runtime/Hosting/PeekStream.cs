@@ -11,6 +11,13 @@ internal sealed class PeekStream(Stream inner) : Stream
     private int _headEnd;
     private bool _innerEnded;
 
+    // A read error met while peeking, such as a damaged gzip stream. It is thrown once the bytes before it
+    // have been read, so that a truncated gzip file still yields its complete lines.
+    private Exception? _pendingError;
+
+    /// <summary>True once the inner stream returned 0 bytes from a read.</summary>
+    public bool InnerEnded => _innerEnded;
+
     /// <summary>Returns up to <paramref name="count"/> bytes from the current position without consuming them; fewer at the end of the input.</summary>
     public ReadOnlySpan<byte> Peek(int count)
     {
@@ -27,7 +34,18 @@ internal sealed class PeekStream(Stream inner) : Stream
 
             while (_headEnd - _headStart < count)
             {
-                int read = inner.Read(_head, _headEnd, _head.Length - _headEnd);
+                int read;
+                try
+                {
+                    read = inner.Read(_head, _headEnd, _head.Length - _headEnd);
+                }
+                catch (Exception error) when (error is IOException or InvalidDataException)
+                {
+                    _pendingError = error;
+                    _innerEnded = true;
+                    break;
+                }
+
                 if (read == 0)
                 {
                     _innerEnded = true;
@@ -53,7 +71,20 @@ internal sealed class PeekStream(Stream inner) : Stream
             return n;
         }
 
-        return inner.Read(buffer);
+        if (_pendingError is { } error)
+        {
+            _pendingError = null;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+
+        if (_innerEnded || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        int read = inner.Read(buffer);
+        _innerEnded = read == 0;
+        return read;
     }
 
     protected override void Dispose(bool disposing)

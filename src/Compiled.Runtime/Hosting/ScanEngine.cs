@@ -180,6 +180,12 @@ public sealed class ScanEngine
             }
             else if (document.IsRejected)
             {
+                // A damaged input is also an input error, so the scan does not look complete.
+                if (document.IsReadFailure)
+                {
+                    Summary.AddInputError($"{cursor.Name}: {document.Detail}");
+                }
+
                 Reject(cursor.Index, document.Line, document.Element, document.Reason!, document.Detail!);
             }
             else if (_timeDecoder.Decode(document.Json, _timeRecord) is { } error)

@@ -69,6 +69,66 @@ public class InputFormatTests
     }
 
     [Test]
+    public void TruncatedGzipKeepsCompleteLines()
+    {
+        var events = Enumerable.Range(0, 3000).Select(i => Event(i, i % 7 == 0 ? "evil" : "good")).ToArray();
+        byte[] compressed = Gzip(Lines(events));
+        byte[] cut = compressed[..(compressed.Length / 2)];
+        int complete = CompleteLinesBeforeFailure(cut);
+
+        var (summary, matches) = Run(cut, "cut.ndjson.gz");
+
+        Assert.That(complete, Is.InRange(1, events.Length - 1));
+        Assert.That(matches.Select(m => m.Line), Is.EqualTo(Enumerable.Range(1, complete).Where(line => (line - 1) % 7 == 0).Select(line => (long)line)));
+        Assert.That(summary.Examples.Select(e => (e.Location, e.Reason)), Is.EqualTo(new[] { ($"cut.ndjson.gz:{complete + 1}", "truncated gzip stream") }));
+        Assert.That(summary.Examples[0].Detail, Does.Contain("cut short"));
+        Assert.That(summary.InputErrors, Has.Count.EqualTo(1));
+        Assert.That(summary.InputErrors[0], Does.StartWith("cut.ndjson.gz: truncated gzip stream"));
+        AssertCounts(summary, read: complete + 1, evaluated: complete);
+    }
+
+    [Test]
+    public void GzipCutInsideTrailerIsTruncated()
+    {
+        // The whole file fits in the bytes read to find the format, so the failure comes while peeking.
+        byte[] compressed = Gzip(Lines(Event(1, "evil"), Event(2, "evil"), Event(3, "good")));
+
+        var (summary, matches) = Run(compressed[..^3], "small.ndjson.gz");
+
+        Assert.That(matches.Select(m => m.Line), Is.EqualTo(new[] { 1L, 2L }));
+        Assert.That(summary.Examples.Select(e => (e.Location, e.Reason)), Is.EqualTo(new[] { ("small.ndjson.gz:4", "truncated gzip stream") }));
+        AssertCounts(summary, read: 4, evaluated: 3);
+    }
+
+    [TestCase("crc")]
+    [TestCase("header flags")]
+    public void CorruptGzipHasItsOwnReason(string damage)
+    {
+        var events = Enumerable.Range(0, 3000).Select(i => Event(i, "good")).ToArray();
+        byte[] compressed = Gzip(Lines(events));
+        if (damage == "crc")
+        {
+            compressed[^6] ^= 0xff;
+        }
+        else
+        {
+            compressed[3] = 0xe0;
+        }
+
+        int complete = CompleteLinesBeforeFailure(compressed);
+
+        var (summary, _) = Run(compressed, "bad.ndjson.gz");
+
+        // GZipStream drops the output of the read that fails, so fewer lines than a small-buffer read gets may come first.
+        Assert.That(summary.EventsEvaluated, Is.InRange(0, complete));
+        Assert.That(summary.RejectedByReason, Is.EqualTo(new Dictionary<string, long> { ["invalid gzip data"] = 1 }));
+        Assert.That(summary.Examples[0].Location, Is.EqualTo($"bad.ndjson.gz:{summary.EventsEvaluated + 1}"));
+        Assert.That(summary.Examples[0].Detail, Does.StartWith("invalid gzip data: the decompressor reported"));
+        Assert.That(summary.InputErrors, Has.Count.EqualTo(1));
+        AssertCounts(summary, read: summary.EventsEvaluated + 1, evaluated: summary.EventsEvaluated);
+    }
+
+    [Test]
     public void JsonArrayElementsKeepLineAndIndex()
     {
         string array = "[\n  " + Event(1, "evil") + ",\n  " + Event(2, "good") + ",\n\n  " + Event(3, "evil") + "\n]\n";
@@ -239,6 +299,40 @@ public class InputFormatTests
             ["host"] = new { id = host },
             ["process"] = new { name },
         });
+
+    private static byte[] Gzip(string text)
+    {
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return compressed.ToArray();
+    }
+
+    /// <summary>Decompresses until GZipStream fails and counts the newlines it returned before that.</summary>
+    private static int CompleteLinesBeforeFailure(byte[] compressed)
+    {
+        using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        var buffer = new byte[4096];
+        int newlines = 0;
+        try
+        {
+            int read;
+            while ((read = gzip.Read(buffer)) > 0)
+            {
+                newlines += buffer.AsSpan(0, read).Count((byte)'\n');
+            }
+        }
+        catch (InvalidDataException)
+        {
+            return newlines;
+        }
+
+        Assert.Fail("the damaged gzip data decompressed without an error");
+        return -1;
+    }
 
     internal static string Lines(params string[] lines) => string.Join("\n", lines) + "\n";
 
