@@ -57,50 +57,58 @@ internal static class DocumentReader
         Values,
     }
 
+    /// <summary>
+    /// Finds the layout from the first line, reading ahead only as far as needed: a pipe that delivered one
+    /// line is not waited on for more.
+    /// </summary>
     private static Layout Detect(PeekStream stream, int maxDocumentBytes)
     {
-        int size = 4096;
+        bool ended = false;
         while (true)
         {
-            var head = stream.Peek(size);
-            int start = head.StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0;
-            int first = head[start..].IndexOfAnyExcept(" \t\r\n"u8);
-            if (first < 0)
+            if (Detect(stream.Buffered, ended, maxDocumentBytes) is { } layout)
             {
-                if (head.Length < size || size >= PeekBytes)
-                {
-                    return Layout.Lines;
-                }
-
-                size *= 2;
-                continue;
+                return layout;
             }
 
-            first += start;
-            if (head[first] == (byte)'[')
-            {
-                return Layout.Values;
-            }
-
-            if (head[first] != (byte)'{')
-            {
-                return Layout.Lines;
-            }
-
-            int newline = head[first..].IndexOf((byte)'\n');
-            if (newline < 0)
-            {
-                if (head.Length < size || size > maxDocumentBytes)
-                {
-                    return Layout.Lines;
-                }
-
-                size *= 2;
-                continue;
-            }
-
-            return IsIncomplete(head.Slice(first, newline)) ? Layout.Values : Layout.Lines;
+            ended = !stream.PeekMore();
         }
+    }
+
+    /// <summary>Returns the layout that <paramref name="head"/> shows, or null when more bytes are needed.</summary>
+    private static Layout? Detect(ReadOnlySpan<byte> head, bool ended, int maxDocumentBytes)
+    {
+        var byteOrderMark = "\xEF\xBB\xBF"u8;
+        if (!ended && head.Length < byteOrderMark.Length && byteOrderMark.StartsWith(head))
+        {
+            return null;
+        }
+
+        int start = head.StartsWith(byteOrderMark) ? byteOrderMark.Length : 0;
+        int first = head[start..].IndexOfAnyExcept(" \t\r\n"u8);
+        if (first < 0)
+        {
+            return ended || head.Length >= PeekBytes ? Layout.Lines : null;
+        }
+
+        first += start;
+        if (head[first] == (byte)'[')
+        {
+            return Layout.Values;
+        }
+
+        if (head[first] != (byte)'{')
+        {
+            return Layout.Lines;
+        }
+
+        int newline = head[first..].IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            return ended || head.Length - first > maxDocumentBytes ? Layout.Lines : null;
+        }
+
+        return IsIncomplete(head.Slice(first, newline)) ? Layout.Values : Layout.Lines;
     }
 
     /// <summary>

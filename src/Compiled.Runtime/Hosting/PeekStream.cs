@@ -25,7 +25,7 @@ internal sealed class PeekStream(Stream inner) : Stream
         {
             if (_head.Length - _headStart < count)
             {
-                var larger = new byte[Math.Max(count, _head.Length * 2)];
+                var larger = new byte[Math.Max(Math.Max(count, 4096), _head.Length * 2)];
                 Buffer.BlockCopy(_head, _headStart, larger, 0, _headEnd - _headStart);
                 _headEnd -= _headStart;
                 _headStart = 0;
@@ -57,6 +57,25 @@ internal sealed class PeekStream(Stream inner) : Stream
         }
 
         return _head.AsSpan(_headStart, Math.Min(count, _headEnd - _headStart));
+    }
+
+    /// <summary>The bytes read ahead and not yet consumed.</summary>
+    public ReadOnlySpan<byte> Buffered => _head.AsSpan(_headStart, _headEnd - _headStart);
+
+    /// <summary>
+    /// Reads ahead with one read of the inner stream, which returns what a pipe has available instead of
+    /// waiting for a fixed amount. Returns false at the end of the input.
+    /// </summary>
+    public bool PeekMore()
+    {
+        if (_innerEnded)
+        {
+            return false;
+        }
+
+        int before = _headEnd - _headStart;
+        Peek(before + 1);
+        return _headEnd - _headStart > before;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));

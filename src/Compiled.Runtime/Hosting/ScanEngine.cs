@@ -86,7 +86,7 @@ public sealed class ScanEngine
             {
                 for (int i = first; i < first + count && !Stopped(cancellation); i++)
                 {
-                    var cursor = Open(inputs[i]);
+                    var cursor = Open(inputs[i], cancellation);
                     if (cursor is null)
                     {
                         continue;
@@ -133,7 +133,7 @@ public sealed class ScanEngine
 
     private bool Stopped(CancellationToken cancellation) => cancellation.IsCancellationRequested || Summary.StoppedAt is not null;
 
-    private InputCursor? Open(ScanInput input)
+    private InputCursor? Open(ScanInput input, CancellationToken cancellation)
     {
         int index = _sources.Count;
         _sources.Add(input.Name);
@@ -141,7 +141,20 @@ public sealed class ScanEngine
         try
         {
             stream = input.Open();
-            stream = DocumentReader.Open(input.LeaveOpen ? new KeepOpenStream(stream) : stream);
+            bool live = !stream.CanSeek;
+            if (input.LeaveOpen)
+            {
+                stream = new KeepOpenStream(stream);
+            }
+
+            // A pipe or terminal can wait for data indefinitely: it is read on its own thread, so that the
+            // events held for reordering are released when it is idle and cancellation ends a blocked read.
+            if (live)
+            {
+                stream = new LiveInputStream(stream, _options.IdleFlush, ReleaseAll, cancellation);
+            }
+
+            stream = DocumentReader.Open(stream);
             var documents = DocumentReader.Read((PeekStream)stream, _options.MaxDocumentBytes).GetEnumerator();
             Summary.FilesRead++;
             return new InputCursor(index, input.Name, stream, documents, _groups.Length);
@@ -150,6 +163,11 @@ public sealed class ScanEngine
         {
             stream?.Dispose();
             Summary.AddInputError($"{input.Name}: {error.Message}");
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            stream?.Dispose();
             return null;
         }
     }
@@ -169,6 +187,11 @@ public sealed class ScanEngine
             catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 Summary.AddInputError($"{cursor.Name}: {error.Message}");
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                // The scan was cancelled while waiting for a live input.
                 return false;
             }
 
