@@ -15,6 +15,15 @@ internal readonly record struct Document(ReadOnlyMemory<byte> Json, long Line, l
     /// <summary>True for an empty or whitespace-only line of NDJSON or of a bulk body, which holds no document.</summary>
     public bool IsBlank { get; init; }
 
+    /// <summary>
+    /// The <c>_id</c> of the search hit or bulk action that carried the event, as a JSON string token with its
+    /// quotes, or empty. Valid as long as <see cref="Json"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte> Id { get; init; }
+
+    /// <summary>The <c>_index</c> of the hit or bulk action, like <see cref="Id"/>.</summary>
+    public ReadOnlyMemory<byte> Index { get; init; }
+
     /// <summary>True for a rejection because the input could not be read (or decompressed) past this point.</summary>
     public bool IsReadFailure { get; init; }
 
@@ -143,6 +152,7 @@ internal static class DocumentReader
         var hits = new List<(int Start, int Length)>();
         DocumentKind pendingBulk = DocumentKind.Event;
         long pendingBulkLine = 0;
+        var bulkMetadata = new BulkMetadata();
         Exception? readError = null;
         while (TryReadLine(lines, out var line, out bool tooLong, ref readError))
         {
@@ -188,7 +198,7 @@ internal static class DocumentReader
                 if (pendingBulk == DocumentKind.BulkWithSource)
                 {
                     pendingBulk = DocumentKind.Event;
-                    yield return new Document(line, number, -1, null, null);
+                    yield return new Document(line, number, -1, null, null) { Id = bulkMetadata.Id, Index = bulkMetadata.Index };
                     continue;
                 }
 
@@ -204,6 +214,7 @@ internal static class DocumentReader
                 {
                     pendingBulk = action;
                     pendingBulkLine = number;
+                    bulkMetadata.CopyFrom(line);
                 }
                 else if (action != DocumentKind.BulkDelete)
                 {
@@ -251,6 +262,33 @@ internal static class DocumentReader
         }
     }
 
+    /// <summary>
+    /// The <c>_id</c> and <c>_index</c> of the last bulk action, copied out of the line buffer, which the next
+    /// line may overwrite. The buffer is reused, so a bulk body allocates only when an id is longer than before.
+    /// </summary>
+    private sealed class BulkMetadata
+    {
+        private byte[] _bytes = new byte[256];
+
+        public ReadOnlyMemory<byte> Id { get; private set; }
+
+        public ReadOnlyMemory<byte> Index { get; private set; }
+
+        public void CopyFrom(ReadOnlyMemory<byte> action)
+        {
+            DocumentShape.GetBulkMetadata(action, out var id, out var index);
+            if (_bytes.Length < id.Length + index.Length)
+            {
+                _bytes = new byte[id.Length + index.Length];
+            }
+
+            id.CopyTo(_bytes);
+            index.CopyTo(_bytes.AsMemory(id.Length));
+            Id = _bytes.AsMemory(0, id.Length);
+            Index = _bytes.AsMemory(id.Length, index.Length);
+        }
+    }
+
     /// <summary>Reads a line, turning a decompression failure into <paramref name="error"/> and the end of the lines.</summary>
     private static bool TryReadLine(LineReader lines, out ReadOnlyMemory<byte> line, out bool tooLong, ref Exception? error)
     {
@@ -273,10 +311,9 @@ internal static class DocumentReader
             ? new Document(default, line, element, compressed.Reason, compressed.Message) { IsReadFailure = true }
             : new Document(default, line, element, "invalid data", $"invalid data: {error.Message}; the rest of the input was not read") { IsReadFailure = true };
 
-    // NOTE: the hit's _id is not passed on with its _source, so alert ids hash the _source instead of using the _id.
     private static Document Hit(ReadOnlyMemory<byte> hit, long line, long element) =>
-        DocumentShape.TryGetSource(hit, out var source)
-            ? new Document(source, line, element, null, null)
+        DocumentShape.TryGetSource(hit, out var source, out var id, out var index)
+            ? new Document(source, line, element, null, null) { Id = id, Index = index }
             : new Document(default, line, element, "hit without _source", "the search hit has no _source object");
 
     private static IEnumerable<Document> ReadValues(Stream stream, int maxDocumentBytes)

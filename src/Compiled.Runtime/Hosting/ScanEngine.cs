@@ -315,7 +315,7 @@ public sealed class ScanEngine
                 if (!decoded)
                 {
                     decoded = true;
-                    if (!DecodeInto(document.Json, cursor.Index, document.Line, document.Element))
+                    if (!DecodeInto(document.Json, document.Id, document.Index, cursor.Index, document.Line, document.Element))
                     {
                         return;
                     }
@@ -327,7 +327,7 @@ public sealed class ScanEngine
 
             if (entry < 0)
             {
-                entry = _store.Add(document.Json.Span, cursor.Index, document.Line, document.Element);
+                entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
             }
 
             _store.AddReference(entry);
@@ -398,7 +398,7 @@ public sealed class ScanEngine
             if (_decodedEntry != entry)
             {
                 _decodedEntry = -1;
-                if (DecodeInto(_store.Json(entry), stored.Input, stored.Line, stored.Element))
+                if (DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element))
                 {
                     _decodedEntry = entry;
                 }
@@ -421,13 +421,15 @@ public sealed class ScanEngine
     }
 
     /// <summary>Decodes an event in full. A failure moves the event from the evaluated count to the rejected count.</summary>
-    private bool DecodeInto(ReadOnlyMemory<byte> json, int input, long line, long element)
+    private bool DecodeInto(ReadOnlyMemory<byte> json, ReadOnlyMemory<byte> hitId, ReadOnlyMemory<byte> hitIndex, int input, long line, long element)
     {
         _decodedEntry = -1;
         string? error = _decoder.Decode(json, _record);
         _record.Source = _sources[input];
         _record.LineNumber = line;
         _record.ElementIndex = element;
+        _record.HitId = hitId;
+        _record.HitIndex = hitIndex;
         if (error is null)
         {
             return true;
