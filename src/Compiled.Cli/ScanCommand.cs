@@ -195,7 +195,7 @@ internal static class ScanCommand
             return ExitCodes.Failure;
         }
 
-        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input; the
+        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input. The
         // alerts already produced are flushed whole.
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, args) =>

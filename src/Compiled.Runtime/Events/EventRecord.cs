@@ -54,10 +54,10 @@ public sealed class EventRecord
     /// <summary>The <c>_index</c> of the hit or bulk action, like <see cref="HitId"/>.</summary>
     public ReadOnlyMemory<byte> HitIndex { get; internal set; }
 
-    /// <summary>Decodes <see cref="HitId"/>; null when the event has none.</summary>
+    /// <summary>Returns <see cref="HitId"/> decoded, or null when the event has none.</summary>
     public string? GetHitId() => DecodeJsonString(HitId.Span);
 
-    /// <summary>Decodes <see cref="HitIndex"/>; null when the event has none.</summary>
+    /// <summary>Returns <see cref="HitIndex"/> decoded, or null when the event has none.</summary>
     public string? GetHitIndex() => DecodeJsonString(HitIndex.Span);
 
     private static string? DecodeJsonString(ReadOnlySpan<byte> token)

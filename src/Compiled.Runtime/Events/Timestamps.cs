@@ -179,8 +179,8 @@ public static class Timestamps
     }
 
     /// <summary>
-    /// Formats nanoseconds since the epoch as ISO 8601 UTC. A whole number of milliseconds is written with three
-    /// fraction digits, as Elasticsearch prints a <c>date</c>; a finer time is written with nine, as it prints a
+    /// Formats nanoseconds since the epoch as ISO 8601 UTC. A whole number of milliseconds gets three fraction
+    /// digits, as Elasticsearch prints a <c>date</c>. A finer time gets nine, as Elasticsearch prints a
     /// <c>date_nanos</c>, so that no precision of the event is lost.
     /// </summary>
     public static string Format(long nanoseconds)

@@ -12,7 +12,7 @@ internal readonly record struct Document(ReadOnlyMemory<byte> Json, long Line, l
 {
     public bool IsRejected => Reason is not null;
 
-    /// <summary>True for an empty or whitespace-only line of NDJSON or of a bulk body, which holds no document.</summary>
+    /// <summary>True for an empty or whitespace-only line of NDJSON or of a bulk body, which contains no document.</summary>
     public bool IsBlank { get; init; }
 
     /// <summary>

@@ -24,7 +24,7 @@ internal struct StoredEvent
     public int Length;
     public int Input;
 
-    // The hit's _id and _index tokens, stored right after the JSON; 0 when the event had none.
+    // The lengths of the hit's _id and _index tokens, which are stored right after the JSON. 0 when the event had none.
     public int IdLength;
     public int IndexLength;
     public long Line;

@@ -119,7 +119,7 @@ internal sealed class LiveInputStream : Stream
         }
         catch (OperationCanceledException)
         {
-            // Disposed while the queue was full: nobody reads the rest.
+            // The stream was disposed while the queue was full, so the rest of the input is not read.
         }
         finally
         {
@@ -141,8 +141,8 @@ internal sealed class LiveInputStream : Stream
     {
         if (disposing)
         {
-            // NOTE: a reader thread blocked in a read of a pipe that stays open keeps waiting until the
-            // process exits; the inner stream is disposed when that read returns.
+            // NOTE: a reader thread blocked in a read of a pipe that stays open waits until the process exits.
+            // The thread disposes the inner stream only when that read returns.
             _disposed.Cancel();
             ReturnCurrent();
         }

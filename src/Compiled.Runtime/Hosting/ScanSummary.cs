@@ -31,7 +31,7 @@ public sealed class ScanSummary
 
     public long LinesRejected { get; private set; }
 
-    /// <summary>Empty or whitespace-only lines of NDJSON and bulk bodies, which hold no document and are not rejected.</summary>
+    /// <summary>Empty or whitespace-only lines of NDJSON and bulk bodies, which contain no document and are not rejected.</summary>
     public long BlankLinesSkipped { get; private set; }
 
     public long FilesRead { get; internal set; }

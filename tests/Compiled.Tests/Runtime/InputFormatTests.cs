@@ -90,7 +90,7 @@ public class InputFormatTests
     [Test]
     public void GzipCutInsideTrailerIsTruncated()
     {
-        // The whole file fits in the bytes read to find the format, so the failure comes while peeking.
+        // The whole file decompresses in one read, so the failure comes on the read after the last complete line.
         byte[] compressed = Gzip(Lines(Event(1, "evil"), Event(2, "evil"), Event(3, "good")));
 
         var (summary, matches) = Run(compressed[..^3], "small.ndjson.gz");
@@ -100,6 +100,7 @@ public class InputFormatTests
         AssertCounts(summary, read: 4, evaluated: 3);
     }
 
+    // Bad header flags fail the first read, which finds the format, so that error waits in the peek buffer.
     [TestCase("crc")]
     [TestCase("header flags")]
     public void CorruptGzipHasItsOwnReason(string damage)
