@@ -66,6 +66,12 @@ internal static class ScanCommand
             DefaultValueFactory = _ => "5m",
         };
 
+        private readonly Option<string> _idleFlush = new("--idle-flush")
+        {
+            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, or 'off'. Default: 1s.",
+            DefaultValueFactory = _ => "1s",
+        };
+
         private readonly Option<int> _maxBufferedEvents = new("--max-buffered-events")
         {
             Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early. Default: {ScanOptions.DefaultMaxBufferedEvents}.",
@@ -81,6 +87,7 @@ internal static class ScanCommand
         {
             var options = new InputOptions();
             command.Options.Add(options._maxLateness);
+            command.Options.Add(options._idleFlush);
             command.Options.Add(options._maxBufferedEvents);
             command.Options.Add(options._strict);
             command.Arguments.Add(options._inputs);
@@ -98,6 +105,14 @@ internal static class ScanCommand
                 return null;
             }
 
+            string idle = parse.GetValue(_idleFlush) ?? "1s";
+            var idleFlush = Timeout.InfiniteTimeSpan;
+            if (idle != "off" && !TryParseDuration(idle, out idleFlush))
+            {
+                Console.Error.WriteLine($"compiled: --idle-flush {idle} is not a duration such as 500ms, 1s or 5m, or 'off'");
+                return null;
+            }
+
             int maxBuffered = parse.GetValue(_maxBufferedEvents);
             if (maxBuffered < 0)
             {
@@ -105,7 +120,7 @@ internal static class ScanCommand
                 return null;
             }
 
-            var options = new ScanOptions { MaxLateness = maxLateness, MaxBufferedEvents = maxBuffered, Strict = parse.GetValue(_strict) };
+            var options = new ScanOptions { MaxLateness = maxLateness, IdleFlush = idleFlush, MaxBufferedEvents = maxBuffered, Strict = parse.GetValue(_strict) };
             return (parse.GetValue(_inputs) ?? [], options);
         }
 
@@ -180,7 +195,8 @@ internal static class ScanCommand
             return ExitCodes.Failure;
         }
 
-        // Ctrl+C and SIGTERM stop the scan between two lines; the alerts already produced are flushed whole.
+        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input. The
+        // alerts already produced are flushed whole.
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, args) =>
         {

@@ -26,6 +26,11 @@ internal static class SummaryPrinter
         error.WriteLine($"Scanned {summary.FilesRead} input(s) with {rules.Rules.Count} rule(s).");
         error.WriteLine($"  lines read:       {summary.LinesRead}");
         error.WriteLine($"  events evaluated: {summary.EventsEvaluated}");
+        if (summary.BlankLinesSkipped > 0)
+        {
+            error.WriteLine($"  blank lines skipped: {summary.BlankLinesSkipped}");
+        }
+
         error.WriteLine($"  lines rejected:   {summary.LinesRejected}");
         foreach (var (reason, count) in summary.RejectedByReason.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal))
         {

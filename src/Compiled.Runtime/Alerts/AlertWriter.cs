@@ -15,9 +15,12 @@ namespace Compiled.Runtime.Alerts;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Ids are deterministic: an event's id is its <c>_id</c> when the writer is given one, otherwise the
-/// SHA-256 of its JSON text; an alert's id hashes the rule id with its events' ids, so the same input
-/// gives the same alerts. <c>@timestamp</c> is the event time by the rule's timestamp field (the last
+/// Ids are deterministic: an event's id is the <c>_id</c> of the search hit or <c>_bulk</c> action that
+/// carried it, else its own top-level <c>_id</c>, else the SHA-256 of its JSON text. An alert's id hashes
+/// the rule id with its events' ids, and with their hits' <c>_index</c> when they have one, because Kibana's
+/// alert id hashes the source document's index and id with the rule. So the same input, or the same
+/// export replayed, gives the same alerts. <c>kibana.alert.ancestors</c> name each event by that id and
+/// by its hit's <c>_index</c>, or by its input file when it came without one. <c>@timestamp</c> is the event time by the rule's timestamp field (the last
 /// event's, for a sequence), where Kibana writes the time the rule ran, so that a replay gives
 /// byte-identical output. <c>kibana.alert.original_time</c> is the event's <c>@timestamp</c>, as in Kibana.
 /// </para>
@@ -76,14 +79,14 @@ public sealed class AlertWriter : IAlertSink
 
     public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp)
     {
-        string eventId = EventId(ev.Json.Span);
-        string alertId = Hash(rule.Descriptor.RuleIdText, eventId);
+        var ancestor = new Ancestor(ev.GetHitId() ?? EventId(ev.Json.Span), ev.GetHitIndex(), ev.Source, ev.LineNumber, ev.ElementIndex);
+        string alertId = Hash(rule.Descriptor.RuleIdText, ancestor.Key);
         if (!FirstTime(alertId))
         {
             return;
         }
 
-        var ancestors = new[] { new Ancestor(eventId, ev.Source, ev.LineNumber, ev.ElementIndex) };
+        var ancestors = new[] { ancestor };
         WriteAlert(rule, ev.Json.Span, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), alertId, ancestors, group: null);
     }
 
@@ -92,7 +95,8 @@ public sealed class AlertWriter : IAlertSink
         var ancestors = new Ancestor[events.Length];
         for (int i = 0; i < events.Length; i++)
         {
-            ancestors[i] = new Ancestor(EventId(events[i].Json), events[i].Source, events[i].LineNumber, events[i].ElementIndex);
+            var captured = events[i];
+            ancestors[i] = new Ancestor(captured.HitId ?? EventId(captured.Json), captured.HitIndex, captured.Source, captured.LineNumber, captured.ElementIndex);
         }
 
         string ruleId = rule.Descriptor.RuleIdText;
@@ -100,7 +104,7 @@ public sealed class AlertWriter : IAlertSink
         idParts[0] = ruleId;
         for (int i = 0; i < ancestors.Length; i++)
         {
-            idParts[i + 1] = ancestors[i].Id;
+            idParts[i + 1] = ancestors[i].Key;
         }
 
         string sequenceAlertId = Hash(idParts);
@@ -121,7 +125,7 @@ public sealed class AlertWriter : IAlertSink
         {
             for (int i = 0; i < events.Length; i++)
             {
-                string alertId = Hash(ruleId, ancestors[i].Id, groupId);
+                string alertId = Hash(ruleId, ancestors[i].Key, groupId);
                 WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].OriginalTime, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
             }
 
@@ -139,16 +143,18 @@ public sealed class AlertWriter : IAlertSink
     public void OnStatefulMatch(DetectionRule rule, Compiled.Runtime.Stateful.StatefulAlert alert)
     {
         var source = alert.Source;
-        string eventId = alert.IdKey ?? EventId(source.Json);
+        var ancestor = alert.IdKey is { } idKey
+            ? new Ancestor(idKey, null, source.Source, source.LineNumber, source.ElementIndex)
+            : new Ancestor(source.HitId ?? EventId(source.Json), source.HitIndex, source.Source, source.LineNumber, source.ElementIndex);
         string alertId = alert.IdDiscriminator is { } discriminator
-            ? Hash(rule.Descriptor.RuleIdText, eventId, discriminator)
-            : Hash(rule.Descriptor.RuleIdText, eventId);
+            ? Hash(rule.Descriptor.RuleIdText, ancestor.Key, discriminator)
+            : Hash(rule.Descriptor.RuleIdText, ancestor.Key);
         if (!FirstTime(alertId))
         {
             return;
         }
 
-        var ancestors = new[] { new Ancestor(eventId, source.Source, source.LineNumber, source.ElementIndex) };
+        var ancestors = new[] { ancestor };
         WriteAlert(rule, source.Json, alert.Timestamp, source.OriginalTime, alertId, ancestors, group: null, alert);
     }
 
@@ -217,7 +223,7 @@ public sealed class AlertWriter : IAlertSink
                 writer.WriteStartObject();
                 writer.WriteString("id", ancestor.Id);
                 writer.WriteString("type", "event");
-                writer.WriteString("index", ancestor.Source);
+                writer.WriteString("index", ancestor.Index);
                 writer.WriteNumber("depth", 0);
                 writer.WriteEndObject();
             }
@@ -468,7 +474,7 @@ public sealed class AlertWriter : IAlertSink
                 // An "event" that is not an object cannot take event.kind, so the alert writes its own.
                 if (raw.Length > 0 && raw[0] == (byte)'{')
                 {
-                    originalEvent = raw.ToArray();
+                    originalEvent = Compact(raw);
                     WriteSignalEvent(raw, writer);
                 }
 
@@ -481,7 +487,7 @@ public sealed class AlertWriter : IAlertSink
             }
 
             writer.WritePropertyName(name);
-            writer.WriteRawValue(raw, skipInputValidation: true);
+            WriteRawCompact(writer, raw);
         }
 
         if (originalEvent is null)
@@ -492,6 +498,56 @@ public sealed class AlertWriter : IAlertSink
         }
 
         return originalEvent;
+    }
+
+    private static void WriteRawCompact(Utf8JsonWriter writer, ReadOnlySpan<byte> json)
+    {
+        if (json.IndexOfAny((byte)'\n', (byte)'\r') < 0)
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteRawValue(Compact(json), skipInputValidation: true);
+        }
+    }
+
+    /// <summary>
+    /// Returns a JSON value without line breaks, so a pretty-printed source event still gives one alert
+    /// per line. White space outside strings is dropped only when the value has a line break; string
+    /// contents stay byte for byte. A JSON string cannot contain a raw line break, so any is outside one.
+    /// </summary>
+    private static byte[] Compact(ReadOnlySpan<byte> json)
+    {
+        if (json.IndexOfAny((byte)'\n', (byte)'\r') < 0)
+        {
+            return json.ToArray();
+        }
+
+        var compact = new byte[json.Length];
+        int length = 0;
+        bool inString = false;
+        bool escaped = false;
+        foreach (byte b in json)
+        {
+            if (inString)
+            {
+                inString = escaped || b != (byte)'"';
+                escaped = !escaped && b == (byte)'\\';
+            }
+            else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                continue;
+            }
+            else
+            {
+                inString = b == (byte)'"';
+            }
+
+            compact[length++] = b;
+        }
+
+        return compact[..length];
     }
 
     private static void WriteSignalEvent(ReadOnlySpan<byte> eventObject, Utf8JsonWriter writer)
@@ -511,7 +567,7 @@ public sealed class AlertWriter : IAlertSink
             }
 
             writer.WritePropertyName(name);
-            writer.WriteRawValue(eventObject[(int)start..(int)reader.BytesConsumed], skipInputValidation: true);
+            WriteRawCompact(writer, eventObject[(int)start..(int)reader.BytesConsumed]);
         }
 
         writer.WriteString("kind", "signal");
@@ -559,7 +615,15 @@ public sealed class AlertWriter : IAlertSink
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    private readonly record struct Ancestor(string Id, string Source, long Line, long Element);
+    /// <summary>A source event of an alert. <see cref="HitIndex"/> is the <c>_index</c> of its hit, or null.</summary>
+    private readonly record struct Ancestor(string Id, string? HitIndex, string Source, long Line, long Element)
+    {
+        /// <summary>The index that <c>kibana.alert.ancestors</c> names: the hit's, else the input file.</summary>
+        public string Index => HitIndex ?? Source;
+
+        /// <summary>What alert ids hash for this event: its id, after its hit's index when it has one.</summary>
+        public string Key => HitIndex is null ? Id : HitIndex + "\u001f" + Id;
+    }
 
     private readonly record struct Group(string Id, int Index, bool BuildingBlock);
 }

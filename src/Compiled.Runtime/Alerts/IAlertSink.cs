@@ -54,8 +54,18 @@ public sealed class CapturedEvent
     /// <summary>The event's index in a JSON array or in a response's hits, or -1 when it is a line of its own.</summary>
     public long ElementIndex { get; }
 
+    /// <summary>The <c>_id</c> of the search hit or bulk action that carried the event, or null.</summary>
+    public string? HitId { get; init; }
+
+    /// <summary>The <c>_index</c> of the search hit or bulk action that carried the event, or null.</summary>
+    public string? HitIndex { get; init; }
+
     public static CapturedEvent From(EventRecord ev, long timestamp) =>
-        new(ev.Json.ToArray(), timestamp, OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber, ev.ElementIndex);
+        new(ev.Json.ToArray(), timestamp, OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber, ev.ElementIndex)
+        {
+            HitId = ev.GetHitId(),
+            HitIndex = ev.GetHitIndex(),
+        };
 
     /// <summary>Returns the event's <c>@timestamp</c>, or <paramref name="timestamp"/> when it has none.</summary>
     public static long OriginalTimeOf(EventRecord ev, long timestamp) =>

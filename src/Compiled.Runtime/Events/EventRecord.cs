@@ -45,6 +45,33 @@ public sealed class EventRecord
     /// <summary>The zero-based index of the event in a JSON array or in a response's hits, or -1 when it is a line of its own.</summary>
     public long ElementIndex { get; internal set; } = -1;
 
+    /// <summary>
+    /// The <c>_id</c> of the search hit or <c>_bulk</c> action that carried the event, as a JSON string token with
+    /// its quotes, or empty when the event was not in one. <see cref="GetHitId"/> decodes it.
+    /// </summary>
+    public ReadOnlyMemory<byte> HitId { get; internal set; }
+
+    /// <summary>The <c>_index</c> of the hit or bulk action, like <see cref="HitId"/>.</summary>
+    public ReadOnlyMemory<byte> HitIndex { get; internal set; }
+
+    /// <summary>Returns <see cref="HitId"/> decoded, or null when the event has none.</summary>
+    public string? GetHitId() => DecodeJsonString(HitId.Span);
+
+    /// <summary>Returns <see cref="HitIndex"/> decoded, or null when the event has none.</summary>
+    public string? GetHitIndex() => DecodeJsonString(HitIndex.Span);
+
+    private static string? DecodeJsonString(ReadOnlySpan<byte> token)
+    {
+        if (token.IsEmpty)
+        {
+            return null;
+        }
+
+        var reader = new System.Text.Json.Utf8JsonReader(token);
+        reader.Read();
+        return reader.GetString();
+    }
+
     /// <summary>Returns true when the field has at least one non-null value.</summary>
     public bool HasValue(int slot) => _generationOfSlot[slot] == _generation;
 

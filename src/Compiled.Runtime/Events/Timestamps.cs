@@ -178,11 +178,25 @@ public static class Timestamps
         return true;
     }
 
-    /// <summary>Formats nanoseconds since the epoch as ISO 8601 UTC with milliseconds, as Elasticsearch prints dates.</summary>
+    /// <summary>
+    /// Formats nanoseconds since the epoch as ISO 8601 UTC. A whole number of milliseconds gets three fraction
+    /// digits, as Elasticsearch prints a <c>date</c>. A finer time gets nine, as Elasticsearch prints a
+    /// <c>date_nanos</c>, so that no precision of the event is lost.
+    /// </summary>
     public static string Format(long nanoseconds)
     {
-        var time = DateTime.UnixEpoch.AddTicks(nanoseconds / 100);
-        return time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        long seconds = Math.DivRem(nanoseconds, 1_000_000_000, out long fraction);
+        if (fraction < 0)
+        {
+            seconds--;
+            fraction += 1_000_000_000;
+        }
+
+        var time = DateTime.UnixEpoch.AddSeconds(seconds);
+        string whole = time.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return fraction % NanosecondsPerMillisecond == 0
+            ? $"{whole}.{fraction / NanosecondsPerMillisecond:D3}Z"
+            : $"{whole}.{fraction:D9}Z";
     }
 
     private static bool TryDigits(ReadOnlySpan<char> text, out int value)

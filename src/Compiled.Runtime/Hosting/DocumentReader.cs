@@ -1,17 +1,33 @@
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Compiled.Runtime.Hosting;
 
 /// <summary>
-/// One document of an input: an event's JSON, or a rejection. <see cref="Line"/> is the one-based line on
-/// which the document starts; <see cref="Element"/> is its zero-based index in a JSON array or in a
-/// response's hits, or -1 when the document is a line of its own. <see cref="Json"/> is valid until the
-/// reader moves on.
+/// One document of an input: an event's JSON, a rejection, or a blank line. <see cref="Line"/> is the
+/// one-based line on which the document starts; <see cref="Element"/> is its zero-based index in a JSON
+/// array or in a response's hits, or -1 when the document is a line of its own. <see cref="Json"/> is
+/// valid until the reader moves on.
 /// </summary>
 internal readonly record struct Document(ReadOnlyMemory<byte> Json, long Line, long Element, string? Reason, string? Detail)
 {
     public bool IsRejected => Reason is not null;
+
+    /// <summary>True for an empty or whitespace-only line of NDJSON or of a bulk body, which contains no document.</summary>
+    public bool IsBlank { get; init; }
+
+    /// <summary>
+    /// The <c>_id</c> of the search hit or bulk action that carried the event, as a JSON string token with its
+    /// quotes, or empty. Valid as long as <see cref="Json"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte> Id { get; init; }
+
+    /// <summary>The <c>_index</c> of the hit or bulk action, like <see cref="Id"/>.</summary>
+    public ReadOnlyMemory<byte> Index { get; init; }
+
+    /// <summary>True for a rejection because the input could not be read (or decompressed) past this point.</summary>
+    public bool IsReadFailure { get; init; }
+
+    public static Document Blank(long line) => new(default, line, -1, null, null) { IsBlank = true };
 }
 
 /// <summary>
@@ -31,7 +47,7 @@ internal static class DocumentReader
     {
         var peek = new PeekStream(input);
         var head = peek.Peek(2);
-        return head.Length == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(peek, CompressionMode.Decompress) : peek;
+        return head.Length == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GzipInputStream(peek) : peek;
     }
 
     /// <summary>Opens an input for <see cref="Read"/>: decompressed when it is gzip. Disposing the result disposes <paramref name="input"/>.</summary>
@@ -50,50 +66,58 @@ internal static class DocumentReader
         Values,
     }
 
+    /// <summary>
+    /// Finds the layout from the first line, reading ahead only as far as needed: a pipe that delivered one
+    /// line is not waited on for more.
+    /// </summary>
     private static Layout Detect(PeekStream stream, int maxDocumentBytes)
     {
-        int size = 4096;
+        bool ended = false;
         while (true)
         {
-            var head = stream.Peek(size);
-            int start = head.StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0;
-            int first = head[start..].IndexOfAnyExcept(" \t\r\n"u8);
-            if (first < 0)
+            if (Detect(stream.Buffered, ended, maxDocumentBytes) is { } layout)
             {
-                if (head.Length < size || size >= PeekBytes)
-                {
-                    return Layout.Lines;
-                }
-
-                size *= 2;
-                continue;
+                return layout;
             }
 
-            first += start;
-            if (head[first] == (byte)'[')
-            {
-                return Layout.Values;
-            }
-
-            if (head[first] != (byte)'{')
-            {
-                return Layout.Lines;
-            }
-
-            int newline = head[first..].IndexOf((byte)'\n');
-            if (newline < 0)
-            {
-                if (head.Length < size || size > maxDocumentBytes)
-                {
-                    return Layout.Lines;
-                }
-
-                size *= 2;
-                continue;
-            }
-
-            return IsIncomplete(head.Slice(first, newline)) ? Layout.Values : Layout.Lines;
+            ended = !stream.PeekMore();
         }
+    }
+
+    /// <summary>Returns the layout that <paramref name="head"/> shows, or null when more bytes are needed.</summary>
+    private static Layout? Detect(ReadOnlySpan<byte> head, bool ended, int maxDocumentBytes)
+    {
+        var byteOrderMark = "\xEF\xBB\xBF"u8;
+        if (!ended && head.Length < byteOrderMark.Length && byteOrderMark.StartsWith(head))
+        {
+            return null;
+        }
+
+        int start = head.StartsWith(byteOrderMark) ? byteOrderMark.Length : 0;
+        int first = head[start..].IndexOfAnyExcept(" \t\r\n"u8);
+        if (first < 0)
+        {
+            return ended || head.Length >= PeekBytes ? Layout.Lines : null;
+        }
+
+        first += start;
+        if (head[first] == (byte)'[')
+        {
+            return Layout.Values;
+        }
+
+        if (head[first] != (byte)'{')
+        {
+            return Layout.Lines;
+        }
+
+        int newline = head[first..].IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            return ended || head.Length - first > maxDocumentBytes ? Layout.Lines : null;
+        }
+
+        return IsIncomplete(head.Slice(first, newline)) ? Layout.Values : Layout.Lines;
     }
 
     /// <summary>
@@ -128,7 +152,9 @@ internal static class DocumentReader
         var hits = new List<(int Start, int Length)>();
         DocumentKind pendingBulk = DocumentKind.Event;
         long pendingBulkLine = 0;
-        while (lines.TryReadLine(out var line, out bool tooLong))
+        var bulkMetadata = new BulkMetadata();
+        Exception? readError = null;
+        while (TryReadLine(lines, out var line, out bool tooLong, ref readError))
         {
             long number = lines.LineNumber;
             if (tooLong)
@@ -142,14 +168,17 @@ internal static class DocumentReader
                 continue;
             }
 
+            // Blank lines are common at the end of files and between bulk actions, which Elasticsearch allows.
+            // A blank line where a bulk source line belongs is that source, and is rejected.
+            bool sourceExpected = kind == DocumentKind.BulkWithSource && pendingBulk != DocumentKind.Event;
+            if (!sourceExpected && line.Span.Trim(" \t\r"u8).IsEmpty)
+            {
+                yield return Document.Blank(number);
+                continue;
+            }
+
             if (kind is null)
             {
-                if (line.Span.Trim(" \t\r"u8).IsEmpty)
-                {
-                    yield return new Document(line, number, -1, null, null);
-                    continue;
-                }
-
                 var first = DocumentShape.Classify(line.Span);
                 kind = first switch
                 {
@@ -169,7 +198,7 @@ internal static class DocumentReader
                 if (pendingBulk == DocumentKind.BulkWithSource)
                 {
                     pendingBulk = DocumentKind.Event;
-                    yield return new Document(line, number, -1, null, null);
+                    yield return new Document(line, number, -1, null, null) { Id = bulkMetadata.Id, Index = bulkMetadata.Index };
                     continue;
                 }
 
@@ -180,17 +209,12 @@ internal static class DocumentReader
                     continue;
                 }
 
-                if (line.Span.Trim(" \t\r"u8).IsEmpty)
-                {
-                    // Elasticsearch allows blank lines between bulk actions.
-                    continue;
-                }
-
                 var action = DocumentShape.Classify(line.Span);
                 if (action is DocumentKind.BulkWithSource or DocumentKind.BulkUpdate)
                 {
                     pendingBulk = action;
                     pendingBulkLine = number;
+                    bulkMetadata.CopyFrom(line);
                 }
                 else if (action != DocumentKind.BulkDelete)
                 {
@@ -225,16 +249,71 @@ internal static class DocumentReader
             }
         }
 
+        if (readError is not null)
+        {
+            // The incomplete line at the point of failure is this rejection, so the counts still add up.
+            yield return ReadFailure(readError, lines.LineNumber + 1, -1);
+            yield break;
+        }
+
         if (pendingBulk == DocumentKind.BulkWithSource)
         {
             yield return new Document(default, pendingBulkLine, -1, "bulk action without source", $"the action on line {pendingBulkLine} is the last line; its source line is missing");
         }
     }
 
-    // NOTE: the hit's _id is not passed on with its _source, so alert ids hash the _source instead of using the _id.
+    /// <summary>
+    /// The <c>_id</c> and <c>_index</c> of the last bulk action, copied out of the line buffer, which the next
+    /// line may overwrite. The buffer is reused, so a bulk body allocates only when an id is longer than before.
+    /// </summary>
+    private sealed class BulkMetadata
+    {
+        private byte[] _bytes = new byte[256];
+
+        public ReadOnlyMemory<byte> Id { get; private set; }
+
+        public ReadOnlyMemory<byte> Index { get; private set; }
+
+        public void CopyFrom(ReadOnlyMemory<byte> action)
+        {
+            DocumentShape.GetBulkMetadata(action, out var id, out var index);
+            if (_bytes.Length < id.Length + index.Length)
+            {
+                _bytes = new byte[id.Length + index.Length];
+            }
+
+            id.CopyTo(_bytes);
+            index.CopyTo(_bytes.AsMemory(id.Length));
+            Id = _bytes.AsMemory(0, id.Length);
+            Index = _bytes.AsMemory(id.Length, index.Length);
+        }
+    }
+
+    /// <summary>Reads a line, turning a decompression failure into <paramref name="error"/> and the end of the lines.</summary>
+    private static bool TryReadLine(LineReader lines, out ReadOnlyMemory<byte> line, out bool tooLong, ref Exception? error)
+    {
+        try
+        {
+            return lines.TryReadLine(out line, out tooLong);
+        }
+        catch (Exception failure) when (failure is CompressedDataException or InvalidDataException)
+        {
+            error = failure;
+            line = default;
+            tooLong = false;
+            return false;
+        }
+    }
+
+    /// <summary>The rejection for an input that could not be decompressed past this point.</summary>
+    private static Document ReadFailure(Exception error, long line, long element) =>
+        error is CompressedDataException compressed
+            ? new Document(default, line, element, compressed.Reason, compressed.Message) { IsReadFailure = true }
+            : new Document(default, line, element, "invalid data", $"invalid data: {error.Message}; the rest of the input was not read") { IsReadFailure = true };
+
     private static Document Hit(ReadOnlyMemory<byte> hit, long line, long element) =>
-        DocumentShape.TryGetSource(hit, out var source)
-            ? new Document(source, line, element, null, null)
+        DocumentShape.TryGetSource(hit, out var source, out var id, out var index)
+            ? new Document(source, line, element, null, null) { Id = id, Index = index }
             : new Document(default, line, element, "hit without _source", "the search hit has no _source object");
 
     private static IEnumerable<Document> ReadValues(Stream stream, int maxDocumentBytes)
@@ -300,6 +379,12 @@ internal static class DocumentReader
                     _done = true;
                     document = new Document(default, error.LineNumber + 1 ?? tokens.TokenLine, _state == State.TopLevel ? -1 : _element, "invalid JSON",
                         $"invalid JSON: {error.Message}; the rest of the input was not read");
+                    return true;
+                }
+                catch (Exception error) when (error is CompressedDataException or InvalidDataException)
+                {
+                    _done = true;
+                    document = ReadFailure(error, tokens.TokenLine, _state == State.TopLevel ? -1 : _element);
                     return true;
                 }
                 catch (DocumentTooLargeException error)
@@ -401,6 +486,15 @@ internal static class DocumentReader
         /// <summary>A whole value at the top level or in an array: an event, a hit, or a response held in memory.</summary>
         private bool FromValue(ReadOnlyMemory<byte> value, long element, out Document document)
         {
+            if (_state == State.Array && tokens.TokenType != JsonTokenType.StartObject)
+            {
+                _hits.Clear();
+                _pendingIndex = 0;
+                document = new Document(default, tokens.TokenLine, element, "not a JSON object",
+                    $"the array element is {Describe(tokens.TokenType, value.Span)}, not a JSON object");
+                return true;
+            }
+
             var kind = _state == State.Array && _arrayKind == DocumentKind.Event ? DocumentKind.Event : DocumentShape.Classify(value.Span);
             if (_state == State.Array)
             {
@@ -420,6 +514,26 @@ internal static class DocumentReader
             _pendingIndex = 0;
             document = kind == DocumentKind.Hit ? Hit(value, tokens.TokenLine, element) : new Document(value, tokens.TokenLine, element, null, null);
             return true;
+        }
+
+        /// <summary>Names a non-object JSON value for a message, with up to 40 bytes of its text.</summary>
+        private static string Describe(JsonTokenType type, ReadOnlySpan<byte> value)
+        {
+            string kind = type switch
+            {
+                JsonTokenType.StartArray => "an array",
+                JsonTokenType.String => "a string",
+                JsonTokenType.Number => "a number",
+                JsonTokenType.True or JsonTokenType.False => "a boolean",
+                _ => "null",
+            };
+            if (type == JsonTokenType.Null)
+            {
+                return kind;
+            }
+
+            string text = System.Text.Encoding.UTF8.GetString(value.Length > 40 ? value[..40] : value);
+            return value.Length > 40 ? $"{kind} ({text}...)" : $"{kind} ({text})";
         }
     }
 }

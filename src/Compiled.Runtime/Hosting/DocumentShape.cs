@@ -112,10 +112,16 @@ internal static class DocumentShape
         return false;
     }
 
-    /// <summary>Finds the <c>_source</c> object of a hit. Returns false when the value is not an object with one.</summary>
-    public static bool TryGetSource(ReadOnlyMemory<byte> hit, out ReadOnlyMemory<byte> source)
+    /// <summary>
+    /// Finds the <c>_source</c> object of a hit, and its <c>_id</c> and <c>_index</c> when they are strings.
+    /// <paramref name="id"/> and <paramref name="index"/> are the JSON string tokens, quotes included, or empty.
+    /// Returns false when the value is not an object with a <c>_source</c> object.
+    /// </summary>
+    public static bool TryGetSource(ReadOnlyMemory<byte> hit, out ReadOnlyMemory<byte> source, out ReadOnlyMemory<byte> id, out ReadOnlyMemory<byte> index)
     {
         source = default;
+        id = default;
+        index = default;
         try
         {
             var reader = new Utf8JsonReader(hit.Span, new JsonReaderOptions { MaxDepth = 256 });
@@ -127,13 +133,28 @@ internal static class DocumentShape
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 bool isSource = reader.ValueTextEquals("_source"u8);
+                bool isId = reader.ValueTextEquals("_id"u8);
+                bool isIndex = reader.ValueTextEquals("_index"u8);
                 reader.Read();
+                int start = (int)reader.TokenStartIndex;
                 if (isSource && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    int start = (int)reader.TokenStartIndex;
                     reader.Skip();
                     source = hit.Slice(start, (int)reader.BytesConsumed - start);
-                    return true;
+                    continue;
+                }
+
+                if ((isId || isIndex) && reader.TokenType == JsonTokenType.String)
+                {
+                    var token = hit.Slice(start, (int)reader.BytesConsumed - start);
+                    if (isId)
+                    {
+                        id = token;
+                    }
+                    else
+                    {
+                        index = token;
+                    }
                 }
 
                 reader.Skip();
@@ -143,7 +164,51 @@ internal static class DocumentShape
         {
         }
 
-        return false;
+        return !source.IsEmpty;
+    }
+
+    /// <summary>
+    /// Finds the <c>_id</c> and <c>_index</c> of a <c>_bulk</c> action line such as
+    /// <c>{"index":{"_index":"logs","_id":"1"}}</c>, as JSON string tokens with their quotes, or empty.
+    /// </summary>
+    public static void GetBulkMetadata(ReadOnlyMemory<byte> action, out ReadOnlyMemory<byte> id, out ReadOnlyMemory<byte> index)
+    {
+        id = default;
+        index = default;
+        try
+        {
+            var reader = new Utf8JsonReader(action.Span, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName ||
+                !reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isId = reader.ValueTextEquals("_id"u8);
+                bool isIndex = reader.ValueTextEquals("_index"u8);
+                reader.Read();
+                if ((isId || isIndex) && reader.TokenType == JsonTokenType.String)
+                {
+                    int start = (int)reader.TokenStartIndex;
+                    var token = action.Slice(start, (int)reader.BytesConsumed - start);
+                    if (isId)
+                    {
+                        id = token;
+                    }
+                    else
+                    {
+                        index = token;
+                    }
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
     }
 
     /// <summary>

@@ -23,6 +23,10 @@ internal struct StoredEvent
     public int Offset;
     public int Length;
     public int Input;
+
+    // The lengths of the hit's _id and _index tokens, which are stored right after the JSON. 0 when the event had none.
+    public int IdLength;
+    public int IndexLength;
     public long Line;
     public long Element;
     public int References;
@@ -65,18 +69,36 @@ internal sealed class EventStore
         return new ReadOnlyMemory<byte>(_chunks[entry.Chunk], entry.Offset, entry.Length);
     }
 
-    /// <summary>Copies an event in. It stays until <see cref="Release"/> was called once per <see cref="AddReference"/>.</summary>
-    public int Add(ReadOnlySpan<byte> json, int input, long line, long element)
+    /// <summary>The <c>_id</c> token stored with the event, or empty.</summary>
+    public ReadOnlyMemory<byte> HitId(int id)
     {
+        ref var entry = ref _entries[id];
+        return new ReadOnlyMemory<byte>(_chunks[entry.Chunk], entry.Offset + entry.Length, entry.IdLength);
+    }
+
+    /// <summary>The <c>_index</c> token stored with the event, or empty.</summary>
+    public ReadOnlyMemory<byte> HitIndex(int id)
+    {
+        ref var entry = ref _entries[id];
+        return new ReadOnlyMemory<byte>(_chunks[entry.Chunk], entry.Offset + entry.Length + entry.IdLength, entry.IndexLength);
+    }
+
+    /// <summary>
+    /// Copies an event in, with the <c>_id</c> and <c>_index</c> tokens of its hit (empty when it has none). It stays
+    /// until <see cref="Release"/> was called once per <see cref="AddReference"/>.
+    /// </summary>
+    public int Add(ReadOnlySpan<byte> json, ReadOnlySpan<byte> hitId, ReadOnlySpan<byte> hitIndex, int input, long line, long element)
+    {
+        int size = json.Length + hitId.Length + hitIndex.Length;
         int chunk, offset;
-        if (json.Length > ChunkSize)
+        if (size > ChunkSize)
         {
-            chunk = NewSlot(new byte[json.Length]);
+            chunk = NewSlot(new byte[size]);
             offset = 0;
         }
         else
         {
-            if (_current < 0 || _offset + json.Length > ChunkSize)
+            if (_current < 0 || _offset + size > ChunkSize)
             {
                 int previous = _current;
                 _current = _spare.Count > 0 ? _spare.Pop() : NewSlot(new byte[ChunkSize]);
@@ -89,10 +111,13 @@ internal sealed class EventStore
 
             chunk = _current;
             offset = _offset;
-            _offset += json.Length;
+            _offset += size;
         }
 
-        json.CopyTo(_chunks[chunk].AsSpan(offset));
+        var target = _chunks[chunk].AsSpan(offset);
+        json.CopyTo(target);
+        hitId.CopyTo(target[json.Length..]);
+        hitIndex.CopyTo(target[(json.Length + hitId.Length)..]);
         _live[chunk]++;
         int id;
         if (_freeEntries.Count > 0)
@@ -109,9 +134,13 @@ internal sealed class EventStore
             id = _entryCount++;
         }
 
-        _entries[id] = new StoredEvent { Chunk = chunk, Offset = offset, Length = json.Length, Input = input, Line = line, Element = element };
+        _entries[id] = new StoredEvent
+        {
+            Chunk = chunk, Offset = offset, Length = json.Length, IdLength = hitId.Length, IndexLength = hitIndex.Length,
+            Input = input, Line = line, Element = element,
+        };
         Count++;
-        Bytes += json.Length;
+        Bytes += size;
         return id;
     }
 
@@ -127,7 +156,7 @@ internal sealed class EventStore
         }
 
         Count--;
-        Bytes -= entry.Length;
+        Bytes -= entry.Length + entry.IdLength + entry.IndexLength;
         int chunk = entry.Chunk;
         if (--_live[chunk] == 0 && chunk != _current)
         {

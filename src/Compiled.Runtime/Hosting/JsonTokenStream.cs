@@ -90,6 +90,8 @@ internal sealed class JsonTokenStream
     /// <summary>
     /// Reads the next value whole: an object or array with everything inside it, or a single token.
     /// Returns false at the end of the input. <paramref name="value"/> is valid until the next call.
+    /// <see cref="TokenType"/> is then the value's first token, or EndArray or EndObject when the
+    /// enclosing container ended instead.
     /// </summary>
     public bool ReadValue(out ReadOnlyMemory<byte> value)
     {
@@ -99,11 +101,16 @@ internal sealed class JsonTokenStream
             if (reader.Read())
             {
                 int start = (int)reader.TokenStartIndex;
-                if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray) || reader.TrySkip())
+                var first = reader.TokenType;
+                if (first is not (JsonTokenType.StartObject or JsonTokenType.StartArray) || reader.TrySkip())
                 {
                     int valueStart = _pos + start;
                     int valueEnd = _pos + (int)reader.BytesConsumed;
                     Commit(ref reader, start);
+
+                    // A nested array or object is reported by its first token, so that only a real end of the
+                    // enclosing container reads as EndArray or EndObject.
+                    TokenType = first;
                     value = new ReadOnlyMemory<byte>(_buffer, valueStart, valueEnd - valueStart);
                     return true;
                 }

@@ -86,7 +86,7 @@ public sealed class ScanEngine
             {
                 for (int i = first; i < first + count && !Stopped(cancellation); i++)
                 {
-                    var cursor = Open(inputs[i]);
+                    var cursor = Open(inputs[i], cancellation);
                     if (cursor is null)
                     {
                         continue;
@@ -133,7 +133,7 @@ public sealed class ScanEngine
 
     private bool Stopped(CancellationToken cancellation) => cancellation.IsCancellationRequested || Summary.StoppedAt is not null;
 
-    private InputCursor? Open(ScanInput input)
+    private InputCursor? Open(ScanInput input, CancellationToken cancellation)
     {
         int index = _sources.Count;
         _sources.Add(input.Name);
@@ -141,7 +141,20 @@ public sealed class ScanEngine
         try
         {
             stream = input.Open();
-            stream = DocumentReader.Open(input.LeaveOpen ? new KeepOpenStream(stream) : stream);
+            bool live = !stream.CanSeek;
+            if (input.LeaveOpen)
+            {
+                stream = new KeepOpenStream(stream);
+            }
+
+            // A pipe or terminal can wait for data indefinitely: it is read on its own thread, so that the
+            // events held for reordering are released when it is idle and cancellation ends a blocked read.
+            if (live)
+            {
+                stream = new LiveInputStream(stream, _options.IdleFlush, ReleaseAll, cancellation);
+            }
+
+            stream = DocumentReader.Open(stream);
             var documents = DocumentReader.Read((PeekStream)stream, _options.MaxDocumentBytes).GetEnumerator();
             Summary.FilesRead++;
             return new InputCursor(index, input.Name, stream, documents, _groups.Length);
@@ -150,6 +163,11 @@ public sealed class ScanEngine
         {
             stream?.Dispose();
             Summary.AddInputError($"{input.Name}: {error.Message}");
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            stream?.Dispose();
             return null;
         }
     }
@@ -171,11 +189,26 @@ public sealed class ScanEngine
                 Summary.AddInputError($"{cursor.Name}: {error.Message}");
                 return false;
             }
+            catch (OperationCanceledException)
+            {
+                // The scan was cancelled while waiting for a live input.
+                return false;
+            }
 
             var document = cursor.Documents.Current;
             cursor.Ordinal++;
-            if (document.IsRejected)
+            if (document.IsBlank)
             {
+                Summary.CountBlank();
+            }
+            else if (document.IsRejected)
+            {
+                // A damaged input is also an input error, so the scan does not look complete.
+                if (document.IsReadFailure)
+                {
+                    Summary.AddInputError($"{cursor.Name}: {document.Detail}");
+                }
+
                 Reject(cursor.Index, document.Line, document.Element, document.Reason!, document.Detail!);
             }
             else if (_timeDecoder.Decode(document.Json, _timeRecord) is { } error)
@@ -282,7 +315,7 @@ public sealed class ScanEngine
                 if (!decoded)
                 {
                     decoded = true;
-                    if (!DecodeInto(document.Json, cursor.Index, document.Line, document.Element))
+                    if (!DecodeInto(document.Json, document.Id, document.Index, cursor.Index, document.Line, document.Element))
                     {
                         return;
                     }
@@ -294,7 +327,7 @@ public sealed class ScanEngine
 
             if (entry < 0)
             {
-                entry = _store.Add(document.Json.Span, cursor.Index, document.Line, document.Element);
+                entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
             }
 
             _store.AddReference(entry);
@@ -365,7 +398,7 @@ public sealed class ScanEngine
             if (_decodedEntry != entry)
             {
                 _decodedEntry = -1;
-                if (DecodeInto(_store.Json(entry), stored.Input, stored.Line, stored.Element))
+                if (DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element))
                 {
                     _decodedEntry = entry;
                 }
@@ -388,13 +421,15 @@ public sealed class ScanEngine
     }
 
     /// <summary>Decodes an event in full. A failure moves the event from the evaluated count to the rejected count.</summary>
-    private bool DecodeInto(ReadOnlyMemory<byte> json, int input, long line, long element)
+    private bool DecodeInto(ReadOnlyMemory<byte> json, ReadOnlyMemory<byte> hitId, ReadOnlyMemory<byte> hitIndex, int input, long line, long element)
     {
         _decodedEntry = -1;
         string? error = _decoder.Decode(json, _record);
         _record.Source = _sources[input];
         _record.LineNumber = line;
         _record.ElementIndex = element;
+        _record.HitId = hitId;
+        _record.HitIndex = hitIndex;
         if (error is null)
         {
             return true;

@@ -21,6 +21,17 @@ public sealed record ScanOptions
     /// </summary>
     public TimeSpan MaxLateness { get; init; } = DefaultMaxLateness;
 
+    /// <summary>The default of <see cref="IdleFlush"/>: one second.</summary>
+    public static readonly TimeSpan DefaultIdleFlush = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a pipe, terminal or other input that cannot seek may have no new data before every event
+    /// held for reordering is released, so that a live stream's alerts are not held back by
+    /// <see cref="MaxLateness"/>. An event read after such a release that is older than a released one is
+    /// late. <see cref="Timeout.InfiniteTimeSpan"/> turns it off. Regular files are never idle.
+    /// </summary>
+    public TimeSpan IdleFlush { get; init; } = DefaultIdleFlush;
+
     /// <summary>The most events held for reordering; past it the oldest is released early.</summary>
     public int MaxBufferedEvents { get; init; } = DefaultMaxBufferedEvents;
 

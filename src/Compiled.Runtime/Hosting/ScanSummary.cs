@@ -12,7 +12,8 @@ public sealed record RejectedLine(string Source, long LineNumber, string Reason,
 
 /// <summary>
 /// The counts of a scan. Every document read (an NDJSON line, an array element, a search hit, a bulk
-/// source line) is either evaluated or rejected: <see cref="LinesRead"/> = <see cref="EventsEvaluated"/> + <see cref="LinesRejected"/>.
+/// source line) is evaluated or rejected, and every blank line is skipped:
+/// <see cref="LinesRead"/> = <see cref="EventsEvaluated"/> + <see cref="LinesRejected"/> + <see cref="BlankLinesSkipped"/>.
 /// </summary>
 public sealed class ScanSummary
 {
@@ -23,12 +24,15 @@ public sealed class ScanSummary
     private readonly List<RejectedLine> _examples = [];
     private readonly List<string> _inputErrors = [];
 
-    /// <summary>Documents read: lines of NDJSON, elements of arrays, hits of responses and source lines of bulk bodies.</summary>
+    /// <summary>Documents read (lines of NDJSON, elements of arrays, hits of responses and source lines of bulk bodies) and blank lines.</summary>
     public long LinesRead { get; private set; }
 
     public long EventsEvaluated { get; private set; }
 
     public long LinesRejected { get; private set; }
+
+    /// <summary>Empty or whitespace-only lines of NDJSON and bulk bodies, which contain no document and are not rejected.</summary>
+    public long BlankLinesSkipped { get; private set; }
 
     public long FilesRead { get; internal set; }
 
@@ -60,6 +64,12 @@ public sealed class ScanSummary
     {
         LinesRead++;
         EventsEvaluated++;
+    }
+
+    internal void CountBlank()
+    {
+        LinesRead++;
+        BlankLinesSkipped++;
     }
 
     internal void CountRejected(string source, long lineNumber, string reason, string detail, long element = -1)

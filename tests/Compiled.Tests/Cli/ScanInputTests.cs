@@ -92,6 +92,29 @@ public class ScanInputTests
     }
 
     [Test]
+    public void TruncatedGzipNamesFileAndLine()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-cutgz-").FullName;
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(SampleEvents));
+        }
+
+        string cut = Path.Combine(folder, "cut.ndjson.gz");
+        File.WriteAllBytes(cut, compressed.ToArray()[..^4]);
+
+        var result = ProcessRunner.RunCompiled(null, "scan", cut);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardError, Does.Contain($"compiled: cannot read {cut}: truncated gzip stream"));
+        Assert.That(result.StandardError, Does.Contain($"{cut}:15: truncated gzip stream"));
+        Assert.That(Count(result, "events evaluated"), Is.EqualTo(14));
+        Assert.That(Count(result, "lines read"), Is.EqualTo(15));
+        Assert.That(AlertLines(result), Has.Count.EqualTo(6), "every complete line was evaluated");
+    }
+
+    [Test]
     public void StrictStopsAtTheFirstRejectedLineWithExitCode4()
     {
         var lines = SampleEvents.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();

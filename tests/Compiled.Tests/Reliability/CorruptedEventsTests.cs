@@ -20,6 +20,7 @@ public class CorruptedEventsTests
     private const string PortRule = "network where destination.port == 53";
     private const string NameRule = "process where process.name : \"*.exe\"";
     private const string Evaluated = "evaluated";
+    private const string Skipped = "skipped";
 
     [Test]
     public void EveryCorruptedLineIsCountedWithItsReason()
@@ -52,16 +53,18 @@ public class CorruptedEventsTests
         long read = Count(result, "lines read");
         long evaluated = Count(result, "events evaluated");
         long rejected = Count(result, "lines rejected");
+        long skipped = Count(result, "blank lines skipped");
         Assert.That(read, Is.EqualTo(plan.Count));
-        Assert.That(evaluated + rejected, Is.EqualTo(read));
+        Assert.That(evaluated + rejected + skipped, Is.EqualTo(read));
         Assert.That(evaluated, Is.EqualTo(plan.Count(line => line.Outcome == Evaluated)), result.StandardError);
+        Assert.That(skipped, Is.EqualTo(plan.Count(line => line.Outcome == Skipped)), result.StandardError);
 
-        var expectedByReason = plan.Where(line => line.Outcome != Evaluated).GroupBy(line => line.Outcome).ToDictionary(group => group.Key, group => (long)group.Count());
+        var expectedByReason = plan.Where(line => line.Outcome is not (Evaluated or Skipped)).GroupBy(line => line.Outcome).ToDictionary(group => group.Key, group => (long)group.Count());
         Assert.That(RejectedByReason(result), Is.EquivalentTo(expectedByReason), result.StandardError);
 
         // Fewer than 20 lines are rejected, so the summary lists every one of them with its file and line.
         var listed = ListedRejections(result);
-        var expectedListed = plan.Select((line, index) => (Line: index + 1L, line.Outcome)).Where(entry => entry.Outcome != Evaluated).ToList();
+        var expectedListed = plan.Select((line, index) => (Line: index + 1L, line.Outcome)).Where(entry => entry.Outcome is not (Evaluated or Skipped)).ToList();
         Assert.That(listed.Select(entry => entry.File).Distinct(), Is.EqualTo(new[] { input }));
         Assert.That(listed.Select(entry => entry.Line), Is.EqualTo(expectedListed.Select(entry => entry.Line)));
         for (int i = 0; i < listed.Count; i++)
@@ -177,8 +180,8 @@ public class CorruptedEventsTests
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text[..^1] + ",}"), "invalid JSON", "trailing comma"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text + " {}"), "invalid JSON", "text after the object"));
         Add(1, () => Rejected("[1,2,3]"u8.ToArray(), "the line is not a JSON object", "array"));
-        Add(1, () => Rejected(""u8.ToArray(), "empty line", "empty"));
-        Add(1, () => Rejected(" \t "u8.ToArray(), "empty line", "blank"));
+        Add(1, () => new PlannedLine(""u8.ToArray(), Skipped, "empty", false, [], null, false));
+        Add(1, () => new PlannedLine(" \t "u8.ToArray(), Skipped, "blank", false, [], null, false));
         Add(1, () => Rejected([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Any().Text)], "invalid JSON", "byte order mark after the first line"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes("{\"padding\":\"" + new string('x', ScanEngine.DefaultMaxLineBytes) + "\"," + Any().Text[1..]), "line too long", "over 16 MiB"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes("{\"deep\":" + new string('[', 100) + new string(']', 100) + "," + Any().Text[1..]), "invalid JSON", "nesting 100 deep"));
@@ -345,7 +348,7 @@ public class CorruptedEventsTests
     private sealed record GoodLine(string Text, IReadOnlyList<string> Alerts);
 
     /// <summary>
-    /// One line of the corrupted file. <see cref="Outcome"/> is <see cref="Evaluated"/> or the reason the
+    /// One line of the corrupted file. <see cref="Outcome"/> is <see cref="Evaluated"/>, <see cref="Skipped"/> or the reason the
     /// summary gives for rejecting it; <see cref="Intact"/> lines alert as on their own, and a line with
     /// <see cref="NoAlertFrom"/> has a value of the wrong type for that rule, which must not match.
     /// </summary>

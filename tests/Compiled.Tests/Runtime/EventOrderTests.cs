@@ -147,6 +147,38 @@ public class EventOrderTests
         Assert.That(allocated, Is.LessThan(100_000), $"{allocated} bytes for 50,000 events");
     }
 
+    [Test]
+    public void SameMillisecondKeepsNanosecondOrder()
+    {
+        var rules = Rules(("seq.toml", RuleFiles.Eql(NetworkThenProcess, "Seq")));
+        string Timed(string time, string category) =>
+            $"{{\"@timestamp\":\"2026-03-02T10:00:01.123{time}Z\",\"event\":{{\"category\":\"{category}\"}},\"host\":{{\"id\":\"h1\"}}}}";
+
+        // The process event is written first but happened 400 ns after the network event.
+        string input = Lines(Timed("456789", "process"), Timed("456389", "network"));
+        var (_, alerts) = Scan.RunToAlerts(rules, input);
+
+        var lines = alerts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement).ToList();
+        Assert.That(lines, Has.Count.EqualTo(3), "two building blocks and the sequence alert");
+        Assert.That(lines.Select(a => a.GetProperty("@timestamp").GetString()), Is.EqualTo(new[]
+        {
+            "2026-03-02T10:00:01.123456389Z", "2026-03-02T10:00:01.123456789Z", "2026-03-02T10:00:01.123456789Z",
+        }));
+        Assert.That(lines[0].GetProperty("kibana.alert.original_time").GetString(), Is.EqualTo("2026-03-02T10:00:01.123456389Z"));
+    }
+
+    [TestCase("2026-03-02T10:00:01Z", "2026-03-02T10:00:01.000Z")]
+    [TestCase("2026-03-02T10:00:01.5Z", "2026-03-02T10:00:01.500Z")]
+    [TestCase("2026-03-02T10:00:01.000000001Z", "2026-03-02T10:00:01.000000001Z")]
+    [TestCase("2026-03-02T10:00:01.1234567891Z", "2026-03-02T10:00:01.123456789Z")]
+    [TestCase("1969-12-31T23:59:59.999999999Z", "1969-12-31T23:59:59.999999999Z")]
+    [TestCase("1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z")]
+    public void FormatKeepsSubMillisecondDigits(string input, string expected)
+    {
+        Assert.That(Compiled.Runtime.Events.Timestamps.TryParse(input, out long nanoseconds), Is.True);
+        Assert.That(Compiled.Runtime.Events.Timestamps.Format(nanoseconds), Is.EqualTo(expected));
+    }
+
     private static RuleSet Rules(params (string FileName, string Toml)[] rules) => Scan.CompileRules(rules);
 
     private static ScanInput Input(string name, string text) => new(name, () => Stream(text));

@@ -22,8 +22,33 @@ public class InputFormatTests
         var (summary, matches) = Run(Lines(Event(1, "evil"), Event(2, "good"), "", Event(3, "evil")));
 
         Assert.That(matches.Select(m => (m.Line, m.Element)), Is.EqualTo(new[] { (1L, -1L), (4L, -1L) }));
+        Assert.That(summary.RejectedByReason, Is.Empty);
+        AssertCounts(summary, read: 4, evaluated: 3, skipped: 1);
+    }
+
+    [Test]
+    public void StrictSkipsBlankAndCrlfLines()
+    {
+        var sink = new PositionSink();
+        var engine = new ScanEngine(Rules, sink, new ScanOptions { Strict = true });
+        string text = "\r\n" + Event(1, "evil") + "\r\n \t\r\n\r\n" + Event(2, "evil") + "\r\n\n  \n";
+        engine.Scan(Stream(text), "crlf.ndjson");
+
+        Assert.That(engine.Summary.StoppedAt, Is.Null);
+        Assert.That(sink.Matches.Select(m => m.Line), Is.EqualTo(new[] { 2L, 5L }));
+        AssertCounts(engine.Summary, read: 7, evaluated: 2, skipped: 5);
+    }
+
+    [Test]
+    public void BlankBulkSourceLineIsRejected()
+    {
+        string bulk = Lines("{\"index\":{}}", "", "{\"index\":{}}", Event(1, "evil"), "", "{\"delete\":{\"_id\":\"1\"}}");
+
+        var (summary, matches) = Run(bulk);
+
+        Assert.That(matches.Select(m => m.Line), Is.EqualTo(new[] { 4L }));
         Assert.That(summary.RejectedByReason, Is.EqualTo(new Dictionary<string, long> { ["empty line"] = 1 }));
-        AssertCounts(summary, read: 4, evaluated: 3);
+        AssertCounts(summary, read: 3, evaluated: 1, skipped: 1);
     }
 
     [Test]
@@ -41,6 +66,67 @@ public class InputFormatTests
         Assert.That(compressed.ToArray()[..2], Is.EqualTo(new byte[] { 0x1f, 0x8b }));
         Assert.That(matches.Select(m => m.Line), Is.EqualTo(new[] { 1L, 2L }));
         AssertCounts(summary, read: 3, evaluated: 3);
+    }
+
+    [Test]
+    public void TruncatedGzipKeepsCompleteLines()
+    {
+        var events = Enumerable.Range(0, 3000).Select(i => Event(i, i % 7 == 0 ? "evil" : "good")).ToArray();
+        byte[] compressed = Gzip(Lines(events));
+        byte[] cut = compressed[..(compressed.Length / 2)];
+        int complete = CompleteLinesBeforeFailure(cut);
+
+        var (summary, matches) = Run(cut, "cut.ndjson.gz");
+
+        Assert.That(complete, Is.InRange(1, events.Length - 1));
+        Assert.That(matches.Select(m => m.Line), Is.EqualTo(Enumerable.Range(1, complete).Where(line => (line - 1) % 7 == 0).Select(line => (long)line)));
+        Assert.That(summary.Examples.Select(e => (e.Location, e.Reason)), Is.EqualTo(new[] { ($"cut.ndjson.gz:{complete + 1}", "truncated gzip stream") }));
+        Assert.That(summary.Examples[0].Detail, Does.Contain("cut short"));
+        Assert.That(summary.InputErrors, Has.Count.EqualTo(1));
+        Assert.That(summary.InputErrors[0], Does.StartWith("cut.ndjson.gz: truncated gzip stream"));
+        AssertCounts(summary, read: complete + 1, evaluated: complete);
+    }
+
+    [Test]
+    public void GzipCutInsideTrailerIsTruncated()
+    {
+        // The whole file decompresses in one read, so the failure comes on the read after the last complete line.
+        byte[] compressed = Gzip(Lines(Event(1, "evil"), Event(2, "evil"), Event(3, "good")));
+
+        var (summary, matches) = Run(compressed[..^3], "small.ndjson.gz");
+
+        Assert.That(matches.Select(m => m.Line), Is.EqualTo(new[] { 1L, 2L }));
+        Assert.That(summary.Examples.Select(e => (e.Location, e.Reason)), Is.EqualTo(new[] { ("small.ndjson.gz:4", "truncated gzip stream") }));
+        AssertCounts(summary, read: 4, evaluated: 3);
+    }
+
+    // Bad header flags fail the first read, which finds the format, so that error waits in the peek buffer.
+    [TestCase("crc")]
+    [TestCase("header flags")]
+    public void CorruptGzipHasItsOwnReason(string damage)
+    {
+        var events = Enumerable.Range(0, 3000).Select(i => Event(i, "good")).ToArray();
+        byte[] compressed = Gzip(Lines(events));
+        if (damage == "crc")
+        {
+            compressed[^6] ^= 0xff;
+        }
+        else
+        {
+            compressed[3] = 0xe0;
+        }
+
+        int complete = CompleteLinesBeforeFailure(compressed);
+
+        var (summary, _) = Run(compressed, "bad.ndjson.gz");
+
+        // GZipStream drops the output of the read that fails, so fewer lines than a small-buffer read gets may come first.
+        Assert.That(summary.EventsEvaluated, Is.InRange(0, complete));
+        Assert.That(summary.RejectedByReason, Is.EqualTo(new Dictionary<string, long> { ["invalid gzip data"] = 1 }));
+        Assert.That(summary.Examples[0].Location, Is.EqualTo($"bad.ndjson.gz:{summary.EventsEvaluated + 1}"));
+        Assert.That(summary.Examples[0].Detail, Does.StartWith("invalid gzip data: the decompressor reported"));
+        Assert.That(summary.InputErrors, Has.Count.EqualTo(1));
+        AssertCounts(summary, read: summary.EventsEvaluated + 1, evaluated: summary.EventsEvaluated);
     }
 
     [Test]
@@ -77,6 +163,29 @@ public class InputFormatTests
         Assert.That(summary.Examples.Select(e => e.Location), Is.EqualTo(new[] { "export.json:3[element 1]", "export.json:5[element 3]" }));
         Assert.That(summary.Examples[1].Detail, Does.StartWith("invalid JSON"));
         AssertCounts(summary, read: 4, evaluated: 2);
+    }
+
+    [Test]
+    public void ArrayNonObjectElementsAreSkipped()
+    {
+        string array = "[" + Event(1, "evil") + ", 5, \"x\", [1, [2]], null,\n" + Event(2, "evil") + "]";
+
+        var (summary, matches) = Run(array, "mixed.json");
+
+        Assert.That(matches.Select(m => (m.Line, m.Element)), Is.EqualTo(new[] { (1L, 0L), (2L, 5L) }));
+        Assert.That(summary.Examples.Select(e => e.Location), Is.EqualTo(new[]
+        {
+            "mixed.json:1[element 1]", "mixed.json:1[element 2]", "mixed.json:1[element 3]", "mixed.json:1[element 4]",
+        }));
+        Assert.That(summary.Examples.Select(e => e.Detail), Is.EqualTo(new[]
+        {
+            "the array element is a number (5), not a JSON object",
+            "the array element is a string (\"x\"), not a JSON object",
+            "the array element is an array ([1, [2]]), not a JSON object",
+            "the array element is null, not a JSON object",
+        }));
+        Assert.That(summary.RejectedByReason, Is.EqualTo(new Dictionary<string, long> { ["not a JSON object"] = 4 }));
+        AssertCounts(summary, read: 6, evaluated: 2);
     }
 
     [Test]
@@ -192,6 +301,40 @@ public class InputFormatTests
             ["process"] = new { name },
         });
 
+    private static byte[] Gzip(string text)
+    {
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return compressed.ToArray();
+    }
+
+    /// <summary>Decompresses until GZipStream fails and counts the newlines it returned before that.</summary>
+    private static int CompleteLinesBeforeFailure(byte[] compressed)
+    {
+        using var gzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        var buffer = new byte[4096];
+        int newlines = 0;
+        try
+        {
+            int read;
+            while ((read = gzip.Read(buffer)) > 0)
+            {
+                newlines += buffer.AsSpan(0, read).Count((byte)'\n');
+            }
+        }
+        catch (InvalidDataException)
+        {
+            return newlines;
+        }
+
+        Assert.Fail("the damaged gzip data decompressed without an error");
+        return -1;
+    }
+
     internal static string Lines(params string[] lines) => string.Join("\n", lines) + "\n";
 
     internal static MemoryStream Stream(string text) => new(Encoding.UTF8.GetBytes(text));
@@ -215,10 +358,11 @@ public class InputFormatTests
         return (engine.Summary, sink.Matches);
     }
 
-    internal static void AssertCounts(ScanSummary summary, long read, long evaluated)
+    internal static void AssertCounts(ScanSummary summary, long read, long evaluated, long skipped = 0)
     {
-        Assert.That((summary.LinesRead, summary.EventsEvaluated, summary.LinesRejected), Is.EqualTo((read, evaluated, read - evaluated)));
-        Assert.That(summary.LinesRead, Is.EqualTo(summary.EventsEvaluated + summary.LinesRejected));
+        Assert.That((summary.LinesRead, summary.EventsEvaluated, summary.LinesRejected), Is.EqualTo((read, evaluated, read - evaluated - skipped)));
+        Assert.That(summary.BlankLinesSkipped, Is.EqualTo(skipped));
+        Assert.That(summary.LinesRead, Is.EqualTo(summary.EventsEvaluated + summary.LinesRejected + summary.BlankLinesSkipped));
     }
 }
 

@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace Compiled.Runtime.Hosting;
+
+/// <summary>
+/// Reads a pipe, terminal or socket on a thread of its own, so that the scan can notice when the input
+/// is idle and can stop while no data arrives. A read that has waited <c>idleAfter</c> without new data
+/// calls <c>onIdle</c> once and then goes on waiting. Every wait ends with
+/// <see cref="OperationCanceledException"/> when <c>cancellation</c> is cancelled.
+/// </summary>
+internal sealed class LiveInputStream : Stream
+{
+    private const int ChunkBytes = 1 << 16;
+
+    private readonly Stream _inner;
+    private readonly int _idleMilliseconds;
+    private readonly Action _onIdle;
+    private readonly CancellationToken _cancellation;
+    private readonly BlockingCollection<Chunk> _chunks = new(boundedCapacity: 4);
+    private readonly CancellationTokenSource _disposed = new();
+    private Chunk _current;
+    private int _offset;
+    private bool _ended;
+
+    /// <summary>Starts reading <paramref name="inner"/>, which the reader thread disposes when it stops.</summary>
+    /// <param name="inner">The pipe, terminal or socket.</param>
+    /// <param name="idleAfter">The wait before <paramref name="onIdle"/> is called; <see cref="Timeout.InfiniteTimeSpan"/> (or any negative value) never calls it.</param>
+    /// <param name="onIdle">Called on the reading thread, inside <see cref="Read(Span{byte})"/>.</param>
+    /// <param name="cancellation">Ends a waiting read with <see cref="OperationCanceledException"/>.</param>
+    public LiveInputStream(Stream inner, TimeSpan idleAfter, Action onIdle, CancellationToken cancellation)
+    {
+        _inner = inner;
+        // A wait longer than int.MaxValue milliseconds (about 24 days) is taken as never.
+        _idleMilliseconds = idleAfter < TimeSpan.Zero || idleAfter.TotalMilliseconds >= int.MaxValue ? Timeout.Infinite : (int)idleAfter.TotalMilliseconds;
+        _onIdle = onIdle;
+        _cancellation = cancellation;
+        new Thread(Pump) { IsBackground = true, Name = "compiled input reader" }.Start();
+    }
+
+    private readonly record struct Chunk(byte[]? Buffer, int Count, ExceptionDispatchInfo? Error);
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (_offset == _current.Count)
+        {
+            if (_ended)
+            {
+                return 0;
+            }
+
+            ReturnCurrent();
+            _current = Next();
+            _offset = 0;
+            _current.Error?.Throw();
+            if (_current.Count == 0)
+            {
+                _ended = true;
+                return 0;
+            }
+        }
+
+        int n = Math.Min(buffer.Length, _current.Count - _offset);
+        _current.Buffer!.AsSpan(_offset, n).CopyTo(buffer);
+        _offset += n;
+        return n;
+    }
+
+    private Chunk Next()
+    {
+        if (_idleMilliseconds == Timeout.Infinite)
+        {
+            return _chunks.Take(_cancellation);
+        }
+
+        if (_chunks.TryTake(out var chunk, _idleMilliseconds, _cancellation))
+        {
+            return chunk;
+        }
+
+        _onIdle();
+        return _chunks.Take(_cancellation);
+    }
+
+    /// <summary>Reads the inner stream chunk by chunk until its end, an error or disposal.</summary>
+    private void Pump()
+    {
+        try
+        {
+            while (true)
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                Chunk chunk;
+                try
+                {
+                    int read = _inner.Read(buffer, 0, ChunkBytes);
+                    chunk = new Chunk(buffer, read, null);
+                }
+                catch (Exception error)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    chunk = new Chunk(null, 0, ExceptionDispatchInfo.Capture(error));
+                }
+
+                _chunks.Add(chunk, _disposed.Token);
+                if (chunk.Count == 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The stream was disposed while the queue was full, so the rest of the input is not read.
+        }
+        finally
+        {
+            _inner.Dispose();
+        }
+    }
+
+    private void ReturnCurrent()
+    {
+        if (_current.Buffer is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _current = default;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // NOTE: a reader thread blocked in a read of a pipe that stays open waits until the process exits.
+            // The thread disposes the inner stream only when that read returns.
+            _disposed.Cancel();
+            ReturnCurrent();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
