@@ -160,6 +160,11 @@ internal sealed class RuleEmitter
             writer.Line($"private readonly int {slot.Value};");
         }
 
+        foreach (var slot in _scope.PatternSlotFields)
+        {
+            writer.Line($"private readonly int {slot.Key};");
+        }
+
         foreach (var field in matcherFields)
         {
             writer.Line(field);
@@ -172,6 +177,11 @@ internal sealed class RuleEmitter
         foreach (var slot in _scope.SlotFields)
         {
             writer.Line($"{slot.Value} = schema.Slot({CSharpText.Literal(slot.Key)});");
+        }
+
+        foreach (var slot in _scope.PatternSlotFields)
+        {
+            writer.Line($"{slot.Key} = schema.PatternSlot({slot.Value});");
         }
 
         foreach (var line in constructorLines)

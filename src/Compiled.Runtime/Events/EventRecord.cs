@@ -20,7 +20,8 @@ public sealed class EventRecord
     public EventRecord(FieldSchema schema)
     {
         Schema = schema;
-        int count = schema.Fields.Count;
+        schema.Freeze();
+        int count = schema.SlotCount;
         _first = new int[count];
         _last = new int[count];
         _generationOfSlot = new int[count];
@@ -120,7 +121,22 @@ public sealed class EventRecord
         return _chars.AsSpan(_charCount, length);
     }
 
-    internal void Add(int slot, FieldValueKind kind, int textLength, long integer, double number)
+    /// <summary>Appends a value whose text was just written at <see cref="ReserveChars"/> and returns its index.</summary>
+    internal int Add(int slot, FieldValueKind kind, int textLength, long integer, double number)
+    {
+        int index = Append(slot, new FieldValue(kind, _charCount, textLength, integer, number, -1));
+        _charCount += textLength;
+        return index;
+    }
+
+    /// <summary>Appends the value at <paramref name="index"/> to another slot as well, sharing its text.</summary>
+    internal void AddCopy(int slot, int index)
+    {
+        ref readonly var value = ref _values[index];
+        Append(slot, new FieldValue(value.Kind, value.TextStart, value.TextLength, value.Integer, value.Number, -1));
+    }
+
+    private int Append(int slot, in FieldValue value)
     {
         if (_valueCount == _values.Length)
         {
@@ -128,8 +144,7 @@ public sealed class EventRecord
         }
 
         int index = _valueCount++;
-        _values[index] = new FieldValue(kind, _charCount, textLength, integer, number, -1);
-        _charCount += textLength;
+        _values[index] = value;
         if (_generationOfSlot[slot] != _generation)
         {
             _generationOfSlot[slot] = _generation;
@@ -142,6 +157,7 @@ public sealed class EventRecord
         }
 
         _last[slot] = index;
+        return index;
     }
 
     /// <summary>Iterates the values of one field in document order.</summary>

@@ -2,7 +2,8 @@ namespace Compiled.Runtime.Events;
 
 /// <summary>
 /// The fields a set of compiled rules reads, each with a slot number. The decoder fills only these slots
-/// and skips every other part of an event.
+/// and skips every other part of an event. Field patterns (KQL field names with <c>*</c>) get the slots
+/// after the fields, and the decoder fills them with the values of every matching path it reads.
 /// </summary>
 public sealed class FieldSchema
 {
@@ -11,6 +12,9 @@ public sealed class FieldSchema
 
     private readonly Dictionary<string, int> _slots;
     private readonly Dictionary<string, PathNode> _paths;
+    private readonly List<FieldPattern> _patterns = new();
+    private readonly List<string> _patternAnchors = new();
+    private bool _frozen;
 
     private FieldSchema(IReadOnlyList<string> fields, IReadOnlyList<string> timestampFields)
     {
@@ -39,6 +43,90 @@ public sealed class FieldSchema
     public System.Collections.Immutable.ImmutableArray<int> TimestampSlots { get; }
 
     internal Dictionary<string, PathNode>.AlternateLookup<ReadOnlySpan<char>> PathLookup { get; }
+
+    /// <summary>The registered field patterns; pattern <c>i</c> fills slot <c>Fields.Count + i</c>.</summary>
+    public IReadOnlyList<FieldPattern> Patterns => _patterns;
+
+    /// <summary>The number of slots: one per field, then one per field pattern.</summary>
+    public int SlotCount => Fields.Count + _patterns.Count;
+
+    /// <summary>True when a pattern's wildcard sits in the first path segment, so every top-level key may match.</summary>
+    internal bool PatternsAtRoot { get; private set; }
+
+    /// <summary>
+    /// Registers <paramref name="pattern"/>, or finds an equal one, and returns its slot. Rules call this
+    /// from their constructors, before the first <see cref="EventRecord"/> or <see cref="EventDecoder"/>
+    /// uses the schema.
+    /// </summary>
+    public int PatternSlot(FieldPattern pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        int index = _patterns.IndexOf(pattern);
+        if (index >= 0)
+        {
+            return Fields.Count + index;
+        }
+
+        if (_frozen)
+        {
+            throw new InvalidOperationException(
+                $"The field pattern '{pattern.Text}' was registered after an event record or decoder was created; create the rules first.");
+        }
+
+        _patterns.Add(pattern);
+        string anchor = pattern.Anchor;
+        if (anchor.Length == 0)
+        {
+            PatternsAtRoot = true;
+        }
+        else
+        {
+            _paths[anchor] = _paths.TryGetValue(anchor, out var node) ? node with { StartsPatternScope = true } : new PathNode(-1, false, true);
+            AddPrefixes(_paths, anchor);
+            _patternAnchors.Add(anchor);
+        }
+
+        return Fields.Count + _patterns.Count - 1;
+    }
+
+    /// <summary>Stops pattern registration, because records and decoders size their buffers from <see cref="SlotCount"/>.</summary>
+    internal void Freeze() => _frozen = true;
+
+    /// <summary>
+    /// Returns true when <paramref name="path"/> lies below a pattern's anchor. The decoder asks this for a
+    /// dotted key such as <c>"a.b.c": 1</c>, which reaches a path without passing through its parent objects.
+    /// </summary>
+    internal bool IsInPatternScope(ReadOnlySpan<char> path)
+    {
+        if (PatternsAtRoot)
+        {
+            return true;
+        }
+
+        foreach (string anchor in _patternAnchors)
+        {
+            if (path.Length > anchor.Length && path.StartsWith(anchor, StringComparison.Ordinal) && path[anchor.Length] == '.')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Returns true when some pattern can match a path below <paramref name="path"/>.</summary>
+    internal bool PatternMayMatchBelow(ReadOnlySpan<char> path)
+    {
+        foreach (var pattern in _patterns)
+        {
+            if (pattern.MayMatchBelow(path))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Creates a schema from the fields that rules read, with <c>@timestamp</c> always included.</summary>
     public static FieldSchema Create(IEnumerable<string> fields, IEnumerable<string>? timestampFields = null)
@@ -89,17 +177,26 @@ public sealed class FieldSchema
         for (int slot = 0; slot < fields.Count; slot++)
         {
             string field = fields[slot];
-            paths[field] = paths.TryGetValue(field, out var existing) ? existing with { Slot = slot } : new PathNode(slot, false);
-            for (int dot = field.IndexOf('.'); dot >= 0; dot = field.IndexOf('.', dot + 1))
-            {
-                string prefix = field[..dot];
-                paths[prefix] = paths.TryGetValue(prefix, out var node) ? node with { HasChildren = true } : new PathNode(-1, true);
-            }
+            paths[field] = paths.TryGetValue(field, out var existing) ? existing with { Slot = slot } : new PathNode(slot, false, false);
+            AddPrefixes(paths, field);
         }
 
         return paths;
     }
+
+    /// <summary>Marks every dotted prefix of <paramref name="path"/> as having children.</summary>
+    private static void AddPrefixes(Dictionary<string, PathNode> paths, string path)
+    {
+        for (int dot = path.IndexOf('.'); dot >= 0; dot = path.IndexOf('.', dot + 1))
+        {
+            string prefix = path[..dot];
+            paths[prefix] = paths.TryGetValue(prefix, out var node) ? node with { HasChildren = true } : new PathNode(-1, true, false);
+        }
+    }
 }
 
-/// <summary>A known path: the slot it fills (or -1) and whether longer paths start with it.</summary>
-internal readonly record struct PathNode(int Slot, bool HasChildren);
+/// <summary>
+/// A known path: the slot it fills (or -1), whether longer paths start with it, and whether field
+/// patterns may match the paths below it.
+/// </summary>
+internal readonly record struct PathNode(int Slot, bool HasChildren, bool StartsPatternScope);
