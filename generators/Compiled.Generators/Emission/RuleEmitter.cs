@@ -191,7 +191,9 @@ internal sealed class RuleEmitter
 
         writer.Close();
         writer.Line();
-        if (WriteCategories(writer))
+        // A threshold rule starts its run schedule at the first event it receives and closes intervals as events
+        // pass, so it reads every event.
+        if (WriteCategories(writer) && _rule.Stateful?.Threshold is null)
         {
             _dispatch.Write(writer, _scope);
         }

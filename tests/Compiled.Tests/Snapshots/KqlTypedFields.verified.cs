@@ -122,6 +122,14 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
         _fileHashMatches = schema.PatternSlot(s_fileHashFieldPattern);
     }
 
+    /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
+    {
+        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("process.parent.name", false, new[] { "cmd.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
+    };
+
+    public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
