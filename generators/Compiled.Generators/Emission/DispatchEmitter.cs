@@ -83,7 +83,7 @@ internal sealed class DispatchEmitter
                 var values = inExpr.Items.Select(item => ((LiteralExpr)item).Value).Distinct().ToList();
                 return new DispatchTermSpec(field.Path, inExpr.IsCaseInsensitive, values, new List<string>(), new List<string>());
 
-            case KqlMatchExpr or DescribedExpr or BinaryExpr { Operator: BinaryOperator.Or }:
+            case KqlMatchExpr or DescribedExpr or KqlNestedExpr or BinaryExpr { Operator: BinaryOperator.Or }:
                 return DeriveKql(clause);
 
             case PatternExpr { Kind: not PatternKind.Regex, Value: FieldExpr field } pattern
@@ -101,7 +101,8 @@ internal sealed class DispatchEmitter
     /// Derives the term of a KQL condition with Elasticsearch's semantics: a keyword term is exact and
     /// case-sensitive, and a keyword wildcard gives the fixed text at its start or end. Analyzed text, numbers,
     /// dates, ip addresses, booleans, ranges, existence and wildcard field names give no term. An <c>or</c>
-    /// gives a term only when both sides give one on the same field.
+    /// gives a term only when both sides give one on the same field, and a nested query gives the first
+    /// term of its inner conjuncts.
     /// </summary>
     private static DispatchTermSpec? DeriveKql(Expr clause)
     {
@@ -109,6 +110,9 @@ internal sealed class DispatchEmitter
         {
             case DescribedExpr described:
                 return DeriveKql(described.Condition);
+            case KqlNestedExpr nested:
+                // The object that matches is part of the event, so a term of one of its conjuncts holds for the event.
+                return ConditionEmitter.Conjuncts(nested.Inner).Select(DeriveKql).FirstOrDefault(term => term is not null);
             case BinaryExpr { Operator: BinaryOperator.Or } or:
                 if (DeriveKql(or.Left) is not { } left || DeriveKql(or.Right) is not { } right ||
                     left.Field != right.Field || left.IgnoreCase != right.IgnoreCase)

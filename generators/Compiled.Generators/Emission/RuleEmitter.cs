@@ -165,6 +165,11 @@ internal sealed class RuleEmitter
             writer.Line($"private readonly int {slot.Key};");
         }
 
+        foreach (var nested in _scope.NestedScopeFields)
+        {
+            writer.Line($"private readonly int {nested.Key};");
+        }
+
         foreach (var field in matcherFields)
         {
             writer.Line(field);
@@ -182,6 +187,11 @@ internal sealed class RuleEmitter
         foreach (var slot in _scope.PatternSlotFields)
         {
             writer.Line($"{slot.Key} = schema.PatternSlot({slot.Value});");
+        }
+
+        foreach (var nested in _scope.NestedScopeFields)
+        {
+            writer.Line($"{nested.Key} = schema.NestedScope({CSharpText.Literal(nested.Value)});");
         }
 
         foreach (var line in constructorLines)

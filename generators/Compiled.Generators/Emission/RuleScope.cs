@@ -38,6 +38,25 @@ internal sealed class RuleScope
 
     public IEnumerable<KeyValuePair<string, string>> SlotFields => _slotFields;
 
+    /// <summary>The instance fields that store nested scopes, each with the path it registers.</summary>
+    public List<KeyValuePair<string, string>> NestedScopeFields { get; } = new();
+
+    /// <summary>Declares an instance field for the nested scope of <paramref name="path"/> and returns its name.</summary>
+    public string NestedScope(string path)
+    {
+        foreach (var existing in NestedScopeFields)
+        {
+            if (existing.Value == path)
+            {
+                return existing.Key;
+            }
+        }
+
+        string name = Unique("_" + CamelCase(path) + "Nested");
+        NestedScopeFields.Add(new KeyValuePair<string, string>(name, path));
+        return name;
+    }
+
     /// <summary>The instance fields that store the slots of field patterns, each with the static pattern it registers.</summary>
     public List<KeyValuePair<string, string>> PatternSlotFields { get; } = new();
 

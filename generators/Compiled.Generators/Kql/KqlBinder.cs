@@ -41,6 +41,8 @@ internal sealed class KqlBinder
                 return new NotExpr(not.Range, Lower(not.Operand));
             case KqlMatchAll all:
                 return True(all.Range);
+            case KqlNested nested:
+                return new KqlNestedExpr(nested.Range, nested.Path.Name, Lower(nested.Inner));
             case KqlFieldValue fieldValue:
                 return Fields(fieldValue.Range, fieldValue.Field, info => FieldValue(fieldValue, info));
             case KqlRange range:

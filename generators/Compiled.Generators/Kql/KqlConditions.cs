@@ -68,5 +68,11 @@ internal sealed record KqlMatchExpr(
 /// </summary>
 internal sealed record KqlFieldPattern(EquatableArray<string> Parts, EquatableArray<string> Excluded);
 
+/// <summary>
+/// A KQL nested query: <see cref="Inner"/> must hold with the values of one object at <see cref="Path"/>,
+/// such as one element of an array of objects.
+/// </summary>
+internal sealed record KqlNestedExpr(TextRange Range, string Path, Expr Inner) : Expr(Range);
+
 /// <summary>A condition that came from outside the query text, such as a Kibana filter, with its own description for comments.</summary>
 internal sealed record DescribedExpr(TextRange Range, Expr Condition, string Description) : Expr(Range);

@@ -88,7 +88,7 @@ public sealed class EventDecoder
             bool known = _schema.PathLookup.TryGetValue(path, out var node);
             if (!known)
             {
-                node = new PathNode(-1, false, false);
+                node = new PathNode(-1, false, false, -1);
             }
 
             bool scope = inPatternScope || node.StartsPatternScope ||
@@ -102,7 +102,15 @@ public sealed class EventDecoder
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                if (node.HasChildren || (inPatternScope && _schema.PatternMayMatchBelow(_path.AsSpan(0, pathLength))))
+                // NOTE: a dotted key that passes a nested path, such as {"user.first":"a"} for user:{ first:a },
+                // starts no element, so nested queries miss its value. Elasticsearch expands the dots into an object.
+                if (node.NestedScope >= 0)
+                {
+                    int parent = record.StartElement(node.NestedScope);
+                    ReadObject(ref reader, record, pathLength, inPatternScope);
+                    record.EndElement(parent);
+                }
+                else if (node.HasChildren || (inPatternScope && _schema.PatternMayMatchBelow(_path.AsSpan(0, pathLength))))
                 {
                     ReadObject(ref reader, record, pathLength, inPatternScope);
                 }

@@ -14,6 +14,7 @@ public sealed class FieldSchema
     private readonly Dictionary<string, PathNode> _paths;
     private readonly List<FieldPattern> _patterns = new();
     private readonly List<string> _patternAnchors = new();
+    private readonly List<string> _nestedPaths = new();
     private bool _frozen;
 
     private FieldSchema(IReadOnlyList<string> fields, IReadOnlyList<string> timestampFields)
@@ -81,7 +82,7 @@ public sealed class FieldSchema
         }
         else
         {
-            _paths[anchor] = _paths.TryGetValue(anchor, out var node) ? node with { StartsPatternScope = true } : new PathNode(-1, false, true);
+            _paths[anchor] = _paths.TryGetValue(anchor, out var node) ? node with { StartsPatternScope = true } : new PathNode(-1, false, true, -1);
             AddPrefixes(_paths, anchor);
             _patternAnchors.Add(anchor);
         }
@@ -89,7 +90,35 @@ public sealed class FieldSchema
         return Fields.Count + _patterns.Count - 1;
     }
 
-    /// <summary>Stops pattern registration, because records and decoders size their buffers from <see cref="SlotCount"/>.</summary>
+    /// <summary>
+    /// Registers <paramref name="path"/> as the path of a KQL nested query (<c>path:{ ... }</c>), or finds it,
+    /// and returns its scope number for <see cref="EventRecord.NextElement"/>. The decoder then numbers each
+    /// object at the path, so the query can test the fields of one object at a time. Rules call this from
+    /// their constructors, as <see cref="PatternSlot"/>.
+    /// </summary>
+    public int NestedScope(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        int index = _nestedPaths.IndexOf(path);
+        if (index >= 0)
+        {
+            return index;
+        }
+
+        if (_frozen)
+        {
+            throw new InvalidOperationException(
+                $"The nested path '{path}' was registered after an event record or decoder was created; create the rules first.");
+        }
+
+        _nestedPaths.Add(path);
+        index = _nestedPaths.Count - 1;
+        _paths[path] = _paths.TryGetValue(path, out var node) ? node with { NestedScope = index } : new PathNode(-1, false, false, index);
+        AddPrefixes(_paths, path);
+        return index;
+    }
+
+    /// <summary>Stops pattern and nested-path registration, because records and decoders size their buffers from <see cref="SlotCount"/>.</summary>
     internal void Freeze() => _frozen = true;
 
     /// <summary>
@@ -177,7 +206,7 @@ public sealed class FieldSchema
         for (int slot = 0; slot < fields.Count; slot++)
         {
             string field = fields[slot];
-            paths[field] = paths.TryGetValue(field, out var existing) ? existing with { Slot = slot } : new PathNode(slot, false, false);
+            paths[field] = paths.TryGetValue(field, out var existing) ? existing with { Slot = slot } : new PathNode(slot, false, false, -1);
             AddPrefixes(paths, field);
         }
 
@@ -190,13 +219,13 @@ public sealed class FieldSchema
         for (int dot = path.IndexOf('.'); dot >= 0; dot = path.IndexOf('.', dot + 1))
         {
             string prefix = path[..dot];
-            paths[prefix] = paths.TryGetValue(prefix, out var node) ? node with { HasChildren = true } : new PathNode(-1, true, false);
+            paths[prefix] = paths.TryGetValue(prefix, out var node) ? node with { HasChildren = true } : new PathNode(-1, true, false, -1);
         }
     }
 }
 
 /// <summary>
-/// A known path: the slot it fills (or -1), whether longer paths start with it, and whether field
-/// patterns may match the paths below it.
+/// A known path: the slot it fills (or -1), whether longer paths start with it, whether field patterns
+/// may match the paths below it, and the nested scope whose elements are the objects at it (or -1).
 /// </summary>
-internal readonly record struct PathNode(int Slot, bool HasChildren, bool StartsPatternScope);
+internal readonly record struct PathNode(int Slot, bool HasChildren, bool StartsPatternScope, int NestedScope);

@@ -109,6 +109,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     private readonly int _processCommandLine;
     private readonly int _processParentName;
     private readonly int _fileHashMatches;
+    private readonly int _processParentNested;
 
     public KqlTypedFields(global::Compiled.Runtime.Events.FieldSchema schema)
         : base(Metadata)
@@ -120,6 +121,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
         _processCommandLine = schema.Slot("process.command_line");
         _processParentName = schema.Slot("process.parent.name");
         _fileHashMatches = schema.PatternSlot(s_fileHashFieldPattern);
+        _processParentNested = schema.NestedScope("process.parent");
     }
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
@@ -185,12 +187,29 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
             return false;
         }
 
-        // name:cmd.exe
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _processParentName, "cmd.exe") != Tri.True)
+        // process.parent:{ name:cmd.exe }
+        if (!MatchOneProcessParent(ev))
         {
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>process.parent:{ name:cmd.exe }</summary>
+    private bool MatchOneProcessParent(EventRecord ev)
+    {
+        for (int element = ev.NextElement(_processParentNested, -1); element >= 0; element = ev.NextElement(_processParentNested, element))
+        {
+            int outer = ev.EnterElement(element);
+            bool matches = global::Compiled.Runtime.Matching.Kql.Equal(ev, _processParentName, "cmd.exe") == Tri.True;
+            ev.ExitElement(outer);
+            if (matches)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
