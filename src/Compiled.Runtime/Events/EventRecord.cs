@@ -115,7 +115,10 @@ public sealed class EventRecord
     /// <summary>Restores the restriction that <see cref="EnterElement"/> returned.</summary>
     public void ExitElement(int previous) => _elementFilter = previous;
 
-    /// <summary>Starts an element of <paramref name="scope"/> inside the current one; the decoder's values go to it until <see cref="EndElement"/>.</summary>
+    /// <summary>
+    /// Starts an element of <paramref name="scope"/> inside the current one and returns the previous current
+    /// element. Values added until <see cref="EndElement"/> belong to the new element.
+    /// </summary>
     internal int StartElement(int scope)
     {
         if (_elementCount == _elementScope.Length)

@@ -118,11 +118,14 @@ public sealed class FieldSchema
         return index;
     }
 
-    /// <summary>Stops pattern and nested-path registration, because records and decoders size their buffers from <see cref="SlotCount"/>.</summary>
+    /// <summary>
+    /// Stops pattern and nested-path registration, because records and decoders size their buffers from
+    /// <see cref="SlotCount"/> and a decoder that already read events would have missed the new paths.
+    /// </summary>
     internal void Freeze() => _frozen = true;
 
     /// <summary>
-    /// Returns true when <paramref name="path"/> lies below a pattern's anchor. The decoder asks this for a
+    /// Returns true when <paramref name="path"/> lies below a pattern's anchor. The decoder calls this for a
     /// dotted key such as <c>"a.b.c": 1</c>, which reaches a path without passing through its parent objects.
     /// </summary>
     internal bool IsInPatternScope(ReadOnlySpan<char> path)

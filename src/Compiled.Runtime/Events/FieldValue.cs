@@ -41,7 +41,7 @@ public readonly struct FieldValue
     /// <summary>The index of the next value of the same field, or -1.</summary>
     internal int Next { get; }
 
-    /// <summary>The innermost nested-query element that contains the value, or -1; see <see cref="EventRecord.NextElement"/>.</summary>
+    /// <summary>The innermost nested-query element that contains the value (see <see cref="EventRecord.NextElement"/>), or -1.</summary>
     internal int Element { get; }
 
     public bool IsNumber => Kind is FieldValueKind.Integer or FieldValueKind.Float;
