@@ -91,8 +91,10 @@ public sealed class EventDecoder
                 node = new PathNode(-1, false, false, -1);
             }
 
+            // Only a key with a dot of its own, such as "b.c" inside "a", can jump past a pattern's anchor.
+            int keyStart = pathLength == 0 ? 0 : pathLength + 1;
             bool scope = inPatternScope || node.StartsPatternScope ||
-                (!known && _schema.Patterns.Count > 0 && path[pathLength..].Contains('.') && _schema.IsInPatternScope(path));
+                (!known && _schema.Patterns.Count > 0 && path[keyStart..].Contains('.') && _schema.IsInPatternScope(path));
             ReadValue(ref reader, record, node, length, scope);
         }
     }
