@@ -164,9 +164,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor KqlFieldPatternMatchesNothing = new(
         id: "CMP034",
         title: "KQL field pattern matches no known field",
-        messageFormat: "The field pattern '{0}' matches no field of the ECS field file or of the rule's required_fields, so this test matches no event",
+        messageFormat: "The field pattern '{0}' matches no field of the ECS field file or of the rule's required_fields, so it matches only the fields present in each event, as keywords; check the name for typos",
         category: Category,
-        defaultSeverity: DiagnosticSeverity.Warning,
+        defaultSeverity: DiagnosticSeverity.Info,
         isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor InvalidEcsFieldFile = new(

@@ -141,12 +141,41 @@ internal sealed class ConditionEmitter
                 return (wantsNull ? "" : "!") + $"{Eql}.IsNull(ev, {_scope.Slot(field.Path)})";
             case InExpr { IsNegated: true } notIn:
                 return Test(notIn with { IsNegated = false }, !want);
+            case KqlNestedExpr nested:
+                return (want ? "" : "!") + $"{Nested(nested)}(ev)";
             case var _ when !IsSimple(expression):
                 string clause = ExpressionEmitter.EmitClause(_scope, expression, CSharpText.OneLine(_describe(expression)));
                 return $"{clause}(ev) == {Tri}.{(want ? "True" : "False")}";
             default:
                 return $"{Predicate(expression)} == {Tri}.{(want ? "True" : "False")}";
         }
+    }
+
+    /// <summary>
+    /// Declares a method that returns true when the nested query's inner condition holds for one object at
+    /// its path, as Elasticsearch's nested query does, and returns the method's name.
+    /// </summary>
+    private string Nested(KqlNestedExpr nested)
+    {
+        string scope = _scope.NestedScope(nested.Path);
+        string name = _scope.Unique("MatchOne" + char.ToUpperInvariant(RuleScope.CamelCase(nested.Path)[0]) + RuleScope.CamelCase(nested.Path).Substring(1));
+        string inner = Test(nested.Inner, true);
+        var method = new SourceWriter();
+        method.Line($"/// <summary>{CSharpText.Xml(CSharpText.OneLine(_describe(nested)))}</summary>");
+        method.Open($"private bool {name}(EventRecord ev)");
+        method.Open($"for (int element = ev.NextElement({scope}, -1); element >= 0; element = ev.NextElement({scope}, element))");
+        method.Line("int outer = ev.EnterElement(element);");
+        method.Line($"bool matches = {inner};");
+        method.Line("ev.ExitElement(outer);");
+        method.Open("if (matches)");
+        method.Line("return true;");
+        method.Close();
+        method.Close();
+        method.Line();
+        method.Line("return false;");
+        method.Close();
+        _scope.Methods.Add(method.ToString());
+        return name;
     }
 
     private static bool IsNullTest(BinaryExpr comparison, out FieldExpr field, out bool isEqual)

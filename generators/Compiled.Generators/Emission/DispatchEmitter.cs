@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Compiled.Generators.Eql;
+using Compiled.Generators.Kql;
 
 namespace Compiled.Generators.Emission;
 
@@ -82,6 +83,9 @@ internal sealed class DispatchEmitter
                 var values = inExpr.Items.Select(item => ((LiteralExpr)item).Value).Distinct().ToList();
                 return new DispatchTermSpec(field.Path, inExpr.IsCaseInsensitive, values, new List<string>(), new List<string>());
 
+            case KqlMatchExpr or DescribedExpr or KqlNestedExpr or BinaryExpr { Operator: BinaryOperator.Or }:
+                return DeriveKql(clause);
+
             case PatternExpr { Kind: not PatternKind.Regex, Value: FieldExpr field } pattern
                 when emittedTest.StartsWith("Like", System.StringComparison.Ordinal) &&
                      pattern.Patterns.Count > 0 && pattern.Patterns.All(item => item is LiteralExpr { Kind: LiteralKind.String }):
@@ -91,6 +95,93 @@ internal sealed class DispatchEmitter
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// Derives the term of a KQL condition with Elasticsearch's semantics: a keyword term is exact and
+    /// case-sensitive, and a keyword wildcard gives the fixed text at its start or end. Analyzed text, numbers,
+    /// dates, ip addresses, booleans, ranges, existence and wildcard field names give no term. An <c>or</c>
+    /// gives a term only when both sides give one on the same field, and a nested query gives the first
+    /// term of its inner conjuncts.
+    /// </summary>
+    private static DispatchTermSpec? DeriveKql(Expr clause)
+    {
+        switch (clause)
+        {
+            case DescribedExpr described:
+                return DeriveKql(described.Condition);
+            case KqlNestedExpr nested:
+                // The object that matches is part of the event, so a term of one of its conjuncts holds for the event.
+                return ConditionEmitter.Conjuncts(nested.Inner).Select(DeriveKql).FirstOrDefault(term => term is not null);
+            case BinaryExpr { Operator: BinaryOperator.Or } or:
+                if (DeriveKql(or.Left) is not { } left || DeriveKql(or.Right) is not { } right ||
+                    left.Field != right.Field || left.IgnoreCase != right.IgnoreCase)
+                {
+                    return null;
+                }
+
+                return new DispatchTermSpec(
+                    left.Field,
+                    left.IgnoreCase,
+                    left.Values.Concat(right.Values).Distinct().ToList(),
+                    left.Prefixes.Concat(right.Prefixes).Distinct().ToList(),
+                    left.Suffixes.Concat(right.Suffixes).Distinct().ToList());
+            case KqlMatchExpr { Pattern: null, Kind: KqlMatchKind.Keyword } keyword when keyword.Values.Count > 0:
+                return new DispatchTermSpec(keyword.Field, false, keyword.Values.Distinct().ToList(), new List<string>(), new List<string>());
+            case KqlMatchExpr { Pattern: null, Kind: KqlMatchKind.KeywordWildcard } wildcard:
+                return FromKqlWildcard(wildcard.Field, wildcard.Values[0]);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Returns the term for a case-sensitive pattern in Elasticsearch's wildcard syntax, where <c>*</c> and
+    /// <c>?</c> are wildcards and a backslash escapes the next character. The longer of the fixed start and
+    /// the fixed end becomes a prefix or suffix, a pattern without wildcards is an exact value, and a pattern
+    /// with nothing fixed at either end gives no term.
+    /// </summary>
+    private static DispatchTermSpec? FromKqlWildcard(string field, string pattern)
+    {
+        var prefix = new System.Text.StringBuilder();
+        var suffix = new System.Text.StringBuilder();
+        bool seenWildcard = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                c = pattern[++i];
+            }
+            else if (c is '*' or '?')
+            {
+                seenWildcard = true;
+                suffix.Clear();
+                continue;
+            }
+
+            (seenWildcard ? suffix : prefix).Append(c);
+        }
+
+        var term = new DispatchTermSpec(field, false, new List<string>(), new List<string>(), new List<string>());
+        if (!seenWildcard)
+        {
+            term.Values.Add(prefix.ToString());
+        }
+        else if (prefix.Length == 0 && suffix.Length == 0)
+        {
+            return null;
+        }
+        else if (prefix.Length >= suffix.Length)
+        {
+            term.Prefixes.Add(prefix.ToString());
+        }
+        else
+        {
+            term.Suffixes.Add(suffix.ToString());
+        }
+
+        return term;
     }
 
     private static bool StringComparison(BinaryExpr comparison, out FieldExpr field, out LiteralExpr literal)

@@ -14,7 +14,7 @@ internal static class KqlEmitter
 
     public static string Predicate(RuleScope scope, KqlMatchExpr match)
     {
-        string slot = scope.Slot(match.Field);
+        string slot = match.Pattern is { } fieldPattern ? scope.PatternSlot(match.Field, fieldPattern) : scope.Slot(match.Field);
         string first = match.Values.Count > 0 ? match.Values[0] : string.Empty;
         switch (match.Kind)
         {

@@ -160,6 +160,16 @@ internal sealed class RuleEmitter
             writer.Line($"private readonly int {slot.Value};");
         }
 
+        foreach (var slot in _scope.PatternSlotFields)
+        {
+            writer.Line($"private readonly int {slot.Key};");
+        }
+
+        foreach (var nested in _scope.NestedScopeFields)
+        {
+            writer.Line($"private readonly int {nested.Key};");
+        }
+
         foreach (var field in matcherFields)
         {
             writer.Line(field);
@@ -174,6 +184,16 @@ internal sealed class RuleEmitter
             writer.Line($"{slot.Value} = schema.Slot({CSharpText.Literal(slot.Key)});");
         }
 
+        foreach (var slot in _scope.PatternSlotFields)
+        {
+            writer.Line($"{slot.Key} = schema.PatternSlot({slot.Value});");
+        }
+
+        foreach (var nested in _scope.NestedScopeFields)
+        {
+            writer.Line($"{nested.Key} = schema.NestedScope({CSharpText.Literal(nested.Value)});");
+        }
+
         foreach (var line in constructorLines)
         {
             writer.Line(line);
@@ -181,7 +201,9 @@ internal sealed class RuleEmitter
 
         writer.Close();
         writer.Line();
-        if (WriteCategories(writer))
+        // A threshold rule starts its run schedule at the first event it receives and closes intervals as events
+        // pass, so it reads every event.
+        if (WriteCategories(writer) && _rule.Stateful?.Threshold is null)
         {
             _dispatch.Write(writer, _scope);
         }

@@ -41,6 +41,8 @@ internal sealed class KqlBinder
                 return new NotExpr(not.Range, Lower(not.Operand));
             case KqlMatchAll all:
                 return True(all.Range);
+            case KqlNested nested:
+                return new KqlNestedExpr(nested.Range, nested.Path.Name, Lower(nested.Inner));
             case KqlFieldValue fieldValue:
                 return Fields(fieldValue.Range, fieldValue.Field, info => FieldValue(fieldValue, info));
             case KqlRange range:
@@ -61,7 +63,7 @@ internal sealed class KqlBinder
     private static Expr Either(TextRange range, Expr left, Expr right)
     {
         if (left is KqlMatchExpr first && right is KqlMatchExpr second && first.Field == second.Field &&
-            first.Kind == second.Kind && first.Kind is KqlMatchKind.Keyword or KqlMatchKind.Ip)
+            first.Pattern == second.Pattern && first.Kind == second.Kind && first.Kind is KqlMatchKind.Keyword or KqlMatchKind.Ip)
         {
             var values = new List<string>(first.Values);
             values.AddRange(second.Values);
@@ -75,7 +77,12 @@ internal sealed class KqlBinder
 
     private static LiteralExpr False(TextRange range) => new(range, LiteralKind.Boolean, "false");
 
-    /// <summary>Applies <paramref name="lower"/> to the field, or to each field a wildcard name matches, joined with <c>or</c>.</summary>
+    /// <summary>
+    /// Applies <paramref name="lower"/> to the field. For a wildcard name, Kibana queries every field the
+    /// index maps that matches it. Here the known fields that are not keywords (ECS fields and the rule's
+    /// <c>required_fields</c>) are tested with their own type, and every other path present in the event
+    /// that matches the pattern is tested as a keyword, as Elastic's dynamic mapping indexes strings.
+    /// </summary>
     private Expr Fields(TextRange range, KqlField field, Func<KqlFieldInfo, Expr?> lower)
     {
         if (!field.HasWildcard)
@@ -84,16 +91,34 @@ internal sealed class KqlBinder
         }
 
         var names = _types.Expand(field);
+        if (names.Count == 0)
+        {
+            _report(DiagnosticDescriptors.KqlFieldPatternMatchesNothing, field.Range, field.Name);
+        }
+
         Expr? result = null;
+        var excluded = new List<string>();
         foreach (var name in names)
         {
+            var info = _types.Resolve(name);
+            if (info.Kind == KqlFieldKind.Keyword && info.SourceField == name)
+            {
+                // The pattern's keyword test below reads this field from the event.
+                continue;
+            }
+
+            if (info.SourceField == name)
+            {
+                excluded.Add(name);
+            }
+
             // Fields of different types share one value, so a value that one field's type cannot hold
             // skips that field instead of failing the rule.
             _quiet = true;
             Expr? leaf;
             try
             {
-                leaf = lower(_types.Resolve(name));
+                leaf = lower(info);
             }
             finally
             {
@@ -106,16 +131,15 @@ internal sealed class KqlBinder
             }
         }
 
-        if (result is null)
+        var pattern = new KqlFieldPattern(field.Parts, excluded.ToEquatableArray());
+        var keyword = lower(new KqlFieldInfo(field.Name, field.Name, "keyword", KqlFieldKind.Keyword));
+        if (keyword is KqlMatchExpr match)
         {
-            // NOTE: Elasticsearch expands the pattern over every field the index maps, including fields outside
-            // ECS such as azure.auditlogs.properties.target_resources.0.type. Compiled reads only the field
-            // table, so the pattern is read as a plain field name, which events do not have.
-            _report(DiagnosticDescriptors.KqlFieldPatternMatchesNothing, field.Range, field.Name);
-            return lower(_types.Resolve(field.Name)) ?? False(range);
+            keyword = match with { Pattern = pattern };
+            result = result is null ? keyword : Either(range, result, keyword);
         }
 
-        return result;
+        return result ?? False(range);
     }
 
     private Expr? FieldValue(KqlFieldValue node, KqlFieldInfo field)

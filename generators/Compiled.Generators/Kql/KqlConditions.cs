@@ -49,15 +49,30 @@ internal enum KqlMatchKind
 /// <summary>
 /// One KQL field test, lowered from <c>field:value</c>, <c>field:*</c> or a range. Unlike an EQL predicate it
 /// is never null: a missing field gives False, so <c>not field:value</c> matches events without the field,
-/// as Elasticsearch's <c>must_not</c> does.
+/// as Elasticsearch's <c>must_not</c> does. With a <see cref="Pattern"/>, <see cref="Field"/> is the
+/// pattern's text and the test reads every event field that the pattern matches.
 /// </summary>
 internal sealed record KqlMatchExpr(
     TextRange Range,
     string Field,
     KqlMatchKind Kind,
     EquatableArray<string> Values,
-    KqlRangeOperator Operator)
+    KqlRangeOperator Operator,
+    KqlFieldPattern? Pattern = null)
     : Expr(Range);
+
+/// <summary>
+/// A field name with <c>*</c> wildcards that is matched against the paths present in each event.
+/// <see cref="Parts"/> is the text between the wildcards, and <see cref="Excluded"/> lists the paths that
+/// the rule tests with their own mapping type instead.
+/// </summary>
+internal sealed record KqlFieldPattern(EquatableArray<string> Parts, EquatableArray<string> Excluded);
+
+/// <summary>
+/// A KQL nested query: <see cref="Inner"/> must hold with the values of one object at <see cref="Path"/>,
+/// such as one element of an array of objects.
+/// </summary>
+internal sealed record KqlNestedExpr(TextRange Range, string Path, Expr Inner) : Expr(Range);
 
 /// <summary>A condition that came from outside the query text, such as a Kibana filter, with its own description for comments.</summary>
 internal sealed record DescribedExpr(TextRange Range, Expr Condition, string Description) : Expr(Range);

@@ -256,7 +256,12 @@ internal sealed class KqlParser
         }
 
         _position++;
-        return Prefix(inner, field, new TextRange(start, _position - start));
+        var range = new TextRange(start, _position - start);
+        var prefixed = Prefix(inner, field, range);
+
+        // NOTE: a path with a wildcard, such as a*:{ b:x }, is not a nested query. The inner field names
+        // are prefixed and tested over every object.
+        return field.HasWildcard ? prefixed : new KqlNested(range, field, prefixed);
     }
 
     private static KqlNode Prefix(KqlNode node, KqlField parent, TextRange outer)
@@ -280,6 +285,7 @@ internal sealed class KqlParser
             KqlNot not => new KqlNot(not.Range, Prefix(not.Operand, parent, outer)),
             KqlFieldValue value => value with { Field = Join(value.Field) },
             KqlRange range => range with { Field = Join(range.Field) },
+            KqlNested nested => nested with { Path = Join(nested.Path), Inner = Prefix(nested.Inner, parent, outer) },
             KqlFreeText free => throw new KqlSyntaxException(free.Range, "a value inside a nested query needs a field name"),
             _ => node,
         };

@@ -51,6 +51,12 @@ internal enum KqlRangeOperator
 /// <summary><c>field &lt; value</c> and the other range operators.</summary>
 internal sealed record KqlRange(TextRange Range, KqlField Field, KqlRangeOperator Operator, KqlValue Value) : KqlNode(Range);
 
+/// <summary>
+/// <c>path:{ query }</c>, Elasticsearch's nested query: the inner query, whose field names already start
+/// with <see cref="Path"/>, must hold for one object at the path.
+/// </summary>
+internal sealed record KqlNested(TextRange Range, KqlField Path, KqlNode Inner) : KqlNode(Range);
+
 /// <summary>A value without a field, which Kibana searches in every field.</summary>
 internal sealed record KqlFreeText(TextRange Range, KqlValue Value) : KqlNode(Range);
 

@@ -8,7 +8,8 @@ namespace Compiled.Runtime.Events;
 /// Nested objects and dotted keys reach the same field (<c>{"process":{"name":"x"}}</c> and
 /// <c>{"process.name":"x"}</c> both fill <c>process.name</c>); array elements become separate values;
 /// objects inside arrays contribute their fields, as Elasticsearch flattens them; subtrees that hold no
-/// schema field are skipped unread.
+/// schema field are skipped unread. Below the anchor of a field pattern (the path before its first
+/// <c>*</c>), every value whose path matches the pattern also fills the pattern's slot.
 /// </summary>
 public sealed class EventDecoder
 {
@@ -16,9 +17,15 @@ public sealed class EventDecoder
     public const int MaxDepth = 64;
 
     private readonly FieldSchema _schema;
+    private readonly int[] _targets;
     private char[] _path = new char[256];
 
-    public EventDecoder(FieldSchema schema) => _schema = schema;
+    public EventDecoder(FieldSchema schema)
+    {
+        _schema = schema;
+        schema.Freeze();
+        _targets = new int[1 + schema.Patterns.Count];
+    }
 
     /// <summary>
     /// Decodes <paramref name="json"/> into <paramref name="record"/>. Returns null on success, or the reason
@@ -50,7 +57,7 @@ public sealed class EventDecoder
                 return "the line is not a JSON object";
             }
 
-            ReadObject(ref reader, record, 0);
+            ReadObject(ref reader, record, 0, _schema.PatternsAtRoot);
 
             // Utf8JsonReader rejects a second top-level value, which reports text after the object.
             while (reader.Read())
@@ -70,25 +77,44 @@ public sealed class EventDecoder
         }
     }
 
-    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength)
+    /// <summary>Reads the members of an object. Below a field pattern's anchor (<paramref name="inPatternScope"/>), unknown keys are read too.</summary>
+    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength, bool inPatternScope)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             int length = AppendName(ref reader, pathLength);
             reader.Read();
-            var node = _schema.PathLookup.TryGetValue(_path.AsSpan(0, length), out var found) ? found : new PathNode(-1, false);
-            ReadValue(ref reader, record, node, length);
+            var path = _path.AsSpan(0, length);
+            bool known = _schema.PathLookup.TryGetValue(path, out var node);
+            if (!known)
+            {
+                node = new PathNode(-1, false, false, -1);
+            }
+
+            // Only a key with a dot of its own, such as "b.c" inside "a", can jump past a pattern's anchor.
+            int keyStart = pathLength == 0 ? 0 : pathLength + 1;
+            bool scope = inPatternScope || node.StartsPatternScope ||
+                (!known && _schema.Patterns.Count > 0 && path[keyStart..].Contains('.') && _schema.IsInPatternScope(path));
+            ReadValue(ref reader, record, node, length, scope);
         }
     }
 
-    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength)
+    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength, bool inPatternScope)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                if (node.HasChildren)
+                // NOTE: a dotted key that passes a nested path, such as {"user.first":"a"} for user:{ first:a },
+                // starts no element, so nested queries miss its value. Elasticsearch expands the dots into an object.
+                if (node.NestedScope >= 0)
                 {
-                    ReadObject(ref reader, record, pathLength);
+                    int parent = record.StartElement(node.NestedScope);
+                    ReadObject(ref reader, record, pathLength, inPatternScope);
+                    record.EndElement(parent);
+                }
+                else if (node.HasChildren || (inPatternScope && _schema.PatternMayMatchBelow(_path.AsSpan(0, pathLength))))
+                {
+                    ReadObject(ref reader, record, pathLength, inPatternScope);
                 }
                 else
                 {
@@ -97,7 +123,7 @@ public sealed class EventDecoder
 
                 break;
             case JsonTokenType.StartArray:
-                if (node.Slot < 0 && !node.HasChildren)
+                if (node.Slot < 0 && !node.HasChildren && !inPatternScope)
                 {
                     reader.Skip();
                     break;
@@ -105,35 +131,38 @@ public sealed class EventDecoder
 
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    ReadValue(ref reader, record, node, pathLength);
+                    ReadValue(ref reader, record, node, pathLength, inPatternScope);
                 }
 
                 break;
             case JsonTokenType.String:
-                if (node.Slot >= 0)
+                if (Targets(node, pathLength, inPatternScope) is int stringTargets and > 0)
                 {
                     int maxLength = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
                     var target = record.ReserveChars(maxLength);
                     int written = reader.CopyString(target);
-                    record.Add(node.Slot, FieldValueKind.String, written, 0, 0);
+                    int index = record.Add(_targets[0], FieldValueKind.String, written, 0, 0);
+                    CopyToOtherTargets(record, index, stringTargets);
                 }
 
                 break;
             case JsonTokenType.Number:
-                if (node.Slot >= 0)
+                if (Targets(node, pathLength, inPatternScope) is int numberTargets and > 0)
                 {
-                    AddNumber(ref reader, record, node.Slot);
+                    int index = AddNumber(ref reader, record, _targets[0]);
+                    CopyToOtherTargets(record, index, numberTargets);
                 }
 
                 break;
             case JsonTokenType.True:
             case JsonTokenType.False:
-                if (node.Slot >= 0)
+                if (Targets(node, pathLength, inPatternScope) is int booleanTargets and > 0)
                 {
                     bool value = reader.TokenType == JsonTokenType.True;
                     var target = record.ReserveChars(5);
                     int written = value ? Write(target, "true") : Write(target, "false");
-                    record.Add(node.Slot, FieldValueKind.Boolean, written, value ? 1 : 0, value ? 1 : 0);
+                    int index = record.Add(_targets[0], FieldValueKind.Boolean, written, value ? 1 : 0, value ? 1 : 0);
+                    CopyToOtherTargets(record, index, booleanTargets);
                 }
 
                 break;
@@ -143,14 +172,50 @@ public sealed class EventDecoder
         }
     }
 
-    private static void AddNumber(ref Utf8JsonReader reader, EventRecord record, int slot)
+    /// <summary>
+    /// Fills <see cref="_targets"/> with the slots a value at the current path goes to: the field's slot,
+    /// then the slot of each field pattern that matches the path. Returns how many there are.
+    /// </summary>
+    private int Targets(PathNode node, int pathLength, bool inPatternScope)
+    {
+        int count = 0;
+        if (node.Slot >= 0)
+        {
+            _targets[count++] = node.Slot;
+        }
+
+        if (inPatternScope)
+        {
+            var path = _path.AsSpan(0, pathLength);
+            var patterns = _schema.Patterns;
+            for (int i = 0; i < patterns.Count; i++)
+            {
+                if (patterns[i].IsMatch(path))
+                {
+                    _targets[count++] = _schema.Fields.Count + i;
+                }
+            }
+        }
+
+        return count;
+    }
+
+    private void CopyToOtherTargets(EventRecord record, int index, int count)
+    {
+        for (int i = 1; i < count; i++)
+        {
+            record.AddCopy(_targets[i], index);
+        }
+    }
+
+    private static int AddNumber(ref Utf8JsonReader reader, EventRecord record, int slot)
     {
         var raw = reader.ValueSpan;
         var target = record.ReserveChars(raw.Length);
         int written = Encoding.ASCII.GetChars(raw, target);
         if (reader.TryGetInt64(out long integer))
         {
-            record.Add(slot, FieldValueKind.Integer, written, integer, integer);
+            return record.Add(slot, FieldValueKind.Integer, written, integer, integer);
         }
         else
         {
@@ -160,7 +225,7 @@ public sealed class EventDecoder
                 throw new JsonException($"the number {Encoding.ASCII.GetString(raw)} is out of range");
             }
 
-            record.Add(slot, FieldValueKind.Float, written, (long)number, number);
+            return record.Add(slot, FieldValueKind.Float, written, (long)number, number);
         }
     }
 

@@ -12,6 +12,11 @@ public sealed class EventRecord
     private readonly long[] _timestampCache;
     private readonly int[] _timestampGeneration;
     private FieldValue[] _values = new FieldValue[64];
+    private int[] _elementScope = new int[16];
+    private int[] _elementParent = new int[16];
+    private int _elementCount;
+    private int _currentElement = -1;
+    private int _elementFilter = -1;
     private char[] _chars = new char[4096];
     private int _valueCount;
     private int _charCount;
@@ -20,7 +25,8 @@ public sealed class EventRecord
     public EventRecord(FieldSchema schema)
     {
         Schema = schema;
-        int count = schema.Fields.Count;
+        schema.Freeze();
+        int count = schema.SlotCount;
         _first = new int[count];
         _last = new int[count];
         _generationOfSlot = new int[count];
@@ -72,11 +78,110 @@ public sealed class EventRecord
         return reader.GetString();
     }
 
-    /// <summary>Returns true when the field has at least one non-null value.</summary>
-    public bool HasValue(int slot) => _generationOfSlot[slot] == _generation;
+    /// <summary>
+    /// Returns true when the field has at least one non-null value. Inside <see cref="EnterElement"/>, only
+    /// the values of the current element count.
+    /// </summary>
+    public bool HasValue(int slot)
+    {
+        if (_generationOfSlot[slot] != _generation)
+        {
+            return false;
+        }
 
-    /// <summary>Enumerates the values of a field without allocating.</summary>
-    public ValueEnumerator Values(int slot) => new(this, HasValue(slot) ? _first[slot] : -1);
+        if (_elementFilter < 0)
+        {
+            return true;
+        }
+
+        for (int index = _first[slot]; index >= 0; index = _values[index].Next)
+        {
+            if (InElementFilter(index))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Enumerates the values of a field without allocating. Inside <see cref="EnterElement"/>, only the current element's values.</summary>
+    public ValueEnumerator Values(int slot) => new(this, _generationOfSlot[slot] == _generation ? _first[slot] : -1);
+
+    /// <summary>
+    /// Returns the first element of the nested scope <paramref name="scope"/> after element
+    /// <paramref name="after"/> (pass -1 to start), or -1 when there are no more. An element is one object
+    /// at the scope's path, such as one entry of an array of objects. Inside <see cref="EnterElement"/>,
+    /// only elements within the current element are returned.
+    /// </summary>
+    public int NextElement(int scope, int after)
+    {
+        for (int element = after + 1; element < _elementCount; element++)
+        {
+            if (_elementScope[element] == scope && (_elementFilter < 0 || IsWithin(element, _elementFilter)))
+            {
+                return element;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Restricts <see cref="Values"/> and <see cref="HasValue"/> to the values inside
+    /// <paramref name="element"/>, as Elasticsearch's nested query tests one nested object at a time.
+    /// Returns the previous restriction, which <see cref="ExitElement"/> restores.
+    /// </summary>
+    public int EnterElement(int element)
+    {
+        int previous = _elementFilter;
+        _elementFilter = element;
+        return previous;
+    }
+
+    /// <summary>Restores the restriction that <see cref="EnterElement"/> returned.</summary>
+    public void ExitElement(int previous) => _elementFilter = previous;
+
+    /// <summary>
+    /// Starts an element of <paramref name="scope"/> inside the current one and returns the previous current
+    /// element. Values added until <see cref="EndElement"/> belong to the new element.
+    /// </summary>
+    internal int StartElement(int scope)
+    {
+        if (_elementCount == _elementScope.Length)
+        {
+            Array.Resize(ref _elementScope, _elementCount * 2);
+            Array.Resize(ref _elementParent, _elementCount * 2);
+        }
+
+        int element = _elementCount++;
+        _elementScope[element] = scope;
+        _elementParent[element] = _currentElement;
+        int parent = _currentElement;
+        _currentElement = element;
+        return parent;
+    }
+
+    /// <summary>Ends the current element and makes <paramref name="parent"/>, which <see cref="StartElement"/> returned, current again.</summary>
+    internal void EndElement(int parent) => _currentElement = parent;
+
+    private bool InElementFilter(int index) => IsWithin(_values[index].Element, _elementFilter);
+
+    /// <summary>Returns true when <paramref name="element"/> is <paramref name="ancestor"/> or lies inside it.</summary>
+    private bool IsWithin(int element, int ancestor)
+    {
+        while (element >= 0)
+        {
+            if (element == ancestor)
+            {
+                return true;
+            }
+
+            element = _elementParent[element];
+        }
+
+        return false;
+    }
 
     /// <summary>Returns the index of the field's first value, or -1; <see cref="ValueAt"/> and <see cref="FieldValue.Next"/> walk the rest.</summary>
     internal int FirstIndex(int slot) => HasValue(slot) ? _first[slot] : -1;
@@ -134,6 +239,9 @@ public sealed class EventRecord
         _generation++;
         _valueCount = 0;
         _charCount = 0;
+        _elementCount = 0;
+        _currentElement = -1;
+        _elementFilter = -1;
     }
 
     /// <summary>Reserves room for <paramref name="length"/> characters and returns where they go.</summary>
@@ -147,7 +255,22 @@ public sealed class EventRecord
         return _chars.AsSpan(_charCount, length);
     }
 
-    internal void Add(int slot, FieldValueKind kind, int textLength, long integer, double number)
+    /// <summary>Appends a value whose text was just written at <see cref="ReserveChars"/> and returns its index.</summary>
+    internal int Add(int slot, FieldValueKind kind, int textLength, long integer, double number)
+    {
+        int index = Append(slot, new FieldValue(kind, _charCount, textLength, integer, number, -1, _currentElement));
+        _charCount += textLength;
+        return index;
+    }
+
+    /// <summary>Appends the value at <paramref name="index"/> to another slot as well, sharing its text.</summary>
+    internal void AddCopy(int slot, int index)
+    {
+        ref readonly var value = ref _values[index];
+        Append(slot, new FieldValue(value.Kind, value.TextStart, value.TextLength, value.Integer, value.Number, -1, value.Element));
+    }
+
+    private int Append(int slot, in FieldValue value)
     {
         if (_valueCount == _values.Length)
         {
@@ -155,8 +278,7 @@ public sealed class EventRecord
         }
 
         int index = _valueCount++;
-        _values[index] = new FieldValue(kind, _charCount, textLength, integer, number, -1);
-        _charCount += textLength;
+        _values[index] = value;
         if (_generationOfSlot[slot] != _generation)
         {
             _generationOfSlot[slot] = _generation;
@@ -165,10 +287,11 @@ public sealed class EventRecord
         else
         {
             ref var previous = ref _values[_last[slot]];
-            previous = new FieldValue(previous.Kind, previous.TextStart, previous.TextLength, previous.Integer, previous.Number, index);
+            previous = new FieldValue(previous.Kind, previous.TextStart, previous.TextLength, previous.Integer, previous.Number, index, previous.Element);
         }
 
         _last[slot] = index;
+        return index;
     }
 
     /// <summary>Iterates the values of one field in document order.</summary>
@@ -191,14 +314,17 @@ public sealed class EventRecord
 
         public bool MoveNext()
         {
-            if (_next < 0)
+            while (_next >= 0)
             {
-                return false;
+                _current = _next;
+                _next = _record._values[_current].Next;
+                if (_record._elementFilter < 0 || _record.InElementFilter(_current))
+                {
+                    return true;
+                }
             }
 
-            _current = _next;
-            _next = _record._values[_current].Next;
-            return true;
+            return false;
         }
     }
 }

@@ -15,8 +15,9 @@ public enum FieldValueKind : byte
 /// </summary>
 public readonly struct FieldValue
 {
-    internal FieldValue(FieldValueKind kind, int textStart, int textLength, long integer, double number, int next)
+    internal FieldValue(FieldValueKind kind, int textStart, int textLength, long integer, double number, int next, int element)
     {
+        Element = element;
         Kind = kind;
         TextStart = textStart;
         TextLength = textLength;
@@ -39,6 +40,9 @@ public readonly struct FieldValue
 
     /// <summary>The index of the next value of the same field, or -1.</summary>
     internal int Next { get; }
+
+    /// <summary>The innermost nested-query element that contains the value (see <see cref="EventRecord.NextElement"/>), or -1.</summary>
+    internal int Element { get; }
 
     public bool IsNumber => Kind is FieldValueKind.Integer or FieldValueKind.Float;
 }

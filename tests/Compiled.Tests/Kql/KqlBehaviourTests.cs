@@ -196,6 +196,31 @@ public class KqlBehaviourTests
         Assert.That(Matches(query, fields), Is.EqualTo(expected));
     }
 
+    private const string BothNames = "user:{ first:\"Alice\" and last:\"Smith\" }";
+
+    [TestCase(BothNames, "\"user\":[{\"first\":\"Alice\",\"last\":\"Jones\"},{\"first\":\"Bob\",\"last\":\"Smith\"}]", false)]
+    [TestCase(BothNames, "\"user\":[{\"first\":\"Bob\",\"last\":\"Jones\"},{\"first\":\"Alice\",\"last\":\"Smith\"}]", true)]
+    [TestCase(BothNames, "\"user\":{\"first\":\"Alice\",\"last\":\"Smith\"}", true)]
+    [TestCase(BothNames, "\"user\":{\"first\":[\"Alice\",\"Al\"],\"last\":\"Smith\"}", true)]
+    [TestCase(BothNames, "\"user\":[{\"first\":\"Alice\"},{\"last\":\"Smith\"}]", false)]
+    [TestCase("user:{ first:Alice and not last:Smith }", "\"user\":[{\"first\":\"Alice\",\"last\":\"Smith\"},{\"first\":\"Bob\"}]", false)]
+    [TestCase("user:{ first:Alice and not last:Smith }", "\"user\":[{\"first\":\"Alice\",\"last\":\"Smith\"},{\"first\":\"Alice\"}]", true)]
+    [TestCase("user:{ not first:Alice }", "\"host\":{\"name\":\"a\"}", false)]
+    [TestCase("not user:{ first:Alice and last:Smith }", "\"user\":[{\"first\":\"Alice\"},{\"last\":\"Smith\"}]", true)]
+    [TestCase("user:{ first:Alice or last:Smith }", "\"user\":[{\"first\":\"Bob\"},{\"last\":\"Smith\"}]", true)]
+    public void NestedQueryNeedsOneElement(string query, string fields, bool expected)
+    {
+        Assert.That(Matches(query, fields), Is.EqualTo(expected));
+    }
+
+    [TestCase("\"a\":[{\"b\":[{\"c\":1,\"d\":2}],\"e\":3},{\"b\":[{\"c\":1}],\"e\":4}]", false)]
+    [TestCase("\"a\":[{\"b\":[{\"c\":1,\"d\":2}],\"e\":4},{\"b\":[{\"c\":1}],\"e\":3}]", true)]
+    [TestCase("\"a\":[{\"b\":[{\"c\":1},{\"d\":2}],\"e\":4}]", false)]
+    public void NestedQueriesNestInsideEachOther(string fields, bool expected)
+    {
+        Assert.That(Matches("a:{ b:{ c:1 and d:2 } and e:4 }", fields), Is.EqualTo(expected));
+    }
+
     [Test]
     public void RequiredFieldsTypeFieldsOutsideEcs()
     {

@@ -107,6 +107,34 @@ public class KqlCorpusTests
         Assert.That(alerts, Is.EquivalentTo(expected));
     }
 
+    /// <summary>
+    /// Elastic's new_terms rule for a service account impersonation role grant uses a nested query: the added
+    /// binding and the role must be one element of policy_delta.binding_deltas. Each event has its own user.id,
+    /// so each is a new term.
+    /// </summary>
+    [Test]
+    public void NestedRuleNeedsOneBinding()
+    {
+        string path = FindRule("rules/integrations/gcp/persistence_gcp_service_account_impersonation_role_grant.toml");
+        var rules = Scan.CompileRules((Path.GetFileName(path), File.ReadAllText(path)));
+
+        static string Event(string id, string deltas) =>
+            "{\"@timestamp\":\"2024-05-01T10:00:00Z\",\"_id\":\"" + id + "\",\"user\":{\"id\":\"" + id + "\"},\"data_stream\":{\"dataset\":\"gcp.audit\"}," +
+            "\"event\":{\"action\":\"google.iam.admin.v1.SetIAMPolicy\",\"outcome\":\"success\",\"ingested\":\"2024-05-01T10:00:05Z\"}," +
+            "\"gcp\":{\"audit\":{\"service_data\":{\"policy_delta\":{\"binding_deltas\":" + deltas + "}}}}}";
+
+        var sink = Scan.Run(rules,
+        [
+            Event("same", """[{"action":"REMOVE","role":"roles/viewer"},{"action":"ADD","role":"roles/iam.serviceAccountTokenCreator"}]"""),
+            Event("split", """[{"action":"ADD","role":"roles/viewer"},{"action":"REMOVE","role":"roles/iam.serviceAccountTokenCreator"}]"""),
+            Event("removed", """[{"action":"REMOVE","role":"roles/iam.serviceAccountUser"}]"""),
+        ]);
+
+        // A new_terms alert reaches the sink as a match of one captured event.
+        var alerted = sink.Sequences.Select(match => match.Events.Single().GetProperty("_id").GetString());
+        Assert.That(alerted, Is.EqualTo(new[] { "same" }));
+    }
+
     /// <summary>Finds a rule by its path in Elastic's repository; the corpus may keep it under another folder.</summary>
     private static string FindRule(string repositoryPath)
     {

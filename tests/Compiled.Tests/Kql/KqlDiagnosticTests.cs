@@ -118,14 +118,14 @@ public class KqlDiagnosticTests
     }
 
     [Test]
-    public void UnknownFieldPatternWarns()
+    public void UnknownFieldPatternReportsInfo()
     {
         string query = "azure.auditlogs.properties.target_resources.*.type:User";
         string toml = RuleFiles.Kql(query);
 
         var diagnostic = Single(toml, "CMP034");
 
-        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Info));
         AssertAt(diagnostic, toml, query, "azure");
     }
 

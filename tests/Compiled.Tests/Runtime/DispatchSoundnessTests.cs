@@ -34,11 +34,11 @@ public class DispatchSoundnessTests
         var compilation = CorpusRules.KqlQueryCompilation;
         Assert.That(compilation.Errors, Is.Empty);
 
-        // NOTE: KQL conditions do not emit dispatch terms yet, so every KQL rule runs for every event and this
-        // check guards the day they do.
-        var (_, _, _, _, _, ruleCount) = CheckEveryMatchIsDispatched(compilation);
+        var (_, guarded, candidates, categoryCandidates, _, ruleCount) = CheckEveryMatchIsDispatched(compilation);
 
         Assert.That(ruleCount, Is.GreaterThan(500));
+        Assert.That(guarded, Is.GreaterThan(ruleCount / 2), "most KQL rules test a keyword at the top of the query");
+        Assert.That(candidates, Is.LessThan(categoryCandidates / 2), "dispatch by value must run far fewer KQL rules than without it");
     }
 
     /// <summary>

@@ -48,6 +48,70 @@ public class RuleDispatchTests
     }
 
     [Test]
+    public void KqlRuleSkippedForOtherAction()
+    {
+        var rules = Scan.CompileRules(("kql.toml", RuleFiles.Kql("event.action:(\"user-login\" or logon*) and user.name:*")));
+        var rule = rules.Rules.Single();
+        var dispatch = new RuleDispatch(rules);
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+
+        List<DetectionRule> Candidates(string line)
+        {
+            Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(line), record), Is.Null);
+            return [.. dispatch.CandidatesFor(record)];
+        }
+
+        Assert.That(rule.DispatchBranches, Is.Not.Null);
+        Assert.That(Candidates("""{"event":{"action":"logout"},"user":{"name":"a"}}"""), Is.Empty);
+        Assert.That(Candidates("""{"event":{"action":"User-Login"},"user":{"name":"a"}}"""), Is.Empty, "a keyword term is case-sensitive");
+        Assert.That(Candidates("""{"user":{"name":"a"}}"""), Is.Empty);
+        Assert.That(Candidates("""{"event":{"action":"user-login"},"user":{"name":"a"}}"""), Is.EqualTo(new[] { rule }));
+        Assert.That(Candidates("""{"event":{"action":["x","logon-failed"]},"user":{"name":"a"}}"""), Is.EqualTo(new[] { rule }));
+    }
+
+    [TestCase("message:login")]
+    [TestCase("event.action:*login*")]
+    [TestCase("event.action:*")]
+    [TestCase("not event.action:login")]
+    [TestCase("event.action:login or user.name:a")]
+    [TestCase("event.action:login or message:login")]
+    [TestCase("event.*:login")]
+    [TestCase("process.pid:4")]
+    public void KqlRuleWithoutExactTermRunsAlways(string query)
+    {
+        var rules = Scan.CompileRules(("kql.toml", RuleFiles.Kql(query)));
+
+        Assert.That(rules.Rules.Single().DispatchBranches, Is.Null);
+    }
+
+    [Test]
+    public void KqlStatefulRulesDispatchUnlessThreshold()
+    {
+        var rules = Scan.CompileRules(
+            ("threshold.toml", Stateful.StatefulRuleFiles.Rule("threshold", "event.action:login", Stateful.StatefulRuleFiles.Threshold, name: "Threshold", ruleId: "4b1a2c3d-0000-4000-8000-000000000031")),
+            ("terms.toml", Stateful.StatefulRuleFiles.Rule("new_terms", "event.action:login", Stateful.StatefulRuleFiles.NewTerms, name: "Terms", ruleId: "4b1a2c3d-0000-4000-8000-000000000032")));
+        var byName = rules.Rules.ToDictionary(rule => rule.Descriptor.Name);
+
+        Assert.That(byName["Threshold"].DispatchBranches, Is.Null, "a threshold rule's schedule starts at the first event it sees");
+        Assert.That(byName["Terms"].DispatchBranches!.Single().Terms.Single().Values, Is.EqualTo(new[] { "login" }));
+    }
+
+    [Test]
+    public void KqlWildcardGivesPrefixOrSuffix()
+    {
+        var rules = Scan.CompileRules(("kql.toml", RuleFiles.Kql("process.name:(a\\*b*x or *.exe or ab*cdef) and event.action:login")));
+        var terms = rules.Rules.Single().DispatchBranches!.Single().Terms;
+
+        var name = terms.Single(term => term.Field == "process.name");
+        Assert.That(name.IgnoreCase, Is.False);
+        Assert.That(name.Values, Is.Empty);
+        Assert.That(name.Prefixes, Is.EqualTo(new[] { "a*b" }));
+        Assert.That(name.Suffixes, Is.EqualTo(new[] { ".exe", "cdef" }));
+        Assert.That(terms.Single(term => term.Field == "event.action").Values, Is.EqualTo(new[] { "login" }));
+    }
+
+    [Test]
     public void DispatchKeepsEveryMatchOfTheCaseRules()
     {
         var cases = new (string Name, string Query)[]

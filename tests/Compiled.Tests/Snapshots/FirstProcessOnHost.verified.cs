@@ -111,6 +111,14 @@ public sealed class FirstProcessOnHost : global::Compiled.Runtime.Stateful.NewTe
         _eventType = schema.Slot("event.type");
     }
 
+    /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
+    {
+        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("event.category", false, new[] { "process" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()), new("event.type", false, new[] { "start" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
+    };
+
+    public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
+
     private static global::Compiled.Runtime.Stateful.NewTermsSettings CreateSettings(global::Compiled.Runtime.Events.FieldSchema schema) => new(
         new string[] { "host.name", "process.name" },
         new int[] { schema.Slot("host.name"), schema.Slot("process.name") },

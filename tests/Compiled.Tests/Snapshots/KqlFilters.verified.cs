@@ -113,6 +113,14 @@ public sealed class KqlFilters : global::Compiled.Runtime.Rules.DetectionRule
         _fileHashSha256 = schema.Slot("file.hash.sha256");
     }
 
+    /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
+    {
+        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("event.category", false, new[] { "file" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
+    };
+
+    public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))

@@ -120,6 +120,14 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
         _hostName = schema.Slot("host.name");
     }
 
+    /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
+    {
+        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("event.category", false, new[] { "process" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()), new("process.name", false, new[] { "cmd.exe", "power shell.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()), new("process.executable", false, global::System.Array.Empty<string>(), new[] { "C:\\Windows\\" }, global::System.Array.Empty<string>()) }),
+    };
+
+    public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
+
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))

@@ -92,7 +92,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     };
 
     /// <summary>The event fields this rule reads.</summary>
-    public static readonly string[] Fields = { "@timestamp", "source.ip", "process.pid", "dll.code_signature.trusted", "process.command_line", "file.hash.cdhash", "file.hash.md5", "file.hash.sha1", "file.hash.sha256", "file.hash.sha384", "file.hash.sha512", "file.hash.ssdeep", "file.hash.tlsh", "process.parent.name" };
+    public static readonly string[] Fields = { "@timestamp", "source.ip", "process.pid", "dll.code_signature.trusted", "process.command_line", "process.parent.name" };
 
     /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
@@ -100,21 +100,16 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     private static readonly global::Compiled.Runtime.Matching.CidrSet s_sourceIpBlocks = new("10.0.0.0/8", "::1");
     private static readonly global::Compiled.Runtime.Matching.KqlText s_processCommandLinePhrase = new("encoded command", phrase: true);
     private static readonly global::Compiled.Runtime.Matching.KqlWildcard s_processCommandLineTokenPattern = new("power*", ignoreCase: true);
+    private static readonly global::Compiled.Runtime.Events.FieldPattern s_fileHashFieldPattern = new(new string[] { "file.hash.", "" }, global::System.Array.Empty<string>());
 
     private readonly int _timestamp;
     private readonly int _sourceIp;
     private readonly int _processPid;
     private readonly int _dllCodeSignatureTrusted;
     private readonly int _processCommandLine;
-    private readonly int _fileHashCdhash;
-    private readonly int _fileHashMd5;
-    private readonly int _fileHashSha1;
-    private readonly int _fileHashSha256;
-    private readonly int _fileHashSha384;
-    private readonly int _fileHashSha512;
-    private readonly int _fileHashSsdeep;
-    private readonly int _fileHashTlsh;
     private readonly int _processParentName;
+    private readonly int _fileHashMatches;
+    private readonly int _processParentNested;
 
     public KqlTypedFields(global::Compiled.Runtime.Events.FieldSchema schema)
         : base(Metadata)
@@ -124,16 +119,18 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
         _processPid = schema.Slot("process.pid");
         _dllCodeSignatureTrusted = schema.Slot("dll.code_signature.trusted");
         _processCommandLine = schema.Slot("process.command_line");
-        _fileHashCdhash = schema.Slot("file.hash.cdhash");
-        _fileHashMd5 = schema.Slot("file.hash.md5");
-        _fileHashSha1 = schema.Slot("file.hash.sha1");
-        _fileHashSha256 = schema.Slot("file.hash.sha256");
-        _fileHashSha384 = schema.Slot("file.hash.sha384");
-        _fileHashSha512 = schema.Slot("file.hash.sha512");
-        _fileHashSsdeep = schema.Slot("file.hash.ssdeep");
-        _fileHashTlsh = schema.Slot("file.hash.tlsh");
         _processParentName = schema.Slot("process.parent.name");
+        _fileHashMatches = schema.PatternSlot(s_fileHashFieldPattern);
+        _processParentNested = schema.NestedScope("process.parent");
     }
+
+    /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
+    {
+        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("process.parent.name", false, new[] { "cmd.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
+    };
+
+    public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
@@ -185,17 +182,34 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
         }
 
         // file.hash.*:abc
-        if (!(((((((global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashCdhash, "abc") == Tri.True || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashMd5, "abc") == Tri.True) || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashSha1, "abc") == Tri.True) || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashSha256, "abc") == Tri.True) || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashSha384, "abc") == Tri.True) || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashSha512, "abc") == Tri.True) || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashSsdeep, "abc") == Tri.True) || global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashTlsh, "abc") == Tri.True))
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashMatches, "abc") != Tri.True)
         {
             return false;
         }
 
-        // name:cmd.exe
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _processParentName, "cmd.exe") != Tri.True)
+        // process.parent:{ name:cmd.exe }
+        if (!MatchOneProcessParent(ev))
         {
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>process.parent:{ name:cmd.exe }</summary>
+    private bool MatchOneProcessParent(EventRecord ev)
+    {
+        for (int element = ev.NextElement(_processParentNested, -1); element >= 0; element = ev.NextElement(_processParentNested, element))
+        {
+            int outer = ev.EnterElement(element);
+            bool matches = global::Compiled.Runtime.Matching.Kql.Equal(ev, _processParentName, "cmd.exe") == Tri.True;
+            ev.ExitElement(outer);
+            if (matches)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
