@@ -7,8 +7,11 @@ namespace Compiled.Runtime.Events;
 /// Decodes one JSON object into an <see cref="EventRecord"/> in a single pass with <see cref="Utf8JsonReader"/>.
 /// Nested objects and dotted keys reach the same field (<c>{"process":{"name":"x"}}</c> and
 /// <c>{"process.name":"x"}</c> both fill <c>process.name</c>); array elements become separate values;
-/// objects inside arrays contribute their fields, as Elasticsearch flattens them; subtrees that hold no
-/// schema field are skipped unread.
+/// objects inside arrays contribute their fields, as Elasticsearch flattens them. Subtrees that hold no
+/// schema field are not decoded, but they are still checked: an event is rejected, as Elasticsearch
+/// rejects the document, when any object in it has the same key twice or when any number overflows the
+/// type that dynamic mapping gives it (<c>long</c> for an integer, <c>float</c> for a number with a
+/// fraction or an exponent).
 /// </summary>
 public sealed class EventDecoder
 {
@@ -16,9 +19,23 @@ public sealed class EventDecoder
     public const int MaxDepth = 64;
 
     private readonly FieldSchema _schema;
+    private readonly OpenObjectKeys? _keys;
     private char[] _path = new char[256];
 
-    public EventDecoder(FieldSchema schema) => _schema = schema;
+    public EventDecoder(FieldSchema schema)
+        : this(schema, checkWholeEvent: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a decoder. With <paramref name="checkWholeEvent"/> false, the decoder checks only the values it
+    /// decodes and skips other subtrees unread, for a host that has already checked the same bytes.
+    /// </summary>
+    internal EventDecoder(FieldSchema schema, bool checkWholeEvent)
+    {
+        _schema = schema;
+        _keys = checkWholeEvent ? new OpenObjectKeys(MaxDepth) : null;
+    }
 
     /// <summary>
     /// Decodes <paramref name="json"/> into <paramref name="record"/>. Returns null on success, or the reason
@@ -40,6 +57,7 @@ public sealed class EventDecoder
             return "invalid UTF-8";
         }
 
+        _keys?.Clear();
         try
         {
             var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = MaxDepth });
@@ -50,7 +68,7 @@ public sealed class EventDecoder
                 return "the line is not a JSON object";
             }
 
-            ReadObject(ref reader, record, 0);
+            ReadObject(ref reader, record, 0, span);
 
             // Utf8JsonReader rejects a second top-level value, which reports text after the object.
             while (reader.Read())
@@ -58,6 +76,10 @@ public sealed class EventDecoder
             }
 
             return null;
+        }
+        catch (RejectedEventException error)
+        {
+            return error.Message;
         }
         catch (JsonException error)
         {
@@ -70,42 +92,46 @@ public sealed class EventDecoder
         }
     }
 
-    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength)
+    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength, ReadOnlySpan<byte> json)
     {
+        _keys?.BeginObject();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            AddKey(ref reader, json);
             int length = AppendName(ref reader, pathLength);
             reader.Read();
             var node = _schema.PathLookup.TryGetValue(_path.AsSpan(0, length), out var found) ? found : new PathNode(-1, false);
-            ReadValue(ref reader, record, node, length);
+            ReadValue(ref reader, record, node, length, json);
         }
+
+        _keys?.EndObject();
     }
 
-    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength)
+    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength, ReadOnlySpan<byte> json)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
                 if (node.HasChildren)
                 {
-                    ReadObject(ref reader, record, pathLength);
+                    ReadObject(ref reader, record, pathLength, json);
                 }
                 else
                 {
-                    reader.Skip();
+                    Skip(ref reader, json);
                 }
 
                 break;
             case JsonTokenType.StartArray:
                 if (node.Slot < 0 && !node.HasChildren)
                 {
-                    reader.Skip();
+                    Skip(ref reader, json);
                     break;
                 }
 
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    ReadValue(ref reader, record, node, pathLength);
+                    ReadValue(ref reader, record, node, pathLength, json);
                 }
 
                 break;
@@ -123,6 +149,10 @@ public sealed class EventDecoder
                 if (node.Slot >= 0)
                 {
                     AddNumber(ref reader, record, node.Slot);
+                }
+                else if (_keys is not null)
+                {
+                    CheckNumber(ref reader, json);
                 }
 
                 break;
@@ -143,7 +173,59 @@ public sealed class EventDecoder
         }
     }
 
-    private static void AddNumber(ref Utf8JsonReader reader, EventRecord record, int slot)
+    /// <summary>
+    /// Moves past the object or array that <paramref name="reader"/> is on without decoding it. Unless the
+    /// decoder skips unread, it still checks every key and number inside.
+    /// </summary>
+    private void Skip(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (_keys is null)
+        {
+            reader.Skip();
+            return;
+        }
+
+        int depth = reader.CurrentDepth;
+        while (true)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    _keys.BeginObject();
+                    break;
+                case JsonTokenType.EndObject:
+                    _keys.EndObject();
+                    break;
+                case JsonTokenType.PropertyName:
+                    AddKey(ref reader, json);
+                    break;
+                case JsonTokenType.Number:
+                    CheckNumber(ref reader, json);
+                    break;
+            }
+
+            // The closing token of the skipped value has the depth of its opening token.
+            if ((reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray) && reader.CurrentDepth == depth)
+            {
+                return;
+            }
+
+            if (!reader.Read())
+            {
+                return;
+            }
+        }
+    }
+
+    private void AddKey(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (_keys is not null && !_keys.Add(ref reader, json))
+        {
+            throw new RejectedEventException($"duplicate key: {_keys.DescribePath(json)} occurs twice in one object");
+        }
+    }
+
+    private void AddNumber(ref Utf8JsonReader reader, EventRecord record, int slot)
     {
         var raw = reader.ValueSpan;
         var target = record.ReserveChars(raw.Length);
@@ -152,16 +234,58 @@ public sealed class EventDecoder
         {
             record.Add(slot, FieldValueKind.Integer, written, integer, integer);
         }
-        else
+        else if (IsInteger(raw))
         {
-            // A number beyond the range of a double, such as 1e999, rejects the line.
-            if (!reader.TryGetDouble(out double number) || !double.IsFinite(number))
-            {
-                throw new JsonException($"the number {Encoding.ASCII.GetString(raw)} is out of range");
-            }
-
+            throw OutOfRange(OpenObjectKeys.Quote(_schema.Fields[slot]), raw, "long");
+        }
+        else if (reader.TryGetDouble(out double number) && float.IsFinite((float)number))
+        {
+            // The value keeps double precision, although Elasticsearch would index it as a float.
             record.Add(slot, FieldValueKind.Float, written, (long)number, number);
         }
+        else
+        {
+            throw OutOfRange(OpenObjectKeys.Quote(_schema.Fields[slot]), raw, "float");
+        }
+    }
+
+    /// <summary>
+    /// Rejects the event when the number does not fit the type that Elasticsearch's dynamic mapping gives
+    /// it: <c>long</c> for an integer, <c>float</c> for a number with a fraction or an exponent.
+    /// </summary>
+    private void CheckNumber(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        var raw = reader.ValueSpan;
+
+        // At most 18 characters without an exponent: an integer below 10^18 < 2^63, or a decimal below 10^17.
+        if (raw.Length <= 18 && raw.IndexOfAny((byte)'e', (byte)'E') < 0)
+        {
+            return;
+        }
+
+        if (IsInteger(raw))
+        {
+            if (!reader.TryGetInt64(out _))
+            {
+                throw OutOfRange(_keys!.DescribePath(json), raw, "long");
+            }
+        }
+        else if (!reader.TryGetDouble(out double number) || !float.IsFinite((float)number))
+        {
+            throw OutOfRange(_keys!.DescribePath(json), raw, "float");
+        }
+    }
+
+    /// <summary>Returns true for a JSON number without a fraction or an exponent, which Elasticsearch maps as <c>long</c>.</summary>
+    private static bool IsInteger(ReadOnlySpan<byte> raw) => raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0;
+
+    private static RejectedEventException OutOfRange(string field, ReadOnlySpan<byte> raw, string type)
+    {
+        const int MaxShownDigits = 100;
+        string value = raw.Length > MaxShownDigits
+            ? Encoding.ASCII.GetString(raw[..MaxShownDigits]) + $"... ({raw.Length} characters)"
+            : Encoding.ASCII.GetString(raw);
+        return new RejectedEventException($"number out of range: {field} is {value}, beyond the range of a {type}");
     }
 
     private static int Write(Span<char> target, string text)
@@ -190,4 +314,7 @@ public sealed class EventDecoder
         int written = reader.CopyString(_path.AsSpan(start));
         return start + written;
     }
+
+    /// <summary>A reason to reject the event, thrown from deep in the decoder and returned by <see cref="Decode"/>.</summary>
+    private sealed class RejectedEventException(string message) : Exception(message);
 }

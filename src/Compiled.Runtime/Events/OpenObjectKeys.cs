@@ -1,0 +1,268 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Compiled.Runtime.Events;
+
+/// <summary>
+/// The keys of every JSON object that the decoder has open, innermost last, for detecting a key that
+/// appears twice in one object. Keys compare by their unescaped UTF-8 bytes, so <c>"a"</c> and
+/// <c>"\u0061"</c> are the same key. The buffers grow to the largest event and are reused, so after
+/// warm-up tracking allocates nothing.
+/// </summary>
+internal sealed class OpenObjectKeys
+{
+    /// <summary>Objects with at most this many keys are searched linearly; larger ones get a hash table.</summary>
+    private const int LinearSearchLimit = 32;
+
+    /// <summary>The longest key or path, in characters, that a message shows in full.</summary>
+    private const int MaxShownLength = 200;
+
+    // The stack of keys: the keys of the outermost open object first, then those of each nested object.
+    // A start of zero or more is an offset into the event's JSON; a negative start ~n is offset n in
+    // _unescaped, which holds keys that contain escape sequences.
+    private int[] _hashes = new int[256];
+    private int[] _starts = new int[256];
+    private int[] _lengths = new int[256];
+    private int _count;
+
+    // Per open object: where its keys start on the stack, and its hash table once it outgrows linear
+    // search (entries are key index + 1, 0 is empty, and the size is a power of two).
+    private readonly int[] _firstKey;
+    private readonly int[]?[] _tables;
+    private readonly int[] _tableSizes;
+    private int _depth;
+
+    private byte[] _unescaped = new byte[256];
+    private int _unescapedLength;
+
+    public OpenObjectKeys(int maxDepth)
+    {
+        _firstKey = new int[maxDepth + 1];
+        _tables = new int[maxDepth + 1][];
+        _tableSizes = new int[maxDepth + 1];
+    }
+
+    /// <summary>Forgets every key, before the next event.</summary>
+    public void Clear()
+    {
+        while (_depth > 0)
+        {
+            EndObject();
+        }
+
+        _count = 0;
+        _unescapedLength = 0;
+    }
+
+    public void BeginObject()
+    {
+        _firstKey[_depth] = _count;
+        _depth++;
+    }
+
+    public void EndObject()
+    {
+        _depth--;
+        int size = _tableSizes[_depth];
+        if (size > 0)
+        {
+            Array.Clear(_tables[_depth]!, 0, size);
+            _tableSizes[_depth] = 0;
+        }
+
+        _count = _firstKey[_depth];
+    }
+
+    /// <summary>
+    /// Adds the property name that <paramref name="reader"/> is on to the innermost open object.
+    /// Returns false when that object already has the key. The key is added either way, so
+    /// <see cref="DescribePath"/> names it.
+    /// </summary>
+    public bool Add(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        ReadOnlySpan<byte> key;
+        int start;
+        if (reader.ValueIsEscaped)
+        {
+            int maxLength = reader.ValueSpan.Length;
+            if (_unescapedLength + maxLength > _unescaped.Length)
+            {
+                Array.Resize(ref _unescaped, Math.Max(_unescaped.Length * 2, _unescapedLength + maxLength));
+            }
+
+            int written = reader.CopyString(_unescaped.AsSpan(_unescapedLength));
+            key = _unescaped.AsSpan(_unescapedLength, written);
+            start = ~_unescapedLength;
+            _unescapedLength += written;
+        }
+        else
+        {
+            // The decoder reads from one contiguous span, so a name is always a ValueSpan, and the
+            // token starts at its opening quote.
+            key = reader.ValueSpan;
+            start = checked((int)reader.TokenStartIndex) + 1;
+        }
+
+        var hashCode = new HashCode();
+        hashCode.AddBytes(key);
+        int hash = hashCode.ToHashCode();
+
+        int level = _depth - 1;
+        int first = _firstKey[level];
+        bool duplicate = _tableSizes[level] > 0
+            ? ContainsInTable(level, hash, key, json)
+            : ContainsLinear(first, hash, key, json);
+
+        int index = Push(hash, start, key.Length);
+        if (_tableSizes[level] > 0)
+        {
+            InsertInTable(level, index);
+        }
+        else if (index - first + 1 > LinearSearchLimit)
+        {
+            BuildTable(level, first);
+        }
+
+        return !duplicate;
+    }
+
+    /// <summary>
+    /// Returns the dotted path of the value being read, from the last key added to each open object,
+    /// as a JSON string literal shortened to <see cref="MaxShownLength"/> characters.
+    /// </summary>
+    public string DescribePath(ReadOnlySpan<byte> json)
+    {
+        var path = new StringBuilder();
+        for (int level = 0; level < _depth; level++)
+        {
+            int last = level + 1 < _depth ? _firstKey[level + 1] - 1 : _count - 1;
+            if (last < _firstKey[level])
+            {
+                // Only the innermost object can be empty here: an enclosing one holds the key of its child.
+                continue;
+            }
+
+            if (path.Length > 0)
+            {
+                path.Append('.');
+            }
+
+            path.Append(Encoding.UTF8.GetString(KeyBytes(last, json)));
+        }
+
+        return Quote(path.ToString());
+    }
+
+    /// <summary>Returns <paramref name="text"/> as a JSON string literal, cut to <see cref="MaxShownLength"/> characters.</summary>
+    internal static string Quote(string text)
+    {
+        string shown = text.Length > MaxShownLength ? text[..MaxShownLength] + "..." : text;
+        return "\"" + JsonEncodedText.Encode(shown, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() + "\"";
+    }
+
+    private ReadOnlySpan<byte> KeyBytes(int index, ReadOnlySpan<byte> json)
+    {
+        int start = _starts[index];
+        return start >= 0 ? json.Slice(start, _lengths[index]) : _unescaped.AsSpan(~start, _lengths[index]);
+    }
+
+    private bool ContainsLinear(int first, int hash, ReadOnlySpan<byte> key, ReadOnlySpan<byte> json)
+    {
+        var hashes = _hashes.AsSpan(first, _count - first);
+        int offset = 0;
+        while (true)
+        {
+            int found = hashes[offset..].IndexOf(hash);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            if (KeyBytes(first + offset + found, json).SequenceEqual(key))
+            {
+                return true;
+            }
+
+            offset += found + 1;
+        }
+    }
+
+    private bool ContainsInTable(int level, int hash, ReadOnlySpan<byte> key, ReadOnlySpan<byte> json)
+    {
+        var table = _tables[level]!;
+        int mask = _tableSizes[level] - 1;
+        for (int bucket = hash & mask; table[bucket] != 0; bucket = (bucket + 1) & mask)
+        {
+            int index = table[bucket] - 1;
+            if (_hashes[index] == hash && KeyBytes(index, json).SequenceEqual(key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private int Push(int hash, int start, int length)
+    {
+        if (_count == _hashes.Length)
+        {
+            Array.Resize(ref _hashes, _count * 2);
+            Array.Resize(ref _starts, _count * 2);
+            Array.Resize(ref _lengths, _count * 2);
+        }
+
+        _hashes[_count] = hash;
+        _starts[_count] = start;
+        _lengths[_count] = length;
+        return _count++;
+    }
+
+    /// <summary>Adds a key to the object's hash table, doubling the table first when it would pass half full.</summary>
+    private void InsertInTable(int level, int index)
+    {
+        int keyCount = index - _firstKey[level] + 1;
+        if (keyCount * 2 > _tableSizes[level])
+        {
+            BuildTable(level, _firstKey[level]);
+            return;
+        }
+
+        Insert(_tables[level]!, _tableSizes[level] - 1, index);
+    }
+
+    /// <summary>Builds the object's hash table from its keys, sized to at most a quarter full.</summary>
+    private void BuildTable(int level, int first)
+    {
+        int keyCount = _count - first;
+        int size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)keyCount * 4);
+        var table = _tables[level];
+        if (table is null || table.Length < size)
+        {
+            table = new int[size];
+            _tables[level] = table;
+        }
+        else
+        {
+            Array.Clear(table, 0, Math.Max(size, _tableSizes[level]));
+        }
+
+        _tableSizes[level] = size;
+        for (int index = first; index < _count; index++)
+        {
+            Insert(table, size - 1, index);
+        }
+    }
+
+    private void Insert(int[] table, int mask, int index)
+    {
+        int bucket = _hashes[index] & mask;
+        while (table[bucket] != 0)
+        {
+            bucket = (bucket + 1) & mask;
+        }
+
+        table[bucket] = index + 1;
+    }
+}
