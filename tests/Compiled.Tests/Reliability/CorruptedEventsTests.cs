@@ -61,13 +61,19 @@ public class CorruptedEventsTests
 
         // Fewer than 20 lines are rejected, so the summary lists every one of them with its file and line.
         var listed = ListedRejections(result);
-        var expectedListed = plan.Select((line, index) => (Line: index + 1L, line.Outcome)).Where(entry => entry.Outcome != Evaluated).ToList();
+        var expectedListed = plan.Select((line, index) => (Line: index + 1L, Planned: line)).Where(entry => entry.Planned.Outcome != Evaluated).ToList();
+        Assert.That(expectedListed, Has.Count.LessThanOrEqualTo(ScanSummary.MaxExamples));
         Assert.That(listed.Select(entry => entry.File).Distinct(), Is.EqualTo(new[] { input }));
         Assert.That(listed.Select(entry => entry.Line), Is.EqualTo(expectedListed.Select(entry => entry.Line)));
         for (int i = 0; i < listed.Count; i++)
         {
-            string prefix = expectedListed[i].Outcome == "line too long" ? "the line is longer than 16777216 bytes" : expectedListed[i].Outcome;
+            var planned = expectedListed[i].Planned;
+            string prefix = planned.Outcome == "line too long" ? "the line is longer than 16777216 bytes" : planned.Outcome;
             Assert.That(listed[i].Detail, Does.StartWith(prefix), $"line {listed[i].Line}");
+            if (planned.Detail is not null)
+            {
+                Assert.That(listed[i].Detail, Is.EqualTo(planned.Detail), $"line {listed[i].Line}");
+            }
         }
 
         CheckAlerts(result, plan, input);
@@ -171,8 +177,9 @@ public class CorruptedEventsTests
             }
         }
 
-        Add(2, () => Rejected(Truncate(Any().Text, random), "invalid JSON", "truncated"));
-        Add(2, () => Rejected(InvalidUtf8(Any().Text, random), "invalid UTF-8", "invalid UTF-8 byte"));
+        // At most 20 lines are rejected in all, so that the summary lists each of them.
+        Add(1, () => Rejected(Truncate(Any().Text, random), "invalid JSON", "truncated"));
+        Add(1, () => Rejected(InvalidUtf8(Any().Text, random), "invalid UTF-8", "invalid UTF-8 byte"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text.Replace("\":", "\";")), "invalid JSON", "colon replaced"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text[..^1] + ",}"), "invalid JSON", "trailing comma"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text + " {}"), "invalid JSON", "text after the object"));
@@ -182,15 +189,28 @@ public class CorruptedEventsTests
         Add(1, () => Rejected([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Any().Text)], "invalid JSON", "byte order mark after the first line"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes("{\"padding\":\"" + new string('x', ScanEngine.DefaultMaxLineBytes) + "\"," + Any().Text[1..]), "line too long", "over 16 MiB"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes("{\"deep\":" + new string('[', 100) + new string(']', 100) + "," + Any().Text[1..]), "invalid JSON", "nesting 100 deep"));
-        Add(2, () => Rejected(SetPort(Port().Text, JsonValue.Create(0), "1e999"), "invalid JSON", "number out of range"));
-        Add(2, () => Rejected(WithTimestamp(Any().Text, null), "missing @timestamp", "no @timestamp"));
-        Add(2, () => Rejected(WithTimestamp(Any().Text, "yesterday at noon"), "invalid @timestamp", "unparseable @timestamp"));
+        Add(1, () => Rejected(SetPort(Port().Text, JsonValue.Create(0), "1e999"), "number out of range", "port out of range")
+            with { Detail = "number out of range: \"destination.port\" is 1e999, beyond the range of a float" });
+        Add(1, () => Rejected(Encoding.UTF8.GetBytes(WithUnreadField(Port().Text, "custom", "{\"bytes\":18446744073709551616}")), "number out of range", "unread integer out of range")
+            with { Detail = "number out of range: \"custom.bytes\" is 18446744073709551616, beyond the range of a long" });
+        Add(1, () => Rejected(Encoding.UTF8.GetBytes(WithUnreadField(Name().Text, "custom", "[{\"ratio\":[0.5,1e39]}]")), "number out of range", "unread decimal out of range")
+            with { Detail = "number out of range: \"custom.ratio\" is 1e39, beyond the range of a float" });
+        Add(1, () => Rejected(WithTimestamp(Any().Text, null), "missing @timestamp", "no @timestamp"));
+        Add(1, () => Rejected(WithTimestamp(Any().Text, "yesterday at noon"), "invalid @timestamp", "unparseable @timestamp"));
+        Add(1, () => DuplicateFirstKey(Port().Text));
+        Add(1, () => DuplicateNestedKey(Name().Text));
 
-        // Lines that are still evaluated: their values have the wrong type or appear twice.
+        // Lines that are still evaluated: their values have the wrong type, or one field is spelled both
+        // dotted and nested, which Elasticsearch indexes as two values rather than as a duplicate key.
         Add(2, () => WrongType(SetPort(Port().Text, JsonValue.Create("fifty-three")), "Port Rule", "port as text"));
         Add(2, () => WrongType(SetName(Name().Text, new JsonObject { ["text"] = "cmd.exe" }), "Name Rule", "name as object"));
         Add(1, () => WrongType(SetName(Name().Text, new JsonArray(1, 2)), "Name Rule", "name as numbers"));
-        Add(2, () => new PlannedLine(DuplicateFirstKey(Any().Text), Evaluated, "duplicate key", false, [], null, false));
+        Add(2, () =>
+        {
+            var line = Any();
+            string text = WithUnreadField(WithUnreadField(line.Text, "custom.size", "1"), "custom", "{\"size\":2}");
+            return new PlannedLine(Encoding.UTF8.GetBytes(text), Evaluated, "dotted and nested spellings", true, line.Alerts, null, false);
+        });
 
         var plan = new List<PlannedLine>();
         var first = Any();
@@ -289,10 +309,35 @@ public class CorruptedEventsTests
     }
 
     /// <summary>Writes the event's first key a second time, with the same value, at the start of the object.</summary>
-    private static byte[] DuplicateFirstKey(string text)
+    private static PlannedLine DuplicateFirstKey(string text)
     {
         var (name, value) = Parse(text).First();
-        return Encoding.UTF8.GetBytes("{" + JsonSerializer.Serialize(name) + ":" + value!.ToJsonString() + "," + text.TrimStart()[1..]);
+        byte[] bytes = Encoding.UTF8.GetBytes("{" + JsonSerializer.Serialize(name) + ":" + value!.ToJsonString() + "," + text.TrimStart()[1..]);
+        return Rejected(bytes, "duplicate key", "duplicate top-level key") with { Detail = $"duplicate key: \"{name}\" occurs twice in one object" };
+    }
+
+    /// <summary>
+    /// Writes the first key of a nested object that no rule reads a second time, with the same value,
+    /// so that only a check of the whole event finds it.
+    /// </summary>
+    private static PlannedLine DuplicateNestedKey(string text)
+    {
+        var ev = Parse(text);
+        string[] read = ["@timestamp", "destination", "process", "event"];
+        var (name, value) = ev.First(property => !read.Contains(property.Key) && property.Value is JsonObject { Count: > 0 });
+        var (innerName, innerValue) = value!.AsObject().First();
+        string inner = "{" + JsonSerializer.Serialize(innerName) + ":" + innerValue!.ToJsonString() + "," + value.ToJsonString()[1..];
+        ev.Remove(name);
+        byte[] bytes = Encoding.UTF8.GetBytes("{" + JsonSerializer.Serialize(name) + ":" + inner + "," + ev.ToJsonString()[1..]);
+        return Rejected(bytes, "duplicate key", "duplicate key in a nested object no rule reads")
+            with { Detail = $"duplicate key: \"{name}.{innerName}\" occurs twice in one object" };
+    }
+
+    /// <summary>Writes <paramref name="json"/> under the key <paramref name="name"/> at the start of the event, which must not have that key.</summary>
+    private static string WithUnreadField(string text, string name, string json)
+    {
+        Assert.That(Parse(text).ContainsKey(name), Is.False, $"the corpus event already has \"{name}\"");
+        return "{" + JsonSerializer.Serialize(name) + ":" + json + "," + text.TrimStart()[1..];
     }
 
     private static long Count(ProcessResult result, string label)
@@ -349,7 +394,11 @@ public class CorruptedEventsTests
     /// summary gives for rejecting it; <see cref="Intact"/> lines alert as on their own, and a line with
     /// <see cref="NoAlertFrom"/> has a value of the wrong type for that rule, which must not match.
     /// </summary>
-    private sealed record PlannedLine(byte[] Bytes, string Outcome, string Description, bool Intact, IReadOnlyList<string> Alerts, string? NoAlertFrom, bool CrLf);
+    private sealed record PlannedLine(byte[] Bytes, string Outcome, string Description, bool Intact, IReadOnlyList<string> Alerts, string? NoAlertFrom, bool CrLf)
+    {
+        /// <summary>The whole message the summary must list for a rejected line, when the test states it.</summary>
+        public string? Detail { get; init; }
+    }
 
     private sealed class RuleNameSink : IAlertSink
     {
