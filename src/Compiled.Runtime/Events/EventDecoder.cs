@@ -7,7 +7,7 @@ namespace Compiled.Runtime.Events;
 /// Decodes one JSON object into an <see cref="EventRecord"/> in a single pass with <see cref="Utf8JsonReader"/>.
 /// Nested objects and dotted keys reach the same field (<c>{"process":{"name":"x"}}</c> and
 /// <c>{"process.name":"x"}</c> both fill <c>process.name</c>); array elements become separate values;
-/// objects inside arrays contribute their fields, as Elasticsearch flattens them. Subtrees that hold no
+/// objects inside arrays contribute their fields, as Elasticsearch flattens them. Subtrees that contain no
 /// schema field are not decoded, but they are still checked: an event is rejected, as Elasticsearch
 /// rejects the document, when any object in it has the same key twice or when any number overflows the
 /// type that dynamic mapping gives it (<c>long</c> for an integer, <c>float</c> for a number with a
@@ -252,12 +252,15 @@ public sealed class EventDecoder
     /// <summary>
     /// Rejects the event when the number does not fit the type that Elasticsearch's dynamic mapping gives
     /// it: <c>long</c> for an integer, <c>float</c> for a number with a fraction or an exponent.
+    /// NOTE: each value is judged alone. Elasticsearch maps an array by its first value and an existing
+    /// mapping (<c>double</c>, <c>keyword</c>) may accept more, so some events differ from an index.
     /// </summary>
     private void CheckNumber(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
     {
         var raw = reader.ValueSpan;
 
-        // At most 18 characters without an exponent: an integer below 10^18 < 2^63, or a decimal below 10^17.
+        // A number of at most 18 characters without an exponent fits both types. As an integer it is below
+        // 10^18, under the long maximum of about 9.2e18, and as a decimal it is below 10^17.
         if (raw.Length <= 18 && raw.IndexOfAny((byte)'e', (byte)'E') < 0)
         {
             return;

@@ -12,15 +12,15 @@ namespace Compiled.Runtime.Events;
 /// </summary>
 internal sealed class OpenObjectKeys
 {
-    /// <summary>Objects with at most this many keys are searched linearly; larger ones get a hash table.</summary>
+    /// <summary>Objects with at most this many keys are searched linearly. Objects with more keys get a hash table.</summary>
     private const int LinearSearchLimit = 32;
 
     /// <summary>The longest key or path, in characters, that a message shows in full.</summary>
     private const int MaxShownLength = 200;
 
     // The stack of keys: the keys of the outermost open object first, then those of each nested object.
-    // A start of zero or more is an offset into the event's JSON; a negative start ~n is offset n in
-    // _unescaped, which holds keys that contain escape sequences.
+    // A start of zero or more is an offset into the event's JSON. A negative start ~n is offset n in
+    // _unescaped, which contains the keys that were written with escape sequences.
     private int[] _hashes = new int[256];
     private int[] _starts = new int[256];
     private int[] _lengths = new int[256];
@@ -43,7 +43,7 @@ internal sealed class OpenObjectKeys
         _tableSizes = new int[maxDepth + 1];
     }
 
-    /// <summary>Forgets every key, before the next event.</summary>
+    /// <summary>Removes every key and closes every open object, before the next event.</summary>
     public void Clear()
     {
         while (_depth > 0)
@@ -139,7 +139,7 @@ internal sealed class OpenObjectKeys
             int last = level + 1 < _depth ? _firstKey[level + 1] - 1 : _count - 1;
             if (last < _firstKey[level])
             {
-                // Only the innermost object can be empty here: an enclosing one holds the key of its child.
+                // Only the innermost object can be empty here, because an enclosing one contains the key of its child.
                 continue;
             }
 
@@ -157,8 +157,8 @@ internal sealed class OpenObjectKeys
     /// <summary>Returns <paramref name="text"/> as a JSON string literal, cut to <see cref="MaxShownLength"/> characters.</summary>
     internal static string Quote(string text)
     {
-        string shown = text.Length > MaxShownLength ? text[..MaxShownLength] + "..." : text;
-        return "\"" + JsonEncodedText.Encode(shown, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() + "\"";
+        string shortened = text.Length > MaxShownLength ? text[..MaxShownLength] + "..." : text;
+        return "\"" + JsonEncodedText.Encode(shortened, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString() + "\"";
     }
 
     private ReadOnlySpan<byte> KeyBytes(int index, ReadOnlySpan<byte> json)

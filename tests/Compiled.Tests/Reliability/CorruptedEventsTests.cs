@@ -79,6 +79,28 @@ public class CorruptedEventsTests
         CheckAlerts(result, plan, input);
     }
 
+    [TestCase("{\"agent\":{\"id\":\"a\",\"id\":\"b\"},", "duplicate key: \"agent.id\" occurs twice in one object")]
+    [TestCase("{\"agent\":{\"bytes\":[1,-9223372036854775809]},", "number out of range: \"agent.bytes\" is -9223372036854775809, beyond the range of a long")]
+    public void StrictScanStopsAtUnreadField(string prefix, string detail)
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-strict-").FullName;
+        File.WriteAllText(Path.Combine(folder, "port.toml"), RuleFiles.Eql(PortRule, name: "Port Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000a1"));
+        string Event(int second) => "{\"@timestamp\":\"2026-12-04T10:00:0" + second + "Z\",\"event\":{\"category\":\"network\"},\"destination\":{\"port\":53}}";
+        string input = Event(1) + "\n" + prefix + Event(2)[1..] + "\n" + Event(3) + "\n";
+
+        var strict = ProcessRunner.RunCompiled(input, "scan", "--strict", "--rules", folder, "-");
+        var lenient = ProcessRunner.RunCompiled(input, "scan", "--rules", folder, "-");
+
+        Assert.That(strict.ExitCode, Is.EqualTo(4), strict.ToString());
+        Assert.That(strict.StandardError.Split('\n').Select(line => line.TrimEnd('\r')), Has.Member("compiled: -:2: " + detail));
+        Assert.That(strict.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "only the line before the rejected one alerts");
+        Assert.That(lenient.ExitCode, Is.EqualTo(0), lenient.ToString());
+        Assert.That(Count(lenient, "lines read"), Is.EqualTo(3));
+        Assert.That(Count(lenient, "events evaluated"), Is.EqualTo(2));
+        Assert.That(Count(lenient, "lines rejected"), Is.EqualTo(1));
+        Assert.That(lenient.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
+    }
+
     [TestCase(101)]
     [TestCase(150)]
     [TestCase(5000)]

@@ -167,7 +167,7 @@ public class EventDecoderTests
     [TestCase("""{"event":{"code":[1.5,3.5e38]}}""", "\"event.code\" is 3.5e38, beyond the range of a float")]
     [TestCase("""{"process":{"pid":1e400}}""", "\"process.pid\" is 1e400, beyond the range of a float")]
     [TestCase("""{"process":12345678901234567890123}""", "\"process\" is 12345678901234567890123, beyond the range of a long")]
-    public void OutOfRangeNumberIsRejectedInAnyField(string line, string detail)
+    public void OutOfRangeNumberInAnyFieldIsRejected(string line, string detail)
     {
         string? error = new EventDecoder(Schema).Decode(Encoding.UTF8.GetBytes(line), new EventRecord(Schema));
 
