@@ -63,14 +63,9 @@ internal sealed class OpenObjectKeys
 
     public void EndObject()
     {
+        // The table array stays for the next object at this depth, and BuildTable clears it before use.
         _depth--;
-        int size = _tableSizes[_depth];
-        if (size > 0)
-        {
-            Array.Clear(_tables[_depth]!, 0, size);
-            _tableSizes[_depth] = 0;
-        }
-
+        _tableSizes[_depth] = 0;
         _count = _firstKey[_depth];
     }
 
@@ -245,7 +240,7 @@ internal sealed class OpenObjectKeys
         }
         else
         {
-            Array.Clear(table, 0, Math.Max(size, _tableSizes[level]));
+            Array.Clear(table, 0, size);
         }
 
         _tableSizes[level] = size;

@@ -142,13 +142,70 @@ public class EventDecoderTests
     [Test]
     public void SiblingWideObjectsShareNoKeys()
     {
-        // Each object's hash table is cleared when the object ends, so a sibling with the same keys is valid.
+        // Each object starts with an empty hash table, so a sibling with the same keys is valid.
         string wide = "{" + string.Join(",", Enumerable.Range(0, 100).Select(i => $"\"k{i}\":{i}")) + "}";
         string line = "{\"a\":" + wide + ",\"b\":[" + wide + "," + wide + "],\"c\":{\"d\":" + wide + "}}";
 
         string? error = new EventDecoder(Schema).Decode(Encoding.UTF8.GetBytes(line), new EventRecord(Schema));
 
         Assert.That(error, Is.Null);
+    }
+
+    [Test]
+    public void RandomObjectsAgreeWithKeySets()
+    {
+        // Objects of up to 80 keys drawn from a small set, some spelled with escapes, cover linear
+        // search, hash tables and their growth. The expected verdict comes from a HashSet per object.
+        var random = new Random(4242);
+        var decoder = new EventDecoder(Schema);
+        var record = new EventRecord(Schema);
+        int rejected = 0;
+        for (int round = 0; round < 400; round++)
+        {
+            var json = new StringBuilder();
+            bool duplicate = WriteRandomObject(json, random, 0);
+            string? error = decoder.Decode(Encoding.UTF8.GetBytes(json.ToString()), record);
+
+            Assert.That(error is not null, Is.EqualTo(duplicate), json.ToString());
+            if (duplicate)
+            {
+                Assert.That(error, Does.StartWith("duplicate key: \""));
+                rejected++;
+            }
+        }
+
+        Assert.That(rejected, Is.InRange(50, 350), "both verdicts are exercised");
+    }
+
+    /// <summary>Writes a random object and returns whether some object in it has a key twice.</summary>
+    private static bool WriteRandomObject(StringBuilder json, Random random, int depth)
+    {
+        // A narrow object draws from few keys, so it often repeats one. A wide object has distinct keys,
+        // except that one of its later keys may repeat an earlier one.
+        bool wide = random.Next(3) == 0;
+        int keyCount = wide ? random.Next(30, 150) : random.Next(0, 8);
+        int repeatAt = wide && random.Next(2) == 0 ? random.Next(33, keyCount + 3) : -1;
+        var keys = new HashSet<string>();
+        bool duplicate = false;
+        json.Append('{');
+        for (int i = 0; i < keyCount; i++)
+        {
+            string key = !wide ? "k" + random.Next(keyCount * 6 + 1) : "k" + (i == repeatAt ? random.Next(i) : i);
+            duplicate |= !keys.Add(key);
+            json.Append(i > 0 ? "," : "").Append('"');
+            json.Append(random.Next(3) == 0 ? "\\u006b" + key[1..] : key).Append("\":");
+            if (depth < 3 && random.Next(5) == 0)
+            {
+                duplicate |= WriteRandomObject(json, random, depth + 1);
+            }
+            else
+            {
+                json.Append(i);
+            }
+        }
+
+        json.Append('}');
+        return duplicate;
     }
 
     [Test]
@@ -213,6 +270,7 @@ public class EventDecoderTests
     [TestCase("""{"process":{"name":"C:\\evil\udc00.exe"}}""")]
     [TestCase("""{"process":{"na\ud800me":"x"}}""")]
     [TestCase("""{"process":{"\ud800":"x"}}""")]
+    [TestCase("""{"agent":{"\ud800":"x"}}""")]
     public void LoneSurrogateEscapeIsRejected(string line)
     {
         string? error = new EventDecoder(Schema).Decode(Encoding.UTF8.GetBytes(line), new EventRecord(Schema));
