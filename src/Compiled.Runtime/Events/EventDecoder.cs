@@ -51,7 +51,7 @@ public sealed class EventDecoder
             return "empty line";
         }
 
-        // The reader checks UTF-8 only in the values it decodes, and most values are skipped unread.
+        // The reader checks UTF-8 only in the values it decodes, and most values are never decoded.
         if (!System.Text.Unicode.Utf8.IsValid(span))
         {
             return "invalid UTF-8";
