@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -20,7 +22,9 @@ internal sealed class OpenObjectKeys
 
     // The stack of keys: the keys of the outermost open object first, then those of each nested object.
     // A start of zero or more is an offset into the event's JSON. A negative start ~n is offset n in
-    // _unescaped, which contains the keys that were written with escape sequences.
+    // _unescaped, which contains the keys that were written with escape sequences. Linear search compares
+    // fingerprints, and hash tables use _hashes, which is set only for the keys of objects that have one.
+    private long[] _fingerprints = new long[256];
     private int[] _hashes = new int[256];
     private int[] _starts = new int[256];
     private int[] _lengths = new int[256];
@@ -99,24 +103,29 @@ internal sealed class OpenObjectKeys
             start = checked((int)reader.TokenStartIndex) + 1;
         }
 
-        var hashCode = new HashCode();
-        hashCode.AddBytes(key);
-        int hash = hashCode.ToHashCode();
-
         int level = _depth - 1;
         int first = _firstKey[level];
-        bool duplicate = _tableSizes[level] > 0
-            ? ContainsInTable(level, hash, key, json)
-            : ContainsLinear(first, hash, key, json);
-
-        int index = Push(hash, start, key.Length);
+        long fingerprint = Fingerprint(key);
+        int hash = 0;
+        bool duplicate;
         if (_tableSizes[level] > 0)
         {
-            InsertInTable(level, index);
+            hash = Hash(key);
+            duplicate = ContainsInTable(level, hash, key, json);
+        }
+        else
+        {
+            duplicate = ContainsLinear(first, fingerprint, key, json);
+        }
+
+        int index = Push(fingerprint, hash, start, key.Length);
+        if (_tableSizes[level] > 0)
+        {
+            InsertInTable(level, index, json);
         }
         else if (index - first + 1 > LinearSearchLimit)
         {
-            BuildTable(level, first);
+            BuildTable(level, first, json);
         }
 
         return !duplicate;
@@ -162,13 +171,49 @@ internal sealed class OpenObjectKeys
         return start >= 0 ? json.Slice(start, _lengths[index]) : _unescaped.AsSpan(~start, _lengths[index]);
     }
 
-    private bool ContainsLinear(int first, int hash, ReadOnlySpan<byte> key, ReadOnlySpan<byte> json)
+    /// <summary>
+    /// Returns the fingerprint of a key for linear search, made from its length and its first and last 8 bytes.
+    /// Keys shorter than 8 bytes have distinct fingerprints, and longer keys can share one.
+    /// </summary>
+    private static long Fingerprint(ReadOnlySpan<byte> key)
     {
-        var hashes = _hashes.AsSpan(first, _count - first);
+        ulong head;
+        ulong tail;
+        if (key.Length >= 8)
+        {
+            head = BinaryPrimitives.ReadUInt64LittleEndian(key);
+            tail = BinaryPrimitives.ReadUInt64LittleEndian(key[^8..]);
+        }
+        else
+        {
+            Span<byte> padded = stackalloc byte[8];
+            padded.Clear();
+            key.CopyTo(padded);
+            head = BinaryPrimitives.ReadUInt64LittleEndian(padded);
+            tail = 0;
+        }
+
+        return (long)(head ^ BitOperations.RotateLeft(tail, 29) ^ ((ulong)key.Length << 56));
+    }
+
+    /// <summary>
+    /// Returns the hash of a key for the hash tables. <see cref="HashCode"/> is seeded per process, so keys
+    /// that collide cannot be chosen without knowing the seed.
+    /// </summary>
+    private static int Hash(ReadOnlySpan<byte> key)
+    {
+        var hashCode = new HashCode();
+        hashCode.AddBytes(key);
+        return hashCode.ToHashCode();
+    }
+
+    private bool ContainsLinear(int first, long fingerprint, ReadOnlySpan<byte> key, ReadOnlySpan<byte> json)
+    {
+        var fingerprints = _fingerprints.AsSpan(first, _count - first);
         int offset = 0;
         while (true)
         {
-            int found = hashes[offset..].IndexOf(hash);
+            int found = fingerprints[offset..].IndexOf(fingerprint);
             if (found < 0)
             {
                 return false;
@@ -199,15 +244,17 @@ internal sealed class OpenObjectKeys
         return false;
     }
 
-    private int Push(int hash, int start, int length)
+    private int Push(long fingerprint, int hash, int start, int length)
     {
         if (_count == _hashes.Length)
         {
+            Array.Resize(ref _fingerprints, _count * 2);
             Array.Resize(ref _hashes, _count * 2);
             Array.Resize(ref _starts, _count * 2);
             Array.Resize(ref _lengths, _count * 2);
         }
 
+        _fingerprints[_count] = fingerprint;
         _hashes[_count] = hash;
         _starts[_count] = start;
         _lengths[_count] = length;
@@ -215,23 +262,34 @@ internal sealed class OpenObjectKeys
     }
 
     /// <summary>Adds a key to the object's hash table, doubling the table first when it would pass half full.</summary>
-    private void InsertInTable(int level, int index)
+    private void InsertInTable(int level, int index, ReadOnlySpan<byte> json)
     {
         int keyCount = index - _firstKey[level] + 1;
         if (keyCount * 2 > _tableSizes[level])
         {
-            BuildTable(level, _firstKey[level]);
+            BuildTable(level, _firstKey[level], json);
             return;
         }
 
         Insert(_tables[level]!, _tableSizes[level] - 1, index);
     }
 
-    /// <summary>Builds the object's hash table from its keys, sized to at most a quarter full.</summary>
-    private void BuildTable(int level, int first)
+    /// <summary>
+    /// Builds the object's hash table from its keys, sized to at most a quarter full. The first build
+    /// hashes every key of the object, and a rebuild reuses those hashes.
+    /// </summary>
+    private void BuildTable(int level, int first, ReadOnlySpan<byte> json)
     {
+        if (_tableSizes[level] == 0)
+        {
+            for (int index = first; index < _count; index++)
+            {
+                _hashes[index] = Hash(KeyBytes(index, json));
+            }
+        }
+
         int keyCount = _count - first;
-        int size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)keyCount * 4);
+        int size = (int)BitOperations.RoundUpToPowerOf2((uint)keyCount * 4);
         var table = _tables[level];
         if (table is null || table.Length < size)
         {

@@ -94,6 +94,8 @@ public class EventDecoderTests
     }
 
     [TestCase("""{"a":1,"a":1}""", "\"a\"")]
+    [TestCase("""{"":1,"":1}""", "\"\"")]
+    [TestCase("""{"agent":{"a.long.dotted.key":1,"a.long.other.key":1,"a.long.dotted.key":1}}""", "\"agent.a.long.dotted.key\"")]
     [TestCase("""{"process":{"name":"a","name":"b"}}""", "\"process.name\"")]
     [TestCase("""{"process.name":"a","process.name":"b"}""", "\"process.name\"")]
     [TestCase("""{"agent":{"id":"a","type":"b","id":"a"}}""", "\"agent.id\"")]
@@ -132,6 +134,8 @@ public class EventDecoderTests
     [TestCase("""{"a":{"b":1},"c":{"b":1},"b":1}""")]
     [TestCase("""{"a":1,"A":1}""")]
     [TestCase("""{"a":{"k":1},"a.k":2}""")]
+    [TestCase("""{"process.parent.args":1,"process.parent.name":2,"process.other..name":3}""")]
+    [TestCase("""{"abcdefgh":1,"hgfedcba":2,"abcdefghabcdefgh":3,"":4}""")]
     public void KeysInDifferentObjectsAreAccepted(string line)
     {
         string? error = new EventDecoder(Schema).Decode(Encoding.UTF8.GetBytes(line), new EventRecord(Schema));
