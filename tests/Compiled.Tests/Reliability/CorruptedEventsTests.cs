@@ -101,6 +101,24 @@ public class CorruptedEventsTests
         Assert.That(lenient.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
     }
 
+    [Test]
+    public void ArrayElementWithDuplicateKeyIsRejected()
+    {
+        var rules = Scan.CompileRules(("port.toml", RuleFiles.Eql(PortRule)));
+        string Event(int second, string extra) =>
+            "{\"@timestamp\":\"2026-12-04T10:00:0" + second + "Z\",\"event\":{\"category\":\"network\"}," + extra + "\"destination\":{\"port\":53}}";
+        string array = "[\n" + Event(1, "") + ",\n" + Event(2, "\"host\":{\"ip\":[\"10.0.0.1\"],\"ip\":\"10.0.0.2\"},") + ",\n" + Event(3, "\"n\":1e39,") + "\n]\n";
+        var engine = new ScanEngine(rules, new RuleNameSink());
+
+        engine.Scan(new MemoryStream(Encoding.UTF8.GetBytes(array)), "events.json");
+
+        Assert.That(engine.Summary.LinesRead, Is.EqualTo(3));
+        Assert.That(engine.Summary.EventsEvaluated, Is.EqualTo(1));
+        Assert.That(engine.Summary.Examples.Select(rejected => rejected.Location), Is.EqualTo(new[] { "events.json:3[element 1]", "events.json:4[element 2]" }));
+        Assert.That(engine.Summary.Examples[0].Detail, Is.EqualTo("duplicate key: \"host.ip\" occurs twice in one object"));
+        Assert.That(engine.Summary.Examples[1].Detail, Is.EqualTo("number out of range: \"n\" is 1e39, beyond the range of a float"));
+    }
+
     [TestCase(101)]
     [TestCase(150)]
     [TestCase(5000)]
