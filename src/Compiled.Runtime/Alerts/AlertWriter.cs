@@ -456,7 +456,8 @@ public sealed class AlertWriter : IAlertSink
             long start = reader.TokenStartIndex;
             reader.Skip();
 
-            // A key written twice keeps its last value, as Elasticsearch's JSON parser does by default.
+            // The scan host rejects an event with a duplicate key, as Elasticsearch does. Should one reach
+            // the writer through another caller, the last value is kept.
             if (!fields.ContainsKey(name))
             {
                 order.Add(name);

@@ -92,7 +92,10 @@ internal static class SequenceFields
         return written;
     }
 
-    /// <summary>Returns the object's properties in order, a key written twice keeping its last value as Elasticsearch does.</summary>
+    /// <summary>
+    /// Returns the object's properties in order, with the last value of a key written twice. The scan host
+    /// rejects events with a duplicate key before this, as Elasticsearch does.
+    /// </summary>
     private static IEnumerable<JsonProperty> LastValues(JsonElement element)
     {
         var last = new Dictionary<string, JsonProperty>(StringComparer.Ordinal);

@@ -7,9 +7,12 @@ namespace Compiled.Runtime.Events;
 /// Decodes one JSON object into an <see cref="EventRecord"/> in a single pass with <see cref="Utf8JsonReader"/>.
 /// Nested objects and dotted keys reach the same field (<c>{"process":{"name":"x"}}</c> and
 /// <c>{"process.name":"x"}</c> both fill <c>process.name</c>); array elements become separate values;
-/// objects inside arrays contribute their fields, as Elasticsearch flattens them; subtrees that hold no
-/// schema field are skipped unread. Below the anchor of a field pattern (the path before its first
-/// <c>*</c>), every value whose path matches the pattern also fills the pattern's slot.
+/// objects inside arrays contribute their fields, as Elasticsearch flattens them. Subtrees that contain no
+/// schema field are not decoded, but they are still checked: an event is rejected, as Elasticsearch
+/// rejects the document, when any object in it has the same key twice or when any number overflows the
+/// type that dynamic mapping gives it (<c>long</c> for an integer, <c>float</c> for a number with a
+/// fraction or an exponent). Below the anchor of a field pattern (the path before its first <c>*</c>),
+/// every value whose path matches the pattern also fills the pattern's slot.
 /// </summary>
 public sealed class EventDecoder
 {
@@ -17,14 +20,25 @@ public sealed class EventDecoder
     public const int MaxDepth = 64;
 
     private readonly FieldSchema _schema;
+    private readonly OpenObjectKeys? _keys;
     private readonly int[] _targets;
     private char[] _path = new char[256];
 
     public EventDecoder(FieldSchema schema)
+        : this(schema, checkWholeEvent: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a decoder. With <paramref name="checkWholeEvent"/> false, the decoder checks only the values it
+    /// decodes and skips other subtrees unread, for a host that has already checked the same bytes.
+    /// </summary>
+    internal EventDecoder(FieldSchema schema, bool checkWholeEvent)
     {
         _schema = schema;
         schema.Freeze();
         _targets = new int[1 + schema.Patterns.Count];
+        _keys = checkWholeEvent ? new OpenObjectKeys(MaxDepth) : null;
     }
 
     /// <summary>
@@ -41,12 +55,13 @@ public sealed class EventDecoder
             return "empty line";
         }
 
-        // The reader checks UTF-8 only in the values it decodes, and most values are skipped unread.
+        // The reader checks UTF-8 only in the values it decodes, and most values are never decoded.
         if (!System.Text.Unicode.Utf8.IsValid(span))
         {
             return "invalid UTF-8";
         }
 
+        _keys?.Clear();
         try
         {
             var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = MaxDepth });
@@ -57,7 +72,7 @@ public sealed class EventDecoder
                 return "the line is not a JSON object";
             }
 
-            ReadObject(ref reader, record, 0, _schema.PatternsAtRoot);
+            ReadObject(ref reader, record, 0, _schema.PatternsAtRoot, span);
 
             // Utf8JsonReader rejects a second top-level value, which reports text after the object.
             while (reader.Read())
@@ -65,6 +80,10 @@ public sealed class EventDecoder
             }
 
             return null;
+        }
+        catch (RejectedEventException error)
+        {
+            return error.Message;
         }
         catch (JsonException error)
         {
@@ -78,10 +97,12 @@ public sealed class EventDecoder
     }
 
     /// <summary>Reads the members of an object. Below a field pattern's anchor (<paramref name="inPatternScope"/>), unknown keys are read too.</summary>
-    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength, bool inPatternScope)
+    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
     {
+        _keys?.BeginObject();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            AddKey(ref reader, json);
             int length = AppendName(ref reader, pathLength);
             reader.Read();
             var path = _path.AsSpan(0, length);
@@ -95,11 +116,13 @@ public sealed class EventDecoder
             int keyStart = pathLength == 0 ? 0 : pathLength + 1;
             bool scope = inPatternScope || node.StartsPatternScope ||
                 (!known && _schema.Patterns.Count > 0 && path[keyStart..].Contains('.') && _schema.IsInPatternScope(path));
-            ReadValue(ref reader, record, node, length, scope);
+            ReadValue(ref reader, record, node, length, scope, json);
         }
+
+        _keys?.EndObject();
     }
 
-    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength, bool inPatternScope)
+    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
     {
         switch (reader.TokenType)
         {
@@ -109,29 +132,29 @@ public sealed class EventDecoder
                 if (node.NestedScope >= 0)
                 {
                     int parent = record.StartElement(node.NestedScope);
-                    ReadObject(ref reader, record, pathLength, inPatternScope);
+                    ReadObject(ref reader, record, pathLength, inPatternScope, json);
                     record.EndElement(parent);
                 }
                 else if (node.HasChildren || (inPatternScope && _schema.PatternMayMatchBelow(_path.AsSpan(0, pathLength))))
                 {
-                    ReadObject(ref reader, record, pathLength, inPatternScope);
+                    ReadObject(ref reader, record, pathLength, inPatternScope, json);
                 }
                 else
                 {
-                    reader.Skip();
+                    Skip(ref reader, json);
                 }
 
                 break;
             case JsonTokenType.StartArray:
                 if (node.Slot < 0 && !node.HasChildren && !inPatternScope)
                 {
-                    reader.Skip();
+                    Skip(ref reader, json);
                     break;
                 }
 
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    ReadValue(ref reader, record, node, pathLength, inPatternScope);
+                    ReadValue(ref reader, record, node, pathLength, inPatternScope, json);
                 }
 
                 break;
@@ -149,8 +172,12 @@ public sealed class EventDecoder
             case JsonTokenType.Number:
                 if (Targets(node, pathLength, inPatternScope) is int numberTargets and > 0)
                 {
-                    int index = AddNumber(ref reader, record, _targets[0]);
+                    int index = AddNumber(ref reader, record, _targets[0], pathLength);
                     CopyToOtherTargets(record, index, numberTargets);
+                }
+                else if (_keys is not null)
+                {
+                    CheckNumber(ref reader, json);
                 }
 
                 break;
@@ -208,7 +235,63 @@ public sealed class EventDecoder
         }
     }
 
-    private static int AddNumber(ref Utf8JsonReader reader, EventRecord record, int slot)
+    /// <summary>
+    /// Moves past the object or array that <paramref name="reader"/> is on without decoding it. Unless the
+    /// decoder skips unread, it still checks every key and number inside.
+    /// </summary>
+    private void Skip(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (_keys is null)
+        {
+            reader.Skip();
+            return;
+        }
+
+        int depth = reader.CurrentDepth;
+        while (true)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    _keys.BeginObject();
+                    break;
+                case JsonTokenType.EndObject:
+                    _keys.EndObject();
+                    break;
+                case JsonTokenType.PropertyName:
+                    AddKey(ref reader, json);
+                    break;
+                case JsonTokenType.Number:
+                    CheckNumber(ref reader, json);
+                    break;
+            }
+
+            // The closing token of the skipped value has the depth of its opening token.
+            if ((reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray) && reader.CurrentDepth == depth)
+            {
+                return;
+            }
+
+            if (!reader.Read())
+            {
+                return;
+            }
+        }
+    }
+
+    private void AddKey(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (_keys is not null && !_keys.Add(ref reader, json))
+        {
+            throw new RejectedEventException($"duplicate key: {_keys.DescribePath(json)} occurs twice in one object");
+        }
+    }
+
+    /// <summary>
+    /// Adds the number at the current path to <paramref name="slot"/> and returns the value's index. Rejects the
+    /// event when the number is out of range.
+    /// </summary>
+    private int AddNumber(ref Utf8JsonReader reader, EventRecord record, int slot, int pathLength)
     {
         var raw = reader.ValueSpan;
         var target = record.ReserveChars(raw.Length);
@@ -217,16 +300,61 @@ public sealed class EventDecoder
         {
             return record.Add(slot, FieldValueKind.Integer, written, integer, integer);
         }
-        else
-        {
-            // A number beyond the range of a double, such as 1e999, rejects the line.
-            if (!reader.TryGetDouble(out double number) || !double.IsFinite(number))
-            {
-                throw new JsonException($"the number {Encoding.ASCII.GetString(raw)} is out of range");
-            }
 
+        if (IsInteger(raw))
+        {
+            throw OutOfRange(OpenObjectKeys.Quote(_path.AsSpan(0, pathLength).ToString()), raw, "long");
+        }
+
+        if (reader.TryGetDouble(out double number) && float.IsFinite((float)number))
+        {
+            // The value keeps double precision, although Elasticsearch would index it as a float.
             return record.Add(slot, FieldValueKind.Float, written, (long)number, number);
         }
+
+        throw OutOfRange(OpenObjectKeys.Quote(_path.AsSpan(0, pathLength).ToString()), raw, "float");
+    }
+
+    /// <summary>
+    /// Rejects the event when the number does not fit the type that Elasticsearch's dynamic mapping gives
+    /// it: <c>long</c> for an integer, <c>float</c> for a number with a fraction or an exponent.
+    /// NOTE: each value is judged alone. Elasticsearch maps an array by its first value and an existing
+    /// mapping (<c>double</c>, <c>keyword</c>) may accept more, so some events differ from an index.
+    /// </summary>
+    private void CheckNumber(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        var raw = reader.ValueSpan;
+
+        // A number of at most 18 characters without an exponent fits both types. As an integer it is below
+        // 10^18, under the long maximum of about 9.2e18, and as a decimal it is below 10^17.
+        if (raw.Length <= 18 && raw.IndexOfAny((byte)'e', (byte)'E') < 0)
+        {
+            return;
+        }
+
+        if (IsInteger(raw))
+        {
+            if (!reader.TryGetInt64(out _))
+            {
+                throw OutOfRange(_keys!.DescribePath(json), raw, "long");
+            }
+        }
+        else if (!reader.TryGetDouble(out double number) || !float.IsFinite((float)number))
+        {
+            throw OutOfRange(_keys!.DescribePath(json), raw, "float");
+        }
+    }
+
+    /// <summary>Returns true for a JSON number without a fraction or an exponent, which Elasticsearch maps as <c>long</c>.</summary>
+    private static bool IsInteger(ReadOnlySpan<byte> raw) => raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0;
+
+    private static RejectedEventException OutOfRange(string field, ReadOnlySpan<byte> raw, string type)
+    {
+        const int MaxShownDigits = 100;
+        string value = raw.Length > MaxShownDigits
+            ? Encoding.ASCII.GetString(raw[..MaxShownDigits]) + $"... ({raw.Length} characters)"
+            : Encoding.ASCII.GetString(raw);
+        return new RejectedEventException($"number out of range: {field} is {value}, beyond the range of a {type}");
     }
 
     private static int Write(Span<char> target, string text)
@@ -255,4 +383,7 @@ public sealed class EventDecoder
         int written = reader.CopyString(_path.AsSpan(start));
         return start + written;
     }
+
+    /// <summary>A reason to reject the event, thrown from deep in the decoder and returned by <see cref="Decode"/>.</summary>
+    private sealed class RejectedEventException(string message) : Exception(message);
 }

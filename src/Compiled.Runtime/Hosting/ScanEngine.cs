@@ -39,7 +39,8 @@ public sealed class ScanEngine
         _rules = rules;
         _sink = sink;
         _options = options ?? new ScanOptions();
-        _decoder = new EventDecoder(rules.Schema);
+        // The time decoder checks every key and number of each event first, so this one skips what it does not decode.
+        _decoder = new EventDecoder(rules.Schema, checkWholeEvent: false);
         _record = new EventRecord(rules.Schema);
         _latenessNanoseconds = checked(_options.MaxLateness.Ticks * 100);
 

@@ -64,16 +64,62 @@ public class CorruptedEventsTests
 
         // Fewer than 20 lines are rejected, so the summary lists every one of them with its file and line.
         var listed = ListedRejections(result);
-        var expectedListed = plan.Select((line, index) => (Line: index + 1L, line.Outcome)).Where(entry => entry.Outcome is not (Evaluated or Skipped)).ToList();
+        var expectedListed = plan.Select((line, index) => (Line: index + 1L, Planned: line)).Where(entry => entry.Planned.Outcome is not (Evaluated or Skipped)).ToList();
+        Assert.That(expectedListed, Has.Count.LessThanOrEqualTo(ScanSummary.MaxExamples));
         Assert.That(listed.Select(entry => entry.File).Distinct(), Is.EqualTo(new[] { input }));
         Assert.That(listed.Select(entry => entry.Line), Is.EqualTo(expectedListed.Select(entry => entry.Line)));
         for (int i = 0; i < listed.Count; i++)
         {
-            string prefix = expectedListed[i].Outcome == "line too long" ? "the line is longer than 16777216 bytes" : expectedListed[i].Outcome;
+            var planned = expectedListed[i].Planned;
+            string prefix = planned.Outcome == "line too long" ? "the line is longer than 16777216 bytes" : planned.Outcome;
             Assert.That(listed[i].Detail, Does.StartWith(prefix), $"line {listed[i].Line}");
+            if (planned.Detail is not null)
+            {
+                Assert.That(listed[i].Detail, Is.EqualTo(planned.Detail), $"line {listed[i].Line}");
+            }
         }
 
         CheckAlerts(result, plan, input);
+    }
+
+    [TestCase("{\"agent\":{\"id\":\"a\",\"id\":\"b\"},", "duplicate key: \"agent.id\" occurs twice in one object")]
+    [TestCase("{\"agent\":{\"bytes\":[1,-9223372036854775809]},", "number out of range: \"agent.bytes\" is -9223372036854775809, beyond the range of a long")]
+    public void StrictScanStopsAtUnreadField(string prefix, string detail)
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-strict-").FullName;
+        File.WriteAllText(Path.Combine(folder, "port.toml"), RuleFiles.Eql(PortRule, name: "Port Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000a1"));
+        string Event(int second) => "{\"@timestamp\":\"2026-12-04T10:00:0" + second + "Z\",\"event\":{\"category\":\"network\"},\"destination\":{\"port\":53}}";
+        string input = Event(1) + "\n" + prefix + Event(2)[1..] + "\n" + Event(3) + "\n";
+
+        var strict = ProcessRunner.RunCompiled(input, "scan", "--strict", "--rules", folder, "-");
+        var lenient = ProcessRunner.RunCompiled(input, "scan", "--rules", folder, "-");
+
+        Assert.That(strict.ExitCode, Is.EqualTo(4), strict.ToString());
+        Assert.That(strict.StandardError.Split('\n').Select(line => line.TrimEnd('\r')), Has.Member("compiled: -:2: " + detail));
+        Assert.That(strict.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), "only the line before the rejected one alerts");
+        Assert.That(lenient.ExitCode, Is.EqualTo(0), lenient.ToString());
+        Assert.That(Count(lenient, "lines read"), Is.EqualTo(3));
+        Assert.That(Count(lenient, "events evaluated"), Is.EqualTo(2));
+        Assert.That(Count(lenient, "lines rejected"), Is.EqualTo(1));
+        Assert.That(lenient.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2));
+    }
+
+    [Test]
+    public void ArrayElementWithDuplicateKeyIsRejected()
+    {
+        var rules = Scan.CompileRules(("port.toml", RuleFiles.Eql(PortRule)));
+        string Event(int second, string extra) =>
+            "{\"@timestamp\":\"2026-12-04T10:00:0" + second + "Z\",\"event\":{\"category\":\"network\"}," + extra + "\"destination\":{\"port\":53}}";
+        string array = "[\n" + Event(1, "") + ",\n" + Event(2, "\"host\":{\"ip\":[\"10.0.0.1\"],\"ip\":\"10.0.0.2\"},") + ",\n" + Event(3, "\"n\":1e39,") + "\n]\n";
+        var engine = new ScanEngine(rules, new RuleNameSink());
+
+        engine.Scan(new MemoryStream(Encoding.UTF8.GetBytes(array)), "events.json");
+
+        Assert.That(engine.Summary.LinesRead, Is.EqualTo(3));
+        Assert.That(engine.Summary.EventsEvaluated, Is.EqualTo(1));
+        Assert.That(engine.Summary.Examples.Select(rejected => rejected.Location), Is.EqualTo(new[] { "events.json:3[element 1]", "events.json:4[element 2]" }));
+        Assert.That(engine.Summary.Examples[0].Detail, Is.EqualTo("duplicate key: \"host.ip\" occurs twice in one object"));
+        Assert.That(engine.Summary.Examples[1].Detail, Is.EqualTo("number out of range: \"n\" is 1e39, beyond the range of a float"));
     }
 
     [TestCase(101)]
@@ -174,8 +220,9 @@ public class CorruptedEventsTests
             }
         }
 
-        Add(2, () => Rejected(Truncate(Any().Text, random), "invalid JSON", "truncated"));
-        Add(2, () => Rejected(InvalidUtf8(Any().Text, random), "invalid UTF-8", "invalid UTF-8 byte"));
+        // At most 20 lines are rejected in all, so that the summary lists each of them.
+        Add(1, () => Rejected(Truncate(Any().Text, random), "invalid JSON", "truncated"));
+        Add(1, () => Rejected(InvalidUtf8(Any().Text, random), "invalid UTF-8", "invalid UTF-8 byte"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text.Replace("\":", "\";")), "invalid JSON", "colon replaced"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text[..^1] + ",}"), "invalid JSON", "trailing comma"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes(Any().Text + " {}"), "invalid JSON", "text after the object"));
@@ -185,15 +232,28 @@ public class CorruptedEventsTests
         Add(1, () => Rejected([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(Any().Text)], "invalid JSON", "byte order mark after the first line"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes("{\"padding\":\"" + new string('x', ScanEngine.DefaultMaxLineBytes) + "\"," + Any().Text[1..]), "line too long", "over 16 MiB"));
         Add(1, () => Rejected(Encoding.UTF8.GetBytes("{\"deep\":" + new string('[', 100) + new string(']', 100) + "," + Any().Text[1..]), "invalid JSON", "nesting 100 deep"));
-        Add(2, () => Rejected(SetPort(Port().Text, JsonValue.Create(0), "1e999"), "invalid JSON", "number out of range"));
-        Add(2, () => Rejected(WithTimestamp(Any().Text, null), "missing @timestamp", "no @timestamp"));
-        Add(2, () => Rejected(WithTimestamp(Any().Text, "yesterday at noon"), "invalid @timestamp", "unparseable @timestamp"));
+        Add(1, () => Rejected(SetPort(Port().Text, JsonValue.Create(0), "1e999"), "number out of range", "port out of range")
+            with { Detail = "number out of range: \"destination.port\" is 1e999, beyond the range of a float" });
+        Add(1, () => Rejected(Encoding.UTF8.GetBytes(WithUnreadField(Port().Text, "custom", "{\"bytes\":18446744073709551616}")), "number out of range", "unread integer out of range")
+            with { Detail = "number out of range: \"custom.bytes\" is 18446744073709551616, beyond the range of a long" });
+        Add(1, () => Rejected(Encoding.UTF8.GetBytes(WithUnreadField(Name().Text, "custom", "[{\"ratio\":[0.5,1e39]}]")), "number out of range", "unread decimal out of range")
+            with { Detail = "number out of range: \"custom.ratio\" is 1e39, beyond the range of a float" });
+        Add(1, () => Rejected(WithTimestamp(Any().Text, null), "missing @timestamp", "no @timestamp"));
+        Add(1, () => Rejected(WithTimestamp(Any().Text, "yesterday at noon"), "invalid @timestamp", "unparseable @timestamp"));
+        Add(1, () => DuplicateFirstKey(Port().Text));
+        Add(1, () => DuplicateNestedKey(Name().Text));
 
-        // Lines that are still evaluated: their values have the wrong type or appear twice.
+        // Lines that are still evaluated: their values have the wrong type, or one field is spelled both
+        // dotted and nested, which Elasticsearch indexes as two values rather than as a duplicate key.
         Add(2, () => WrongType(SetPort(Port().Text, JsonValue.Create("fifty-three")), "Port Rule", "port as text"));
         Add(2, () => WrongType(SetName(Name().Text, new JsonObject { ["text"] = "cmd.exe" }), "Name Rule", "name as object"));
         Add(1, () => WrongType(SetName(Name().Text, new JsonArray(1, 2)), "Name Rule", "name as numbers"));
-        Add(2, () => new PlannedLine(DuplicateFirstKey(Any().Text), Evaluated, "duplicate key", false, [], null, false));
+        Add(2, () =>
+        {
+            var line = Any();
+            string text = WithUnreadField(WithUnreadField(line.Text, "custom.size", "1"), "custom", "{\"size\":2}");
+            return new PlannedLine(Encoding.UTF8.GetBytes(text), Evaluated, "dotted and nested spellings", true, line.Alerts, null, false);
+        });
 
         var plan = new List<PlannedLine>();
         var first = Any();
@@ -292,10 +352,35 @@ public class CorruptedEventsTests
     }
 
     /// <summary>Writes the event's first key a second time, with the same value, at the start of the object.</summary>
-    private static byte[] DuplicateFirstKey(string text)
+    private static PlannedLine DuplicateFirstKey(string text)
     {
         var (name, value) = Parse(text).First();
-        return Encoding.UTF8.GetBytes("{" + JsonSerializer.Serialize(name) + ":" + value!.ToJsonString() + "," + text.TrimStart()[1..]);
+        byte[] bytes = Encoding.UTF8.GetBytes("{" + JsonSerializer.Serialize(name) + ":" + value!.ToJsonString() + "," + text.TrimStart()[1..]);
+        return Rejected(bytes, "duplicate key", "duplicate top-level key") with { Detail = $"duplicate key: \"{name}\" occurs twice in one object" };
+    }
+
+    /// <summary>
+    /// Writes the first key of a nested object that no rule reads a second time, with the same value,
+    /// so that only a check of the whole event finds it.
+    /// </summary>
+    private static PlannedLine DuplicateNestedKey(string text)
+    {
+        var ev = Parse(text);
+        string[] read = ["@timestamp", "destination", "process", "event"];
+        var (name, value) = ev.First(property => !read.Contains(property.Key) && property.Value is JsonObject { Count: > 0 });
+        var (innerName, innerValue) = value!.AsObject().First();
+        string inner = "{" + JsonSerializer.Serialize(innerName) + ":" + innerValue!.ToJsonString() + "," + value.ToJsonString()[1..];
+        ev.Remove(name);
+        byte[] bytes = Encoding.UTF8.GetBytes("{" + JsonSerializer.Serialize(name) + ":" + inner + "," + ev.ToJsonString()[1..]);
+        return Rejected(bytes, "duplicate key", "duplicate key in a nested object no rule reads")
+            with { Detail = $"duplicate key: \"{name}.{innerName}\" occurs twice in one object" };
+    }
+
+    /// <summary>Writes <paramref name="json"/> under the key <paramref name="name"/> at the start of the event, which must not have that key.</summary>
+    private static string WithUnreadField(string text, string name, string json)
+    {
+        Assert.That(Parse(text).ContainsKey(name), Is.False, $"the corpus event already has \"{name}\"");
+        return "{" + JsonSerializer.Serialize(name) + ":" + json + "," + text.TrimStart()[1..];
     }
 
     private static long Count(ProcessResult result, string label)
@@ -352,7 +437,11 @@ public class CorruptedEventsTests
     /// summary gives for rejecting it; <see cref="Intact"/> lines alert as on their own, and a line with
     /// <see cref="NoAlertFrom"/> has a value of the wrong type for that rule, which must not match.
     /// </summary>
-    private sealed record PlannedLine(byte[] Bytes, string Outcome, string Description, bool Intact, IReadOnlyList<string> Alerts, string? NoAlertFrom, bool CrLf);
+    private sealed record PlannedLine(byte[] Bytes, string Outcome, string Description, bool Intact, IReadOnlyList<string> Alerts, string? NoAlertFrom, bool CrLf)
+    {
+        /// <summary>The whole message the summary must list for a rejected line, when the test states it.</summary>
+        public string? Detail { get; init; }
+    }
 
     private sealed class RuleNameSink : IAlertSink
     {

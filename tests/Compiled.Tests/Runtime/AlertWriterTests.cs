@@ -44,19 +44,31 @@ public class AlertWriterTests
     }
 
     [Test]
-    public void DuplicateKeysKeepLastValue()
+    public void NonObjectEventGetsSignalKind()
     {
         var rules = Scan.CompileRules(("rule.toml", RuleFiles.Eql("process where true")));
-        string line = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"user":"first","user":"second","event":"not an object"}""";
+        string line = """{"@timestamp":"2026-01-01T00:00:00Z","event.category":"process","user":"second","event":"not an object"}""";
 
         var (summary, output) = Scan.RunToAlerts(rules, line + "\n");
         var alert = JsonDocument.Parse(output).RootElement;
 
         Assert.That(summary.EventsEvaluated, Is.EqualTo(1));
-        Assert.That(alert.EnumerateObject().Count(p => p.Name == "user"), Is.EqualTo(1));
         Assert.That(alert.GetProperty("user").GetString(), Is.EqualTo("second"));
         Assert.That(alert.EnumerateObject().Count(p => p.Name == "event"), Is.EqualTo(1));
         Assert.That(alert.GetProperty("event").GetProperty("kind").GetString(), Is.EqualTo("signal"));
+    }
+
+    [Test]
+    public void DuplicateKeyEventWritesNoAlert()
+    {
+        var rules = Scan.CompileRules(("rule.toml", RuleFiles.Eql("process where true")));
+        string line = """{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"user":"first","user":"second"}""";
+
+        var (summary, output) = Scan.RunToAlerts(rules, line + "\n");
+
+        Assert.That(summary.EventsEvaluated, Is.Zero);
+        Assert.That(summary.RejectedByReason, Is.EquivalentTo(new Dictionary<string, long> { ["duplicate key"] = 1 }));
+        Assert.That(output, Is.Empty);
     }
 
     [Test]
