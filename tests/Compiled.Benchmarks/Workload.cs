@@ -87,6 +87,25 @@ internal static class Workload
         };
     }
 
+    /// <summary>
+    /// Prepares the full host for a steady-state measurement: the returned scan runs
+    /// <paramref name="warmUp"/> through the engine, then returns a scan of <paramref name="measured"/> on the
+    /// same engine and rules, which returns the alerts it wrote. The measured input must follow the warm-up
+    /// input in time, so that the engine's buffers, dispatch indexes and rule state are those of a running host.
+    /// </summary>
+    public static Func<long> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[] measured)
+    {
+        var writer = new AlertWriter(Stream.Null);
+        var engine = new ScanEngine(rules, writer);
+        engine.Scan(new MemoryStream(warmUp, writable: false), "warm-up");
+        long before = writer.TotalAlerts;
+        return () =>
+        {
+            engine.Scan(new MemoryStream(measured, writable: false), "benchmark");
+            return writer.TotalAlerts - before;
+        };
+    }
+
     private static List<RuleFile> EqlRuleFiles(string folder)
     {
         var files = new List<RuleFile>();

@@ -36,14 +36,14 @@ internal struct StoredEvent
 }
 
 /// <summary>
-/// Holds copies of buffered events in reused 1 MiB chunks, so reordering in-order input allocates
-/// nothing once the chunks exist. A chunk is reused when every event in it is released; a document
-/// larger than a chunk gets an array of its own.
+/// Holds copies of buffered events in reused 1 MiB chunks, so reordering allocates nothing once the
+/// chunks exist. A chunk is reused when every event in it is released. Released chunks are all kept, so
+/// the store holds as many chunks as it ever needed at once, which the reorder buffer's byte limit bounds.
+/// A document larger than a chunk gets an array of its own, dropped when it is released.
 /// </summary>
 internal sealed class EventStore
 {
     private const int ChunkSize = 1 << 20;
-    private const int SpareChunks = 8;
 
     private readonly List<byte[]?> _chunks = [];
     private readonly List<int> _live = [];
@@ -169,7 +169,7 @@ internal sealed class EventStore
 
     private void Retire(int chunk)
     {
-        if (_chunks[chunk]!.Length == ChunkSize && _spare.Count < SpareChunks)
+        if (_chunks[chunk]!.Length == ChunkSize)
         {
             _spare.Push(chunk);
         }

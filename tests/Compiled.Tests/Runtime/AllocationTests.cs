@@ -99,6 +99,57 @@ public class AllocationTests
         Assert.That(largeCost, Is.LessThanOrEqualTo(smallCost + 1024), $"1x: {smallCost} bytes, 20x: {largeCost} bytes");
     }
 
+    [Test]
+    public void ReorderBufferAllocatesNothingInSteadyState()
+    {
+        var rules = Scan.CompileSeedRule();
+        var sink = new RecordingSink();
+
+        // Events 30 ms apart: the default five-minute lateness holds 10,000 of them, over 8 MiB, at once.
+        var engine = new ScanEngine(rules, sink, new ScanOptions());
+        var warmUp = SpacedEvents(first: 0, count: 20_000);
+        var measured = SpacedEvents(first: 20_000, count: 20_000);
+        engine.Scan(new MemoryStream(warmUp), "warm-up");
+        Assert.That(engine.Summary.PeakBufferedEvents, Is.GreaterThan(9_000));
+
+        var stream = new MemoryStream(measured);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        engine.Scan(stream, "measured");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(engine.Summary.EventsEvaluated, Is.EqualTo(40_000));
+        Assert.That(sink.Events, Is.Empty);
+        Assert.That(sink.Sequences, Is.Empty);
+
+        // One scan of an input costs a few fixed objects (the reader and its 64 KiB buffer), never bytes per event.
+        Assert.That(allocated, Is.LessThan(100_000), $"{allocated} bytes for 20,000 events");
+    }
+
+    /// <summary>
+    /// Real events with <c>@timestamp</c> and <c>event.ingested</c>, the seed rule's time field, rewritten to 30 ms
+    /// apart, starting at event number <paramref name="first"/>.
+    /// </summary>
+    private static byte[] SpacedEvents(int first, int count)
+    {
+        var templates = RealEventLines(200);
+        long start = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000L;
+        var text = new StringBuilder();
+        for (int i = first; i < first + count; i++)
+        {
+            var ev = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(templates[i % templates.Count])!;
+            string time = Timestamps.Format(start + i * 30_000_000L);
+            ev["@timestamp"] = time;
+            ev.Remove("event.ingested");
+            if (ev["event"] is System.Text.Json.Nodes.JsonObject inner)
+            {
+                inner["ingested"] = time;
+            }
+            text.Append(ev.ToJsonString()).Append('\n');
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
     private static long Measure(Compiled.Runtime.Rules.RuleSet rules, byte[] input)
     {
         var sink = new RecordingSink();
