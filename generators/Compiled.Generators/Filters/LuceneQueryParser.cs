@@ -266,12 +266,12 @@ internal sealed class LuceneQueryParser
         SkipSpace();
         if (Peek() == '(')
         {
-            _position++;
+            int groupStart = _position++;
             var inner = Query(field);
             SkipSpace();
             if (Peek() != ')')
             {
-                throw Error(start, 1, "the group opened here is not closed with ')'");
+                throw Error(groupStart, 1, "the group opened here is not closed with ')'");
             }
 
             _position++;

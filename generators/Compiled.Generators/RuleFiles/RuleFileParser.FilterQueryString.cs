@@ -49,8 +49,11 @@ internal sealed partial class RuleFileParser
                 return null;
             }
 
+            // The query text describes the filter, so the ranges inside it add no description of their own.
+            int described = _description.Count;
             int before = _parser.ErrorCount();
             var condition = new QueryStringLowering(this, settings, Map).Lower(parsed);
+            _description.RemoveRange(described, _description.Count - described);
             return _parser.ErrorCount() > before ? null : condition;
         }
 

@@ -157,6 +157,25 @@ public class FilterRangeTests
         Assert.That(Run("2024-01-02T03:06:00Z"), Is.False);
     }
 
+    [Test]
+    public void IndicatorFilterWithNowIsLeftOut()
+    {
+        string tables = Stateful.StatefulRuleFiles.ThreatMapping + """
+
+            [[rule.threat_filters]]
+            [rule.threat_filters.query.range."@timestamp"]
+            gte = "now-30d/d"
+            """;
+        string toml = Stateful.StatefulRuleFiles.Rule("threat_match", "file.hash.md5:*", tables);
+
+        var output = GeneratorHarness.Run(new InMemoryRuleFile("/rules/rule.toml", toml), GeneratorHarness.EcsFields);
+
+        var warning = output.GeneratorDiagnostics.Single();
+        Assert.That(warning.Id, Is.EqualTo("CMP040"));
+        Assert.That(warning.GetMessage(), Does.Contain("now-30d/d").And.Contain("threat_filters"));
+        Assert.That(output.CompileErrors, Is.Empty);
+    }
+
     [TestCase("message", "gte = \"a\"", "CMP032", "text field 'message'")]
     [TestCase("process.pid", "gte = \"four\"", "CMP031", "type long")]
     [TestCase("source.ip", "gte = \"10.0.0.0/8\"", "CMP031", "without a prefix length")]
