@@ -265,12 +265,10 @@ internal static class DateMathParser
 
             string? group = c switch
             {
-                'y' or 'u' => count == 2 ? @"(?<yy>\d{2})" : count == 4 ? @"(?<y>\d{4})" : @"(?<y>\d{1,9})",
-                'M' when count <= 2 => count == 2 ? @"(?<M>\d{2})" : @"(?<M>\d{1,2})",
-                'd' when count <= 2 => count == 2 ? @"(?<d>\d{2})" : @"(?<d>\d{1,2})",
-                'H' when count <= 2 => count == 2 ? @"(?<H>\d{2})" : @"(?<H>\d{1,2})",
-                'm' when count <= 2 => count == 2 ? @"(?<m>\d{2})" : @"(?<m>\d{1,2})",
-                's' when count <= 2 => count == 2 ? @"(?<s>\d{2})" : @"(?<s>\d{1,2})",
+                'y' or 'u' when count == 2 => @"(?<yy>\d{2})",
+                'y' or 'u' when count == 4 => @"(?<y>\d{4})",
+                'y' or 'u' => @"(?<y>\d{1,9})",
+                'M' or 'd' or 'H' or 'm' or 's' when count <= 2 => DigitsGroup(c, count),
                 'S' when count <= 9 => @"(?<S>\d{" + count.ToString(CultureInfo.InvariantCulture) + "})",
                 'X' or 'x' or 'Z' => @"(?<z>Z|[+-]\d{2}(?::?\d{2})?)",
                 _ => null,
@@ -288,6 +286,10 @@ internal static class DateMathParser
         regex = new Regex(text.Append('$').ToString(), RegexOptions.CultureInvariant);
         return true;
     }
+
+    /// <summary>Returns a group of exactly two digits for a doubled letter such as <c>MM</c>, or one or two digits for a single letter.</summary>
+    private static string DigitsGroup(char letter, int count) =>
+        "(?<" + letter + ">" + (count == 2 ? @"\d{2}" : @"\d{1,2}") + ")";
 
     private static bool TryParseEpoch(string text, long unit, out long nanoseconds)
     {
@@ -308,7 +310,7 @@ internal static class DateMathParser
         return true;
     }
 
-    /// <summary>Builds the instant from the matched fields, filling missing ones as the rounding direction asks.</summary>
+    /// <summary>Builds the instant from the matched fields, filling missing ones as the rounding direction requires.</summary>
     private static bool TryBuild(Match match, int offsetMinutes, bool roundUp, out long nanoseconds)
     {
         nanoseconds = 0;
@@ -317,7 +319,17 @@ internal static class DateMathParser
             return false;
         }
 
-        int year = match.Groups["y"].Success ? Number(match, "y") : match.Groups["yy"].Success ? 2000 + Number(match, "yy") : 1970;
+        // Java reads a two-digit year as 2000 to 2099, and a pattern without a year as 1970.
+        int year = 1970;
+        if (match.Groups["y"].Success)
+        {
+            year = Number(match, "y");
+        }
+        else if (match.Groups["yy"].Success)
+        {
+            year = 2000 + Number(match, "yy");
+        }
+
         int month = Field(match, "M", 1);
         int day = Field(match, "d", 1);
         int hour = Field(match, "H", roundUp ? 23 : 0);

@@ -46,7 +46,7 @@ internal sealed record FilterRangeBound(
 /// <summary>
 /// A range on one field, from a Kibana filter's <c>range</c> query or a <c>query_string</c> range. Like a
 /// KQL test it is never null: an event without the field gives False. <see cref="NowField"/> and
-/// <see cref="NowFallbackField"/> name the rule's timestamp field, whose value stands in for <c>now</c>.
+/// <see cref="NowFallbackField"/> name the rule's timestamp field, whose value is used as <c>now</c>.
 /// </summary>
 internal sealed record FilterRangeExpr(
     TextRange Range,

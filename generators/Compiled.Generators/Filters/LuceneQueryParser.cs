@@ -216,10 +216,27 @@ internal sealed class LuceneQueryParser
         }
 
         bool prohibited = modifier == Modifier.Prohibited;
-        bool required = _defaultAnd
-            ? !prohibited && conjunction != Conjunction.Or
-            : modifier == Modifier.Required || (conjunction == Conjunction.And && !prohibited);
-        clauses.Add((prohibited ? LuceneOccur.MustNot : required ? LuceneOccur.Must : LuceneOccur.Should, query));
+        bool required;
+        if (_defaultAnd)
+        {
+            required = !prohibited && conjunction != Conjunction.Or;
+        }
+        else
+        {
+            required = modifier == Modifier.Required || (conjunction == Conjunction.And && !prohibited);
+        }
+
+        var occur = LuceneOccur.Should;
+        if (prohibited)
+        {
+            occur = LuceneOccur.MustNot;
+        }
+        else if (required)
+        {
+            occur = LuceneOccur.Must;
+        }
+
+        clauses.Add((occur, query));
     }
 
     private Conjunction ReadConjunction()

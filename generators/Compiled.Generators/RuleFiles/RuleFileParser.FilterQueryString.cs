@@ -300,7 +300,6 @@ internal sealed partial class RuleFileParser
                     case KqlFieldKind.Text:
                         if (_settings.AnalyzeWildcard && SplitsIntoTokens(pattern))
                         {
-                            // NOTE: Elasticsearch analyzes such a pattern into several terms; Compiled matches one token only.
                             Report(term.Range, $"with analyze_wildcard the pattern '{pattern}' on the text field '{field.Name}' splits into several words, which is not supported; use a pattern of one word");
                             return null;
                         }

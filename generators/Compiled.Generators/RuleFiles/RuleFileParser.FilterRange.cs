@@ -303,7 +303,7 @@ internal sealed partial class RuleFileParser
                 return true;
             }
 
-            // A number on a date field is milliseconds since the epoch unless the format says otherwise.
+            // A number on a date field is milliseconds since the epoch unless the format names another unit.
             string? effectiveFormat = format ?? (value.IsNumber ? "epoch_millis" : null);
             if (!DateMathParser.TryParse(value.Text, effectiveFormat, offsetMinutes, value.Inclusive, roundUp, out var parsed, out string error))
             {

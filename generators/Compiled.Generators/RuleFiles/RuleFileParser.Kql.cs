@@ -131,7 +131,7 @@ internal sealed partial class RuleFileParser
         /// <param name="parser">The rule file's parser, which collects the diagnostics.</param>
         /// <param name="types">The field types of the rule.</param>
         /// <param name="filter">One entry of the filter array.</param>
-        /// <param name="timestampFields">The rule's timestamp field and its fallback, whose value stands in for <c>now</c>.</param>
+        /// <param name="timestampFields">The rule's timestamp field and its fallback, whose value is used as <c>now</c>.</param>
         /// <param name="forIndicators">True for <c>threat_filters</c>, which select indicator documents.</param>
         public KibanaFilterReader(RuleFileParser parser, KqlFieldTypes types, TomlTableNode filter, (string Field, string? Fallback) timestampFields, bool forIndicators)
         {

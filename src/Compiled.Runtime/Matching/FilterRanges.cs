@@ -209,12 +209,12 @@ public sealed class IpRange
 public readonly record struct DateMathStep(char Operation, int Amount, char Unit);
 
 /// <summary>
-/// One bound of a date range: a fixed instant, or the event's time (which stands in for Kibana's query time
-/// <c>now</c>) with date math applied. The steps run in the range's <c>time_zone</c>, a fixed offset.
+/// One bound of a date range: a fixed instant, or the event's time with date math applied. The event's
+/// time replaces Kibana's query time <c>now</c>. The steps run in the range's <c>time_zone</c>, a fixed offset.
 /// </summary>
 public sealed class DateBound
 {
-    private const long NanosecondsPerMillisecond = 1_000_000;
+    private const long TicksPerMillisecond = 10_000;
     private readonly long _anchor;
     private readonly long _offset;
     private readonly DateMathStep[] _steps;
@@ -272,7 +272,6 @@ public sealed class DateBound
         }
 
         var time = new DateTime(DateTime.UnixEpoch.Ticks + unixTicks, DateTimeKind.Utc);
-        long adjustment = 0;
         try
         {
             foreach (var step in _steps)
@@ -281,11 +280,10 @@ public sealed class DateBound
                 {
                     time = RoundDown(time, step.Unit);
                     remainder = 0;
-                    adjustment = 0;
                     if (_roundUp)
                     {
-                        time = Add(time, 1, step.Unit);
-                        adjustment = -NanosecondsPerMillisecond;
+                        // Elasticsearch moves to the last millisecond of the unit before any later step.
+                        time = Add(time, 1, step.Unit).AddTicks(-TicksPerMillisecond);
                     }
                 }
                 else
@@ -299,7 +297,7 @@ public sealed class DateBound
             return false;
         }
 
-        result = (time.Ticks - DateTime.UnixEpoch.Ticks) * 100 + remainder + adjustment - _offset;
+        result = (time.Ticks - DateTime.UnixEpoch.Ticks) * 100 + remainder - _offset;
         return true;
     }
 
@@ -396,6 +394,14 @@ public sealed class DateRange(DateBound? lower, DateBound? upper, bool milliseco
     }
 
     /// <summary>Returns whole milliseconds since the epoch for a <c>date</c> field, or nanoseconds unchanged.</summary>
-    private long Truncate(long nanoseconds) =>
-        milliseconds ? (nanoseconds >= 0 ? nanoseconds / 1_000_000 : ((nanoseconds + 1) / 1_000_000) - 1) : nanoseconds;
+    private long Truncate(long nanoseconds)
+    {
+        if (!milliseconds)
+        {
+            return nanoseconds;
+        }
+
+        // Division rounds toward zero, so a time before the epoch needs one millisecond less.
+        return nanoseconds >= 0 ? nanoseconds / 1_000_000 : ((nanoseconds + 1) / 1_000_000) - 1;
+    }
 }

@@ -147,6 +147,18 @@ public class FilterRangeTests
     }
 
     [Test]
+    public void RoundingUpComesBeforeLaterSteps()
+    {
+        static string Created(string time) => "{" + Timestamp + ",\"event\":{\"kind\":\"event\",\"created\":\"" + time + "\"}}";
+        var rules = Scan.CompileRules(("rule.toml", RuleFiles.Kql("event.kind:event", after: Range("event.created", "lte = \"2024-01-30||/d+1M\""))));
+        bool Run(string created) => Scan.Run(rules, [Created(created)]).Events.Count == 1;
+
+        // Rounded up, 2024-01-30 is its last millisecond, and a month later is the last millisecond of 2024-02-29.
+        Assert.That(Run("2024-02-29T12:00:00Z"), Is.True);
+        Assert.That(Run("2024-03-01T00:00:00Z"), Is.False);
+    }
+
+    [Test]
     public void NowFollowsTheTimestampOverride()
     {
         string rule = RuleFiles.Kql("event.kind:event", after: "timestamp_override = \"event.ingested\"\n" + Range("event.created", "gte = \"now-5m\""));
