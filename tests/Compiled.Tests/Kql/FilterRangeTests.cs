@@ -188,6 +188,56 @@ public class FilterRangeTests
         Assert.That(output.CompileErrors, Is.Empty);
     }
 
+    [Test]
+    public void RangesAllocateNothingPerEvent()
+    {
+        // Each range rarely matches, so every event runs all of them, including date math from the event time.
+        const string query = "process.pid:[999999 TO *] OR source.ip:[240.0.0.0 TO 255.255.255.255] OR process.name:[zzzz TO *] " +
+            "OR @timestamp:[* TO now-1y/y] OR event.created:{now TO *] OR host.os.version:[99 TO *]";
+        var rules = Scan.CompileRules(("rule.toml", RuleFiles.Kql("@timestamp:*", after: $$"""
+            [[rule.filters]]
+            [rule.filters.query.query_string]
+            query = '{{query}}'
+            """)));
+        var decoder = new Compiled.Runtime.Events.EventDecoder(rules.Schema);
+        var record = new Compiled.Runtime.Events.EventRecord(rules.Schema);
+        var sink = new RecordingSink();
+        string path = Path.Combine(Paths.CorpusEvents, "sbousseaden-macos-attack-dataset", "all-events.ndjson");
+        var lines = File.ReadLines(path).Where(line => line.Length > 0).Select(System.Text.Encoding.UTF8.GetBytes).ToList();
+        for (int i = 0; i < 3; i++)
+        {
+            RunOnce();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int evaluated = RunOnce();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.That(evaluated, Is.GreaterThan(100));
+        Assert.That(sink.Events, Is.Empty);
+        Assert.That(allocated, Is.Zero, $"{allocated} bytes for {evaluated} events");
+
+        int RunOnce()
+        {
+            int count = 0;
+            foreach (var line in lines)
+            {
+                if (decoder.Decode(line, record) is not null)
+                {
+                    continue;
+                }
+
+                count++;
+                for (int i = 0; i < rules.Rules.Count; i++)
+                {
+                    rules.Rules[i].Evaluate(record, sink);
+                }
+            }
+
+            return count;
+        }
+    }
+
     [TestCase("message", "gte = \"a\"", "CMP032", "text field 'message'")]
     [TestCase("process.pid", "gte = \"four\"", "CMP031", "type long")]
     [TestCase("source.ip", "gte = \"10.0.0.0/8\"", "CMP031", "without a prefix length")]
