@@ -23,7 +23,7 @@ internal static class DateMathParser
     private static readonly DateTime Epoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private static readonly Regex IsoDate = new(
-        @"^(?<y>\d{4})(?:-(?<M>\d{2})(?:-(?<d>\d{2})(?:T(?<H>\d{2})(?::(?<m>\d{2})(?::(?<s>\d{2})(?:[.,](?<S>\d{1,9}))?)?)?)?)?)?(?<z>Z|[+-]\d{2}(?::?\d{2})?)?$",
+        @"^(?<y>[0-9]{4})(?:-(?<M>[0-9]{2})(?:-(?<d>[0-9]{2})(?:T(?<H>[0-9]{2})(?::(?<m>[0-9]{2})(?::(?<s>[0-9]{2})(?:[.,](?<S>[0-9]{1,9}))?)?)?)?)?)?(?<z>Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$",
         RegexOptions.CultureInvariant);
 
     /// <summary>
@@ -79,7 +79,7 @@ internal static class DateMathParser
             return true;
         }
 
-        var match = Regex.Match(text, @"^(?:UTC|GMT)?(?<sign>[+-])(?<h>\d{2})(?::?(?<m>\d{2}))?$", RegexOptions.CultureInvariant);
+        var match = Regex.Match(text, @"^(?:UTC|GMT)?(?<sign>[+-])(?<h>[0-9]{2})(?::?(?<m>[0-9]{2}))?$", RegexOptions.CultureInvariant);
         if (!match.Success)
         {
             return false;
@@ -265,12 +265,12 @@ internal static class DateMathParser
 
             string? group = c switch
             {
-                'y' or 'u' when count == 2 => @"(?<yy>\d{2})",
-                'y' or 'u' when count == 4 => @"(?<y>\d{4})",
-                'y' or 'u' => @"(?<y>\d{1,9})",
+                'y' or 'u' when count == 2 => @"(?<yy>[0-9]{2})",
+                'y' or 'u' when count == 4 => @"(?<y>[0-9]{4})",
+                'y' or 'u' => @"(?<y>[0-9]{1,9})",
                 'M' or 'd' or 'H' or 'm' or 's' when count <= 2 => DigitsGroup(c, count),
-                'S' when count <= 9 => @"(?<S>\d{" + count.ToString(CultureInfo.InvariantCulture) + "})",
-                'X' or 'x' or 'Z' => @"(?<z>Z|[+-]\d{2}(?::?\d{2})?)",
+                'S' when count <= 9 => @"(?<S>[0-9]{" + count.ToString(CultureInfo.InvariantCulture) + "})",
+                'X' or 'x' or 'Z' => @"(?<z>Z|[+-][0-9]{2}(?::?[0-9]{2})?)",
                 _ => null,
             };
             if (group is null || !used.Add(char.ToLowerInvariant(c) == 'x' || c == 'Z' ? 'z' : c))
@@ -289,12 +289,12 @@ internal static class DateMathParser
 
     /// <summary>Returns a group of exactly two digits for a doubled letter such as <c>MM</c>, or one or two digits for a single letter.</summary>
     private static string DigitsGroup(char letter, int count) =>
-        "(?<" + letter + ">" + (count == 2 ? @"\d{2}" : @"\d{1,2}") + ")";
+        "(?<" + letter + ">" + (count == 2 ? @"[0-9]{2}" : @"[0-9]{1,2}") + ")";
 
     private static bool TryParseEpoch(string text, long unit, out long nanoseconds)
     {
         nanoseconds = 0;
-        if (!Regex.IsMatch(text, @"^-?\d+(\.\d+)?$") ||
+        if (!Regex.IsMatch(text, @"^-?[0-9]+(\.[0-9]+)?$") ||
             !decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal value))
         {
             return false;
