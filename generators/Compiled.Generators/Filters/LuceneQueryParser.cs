@@ -311,13 +311,17 @@ internal sealed class LuceneQueryParser
         }
 
         var (text, _, _) = ReadTermText();
+        int end = _position;
+
+        // Lucene skips white space between tokens, so "field : value" names a field too.
+        SkipSpace();
         if (text.Length == 0 || Peek() != ':')
         {
             _position = start;
             return false;
         }
 
-        range = new TextRange(start, _position - start);
+        range = new TextRange(start, end - start);
         _position++;
         name = text;
         return true;

@@ -103,8 +103,10 @@ public class QueryStringFilterTests
     public void KeywordTermIsExact()
     {
         var results = Matches(Filter("process.name:10.0"), Event("10.0"), Event("10"));
+        var spaced = Matches(Filter("process.name : 10.0"), Event("10.0"), Event("10"));
 
         Assert.That(results, Is.EqualTo(new[] { true, false }));
+        Assert.That(spaced, Is.EqualTo(new[] { true, false }));
     }
 
     [Test]
