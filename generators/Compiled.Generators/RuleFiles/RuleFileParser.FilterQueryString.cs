@@ -286,6 +286,8 @@ internal sealed partial class RuleFileParser
                 }
 
                 // A Lucene term on a keyword field is exact, also where Kibana's KQL would rewrite a number.
+                // NOTE: an unquoted term that a text field's analyzer splits into several words matches when any
+                // word does. Under default_operator AND, Elasticsearch requires every word.
                 bool quoted = term.IsQuoted || info.Kind == KqlFieldKind.Keyword;
                 var kqlField = new KqlField(default, field, new[] { field }.ToEquatableArray());
                 return _reader.Bind(new KqlFieldValue(default, kqlField, Value(term.Text, quoted)), span);
