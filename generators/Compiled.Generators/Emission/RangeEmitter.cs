@@ -4,7 +4,7 @@ using Compiled.Generators.Filters;
 
 namespace Compiled.Generators.Emission;
 
-/// <summary>Emits the runtime call for a filter range; each range becomes one static bounds object and returns True or False.</summary>
+/// <summary>Emits the runtime call for a filter range. Each range becomes one static bounds object, whose test returns True or False.</summary>
 internal static class RangeEmitter
 {
     private const string Matching = "global::Compiled.Runtime.Matching";

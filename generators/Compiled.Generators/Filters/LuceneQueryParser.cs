@@ -58,7 +58,7 @@ internal sealed class LuceneTerm : LuceneNode
     public string? Pattern { get; }
 }
 
-/// <summary>A range such as <c>field:[1 TO 5}</c> or <c>field:&gt;=1</c>; a null bound is open.</summary>
+/// <summary>A range such as <c>field:[1 TO 5}</c> or <c>field:&gt;=1</c>. A null bound is open.</summary>
 internal sealed class LuceneRange : LuceneNode
 {
     public LuceneRange(TextRange range, string? field, (string Text, TextRange Range)? lower, bool includeLower, (string Text, TextRange Range)? upper, bool includeUpper)

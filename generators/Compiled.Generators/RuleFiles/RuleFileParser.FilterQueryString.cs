@@ -57,7 +57,7 @@ internal sealed partial class RuleFileParser
             return _parser.ErrorCount() > before ? null : condition;
         }
 
-        /// <summary>Reads one option of <c>query_string</c> into <paramref name="settings"/>; false after reporting an unsupported one.</summary>
+        /// <summary>Reads one option of <c>query_string</c> into <paramref name="settings"/>. Returns false after reporting an unsupported one.</summary>
         private bool ReadQueryStringOption(string key, TomlNode node, QueryStringSettings settings)
         {
             switch (key)
@@ -134,7 +134,7 @@ internal sealed partial class RuleFileParser
         /// <summary>The options of one <c>query_string</c>.</summary>
         private sealed class QueryStringSettings
         {
-            /// <summary>The fields a term without a field searches; null means Elasticsearch's default of every field.</summary>
+            /// <summary>The fields a term without a field searches, or null for Elasticsearch's default of every field.</summary>
             public List<string>? DefaultFields { get; set; }
 
             public bool DefaultAnd { get; set; }

@@ -204,7 +204,7 @@ public sealed class IpRange
 
 /// <summary>One operation of Elasticsearch date math: <c>+1d</c>, <c>-2h</c>, or rounding such as <c>/d</c>.</summary>
 /// <param name="Operation"><c>+</c>, <c>-</c> or <c>/</c>.</param>
-/// <param name="Amount">The number of units to add or subtract; 0 for rounding.</param>
+/// <param name="Amount">The number of units to add or subtract, or 0 for rounding.</param>
 /// <param name="Unit">One of <c>y M w d h H m s</c>, as in Elasticsearch.</param>
 public readonly record struct DateMathStep(char Operation, int Amount, char Unit);
 
@@ -220,7 +220,7 @@ public sealed class DateBound
     private readonly DateMathStep[] _steps;
     private readonly bool _roundUp;
 
-    /// <param name="anchor">The instant in nanoseconds since the epoch that the steps start from; ignored when <paramref name="fromNow"/>.</param>
+    /// <param name="anchor">The instant in nanoseconds since the epoch that the steps start from, unless <paramref name="fromNow"/>.</param>
     /// <param name="fromNow">True when the steps start from the event's time.</param>
     /// <param name="inclusive">True for <c>gte</c> and <c>lte</c>.</param>
     /// <param name="roundUp">True for <c>gt</c> and <c>lte</c>: rounding moves to the last millisecond of the unit.</param>
@@ -243,7 +243,7 @@ public sealed class DateBound
 
     public bool Inclusive { get; }
 
-    /// <summary>Computes the bound for an event whose time is <paramref name="now"/>; false when the date math leaves the years 1 to 9999.</summary>
+    /// <summary>Computes the bound for an event whose time is <paramref name="now"/>. Returns false when the date math leaves the years 1 to 9999.</summary>
     public bool TryResolve(long now, out long bound)
     {
         if (!FromNow)
