@@ -61,6 +61,12 @@ internal static class DateMathParser
             return false;
         }
 
+        if (!fromNow && !StaysWithinNanosecondYears(anchor, steps))
+        {
+            error = $"the date math in '{text}' leaves the years 1678 to 2261, which nanosecond times cover";
+            return false;
+        }
+
         string value = anchor.ToString(CultureInfo.InvariantCulture);
         bound = new FilterRangeBound(value, inclusive, fromNow, roundUp, offsetMinutes, steps.ToEquatableArray());
         error = string.Empty;
@@ -136,6 +142,35 @@ internal static class DateMathParser
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Estimates from above how far the steps move the anchor, at 366 days a year and 31 a month plus one
+    /// unit for each rounding, and checks that the result stays within the years that nanosecond times cover.
+    /// </summary>
+    private static bool StaysWithinNanosecondYears(long anchor, List<string> steps)
+    {
+        double days = 0;
+        foreach (string step in steps)
+        {
+            char unit = step[step.Length - 1];
+            double amount = step[0] == '/' ? 1 : double.Parse(step.Substring(1, step.Length - 2), CultureInfo.InvariantCulture);
+            days += amount * unit switch
+            {
+                'y' => 366.0,
+                'M' => 31.0,
+                'w' => 7.0,
+                'd' => 1.0,
+                'h' or 'H' => 1.0 / 24,
+                'm' => 1.0 / 1440,
+                _ => 1.0 / 86400,
+            };
+        }
+
+        double anchorDays = anchor / 86_400_000_000_000.0;
+        const double FirstDay = -106_749.0;
+        const double LastDay = 106_749.0;
+        return anchorDays - days > FirstDay && anchorDays + days < LastDay;
     }
 
     /// <summary>Parses a date in one of the <c>||</c>-separated formats, in order, into nanoseconds since the epoch.</summary>

@@ -219,6 +219,7 @@ public sealed class DateBound
     private readonly long _offset;
     private readonly DateMathStep[] _steps;
     private readonly bool _roundUp;
+    private readonly bool _resolved;
 
     /// <param name="anchor">The instant in nanoseconds since the epoch that the steps start from, unless <paramref name="fromNow"/>.</param>
     /// <param name="fromNow">True when the steps start from the event's time.</param>
@@ -235,7 +236,9 @@ public sealed class DateBound
         Inclusive = inclusive;
         if (!fromNow)
         {
-            _anchor = TryApply(anchor, out long value) ? value : throw new ArgumentOutOfRangeException(nameof(anchor), "The date math leaves the range of dates.");
+            // NOTE: a fixed date whose date math leaves the years 1678 to 2261 matches nothing. The generator
+            // rejects such bounds, so only code written by hand reaches this.
+            _resolved = TryApply(anchor, out _anchor);
         }
     }
 
@@ -243,13 +246,13 @@ public sealed class DateBound
 
     public bool Inclusive { get; }
 
-    /// <summary>Computes the bound for an event whose time is <paramref name="now"/>. Returns false when the date math leaves the years 1 to 9999.</summary>
+    /// <summary>Computes the bound for an event whose time is <paramref name="now"/>. Returns false when the date math leaves the years 1678 to 2261, which nanosecond times cover.</summary>
     public bool TryResolve(long now, out long bound)
     {
         if (!FromNow)
         {
             bound = _anchor;
-            return true;
+            return _resolved;
         }
 
         return TryApply(now, out bound);
@@ -297,7 +300,15 @@ public sealed class DateBound
             return false;
         }
 
-        result = (time.Ticks - DateTime.UnixEpoch.Ticks) * 100 + remainder - _offset;
+        long resultTicks = time.Ticks - DateTime.UnixEpoch.Ticks;
+        // The margin keeps the time zone offset, at most 18 hours, from overflowing the nanoseconds.
+        const long marginTicks = 1_000_000_000_000L;
+        if (resultTicks > long.MaxValue / 100 - marginTicks || resultTicks < long.MinValue / 100 + marginTicks)
+        {
+            return false;
+        }
+
+        result = resultTicks * 100 + remainder - _offset;
         return true;
     }
 

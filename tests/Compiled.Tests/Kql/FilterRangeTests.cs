@@ -243,6 +243,7 @@ public class FilterRangeTests
     [TestCase("source.ip", "gte = \"10.0.0.0/8\"", "CMP031", "without a prefix length")]
     [TestCase("@timestamp", "gte = \"now-1x\"", "CMP031", "expected a unit")]
     [TestCase("@timestamp", "gte = \"yesterday\"", "CMP031", "is not a date in the format")]
+    [TestCase("@timestamp", "gte = \"2200-01-01||+100y\"", "CMP031", "leaves the years 1678 to 2261")]
     [TestCase("@timestamp", "gte = \"2024-01-01\"\nformat = \"EEE\"", "CMP031", "'EEE'")]
     [TestCase("@timestamp", "gte = \"2024-01-01\"\ntime_zone = \"Europe/Paris\"", "CMP032", "fixed offset")]
     [TestCase("process.pid", "gte = 1\ngt = 2", "CMP032", "second lower bound")]
