@@ -151,14 +151,14 @@ public sealed class IpRange
     private readonly UInt128 _upper;
     private readonly bool _empty;
 
-    /// <exception cref="ArgumentException">A bound is not an IPv4 or IPv6 address.</exception>
+    /// <summary>Creates the bounds. A bound that is not an IPv4 or IPv6 address makes the range match nothing.</summary>
     public IpRange(string? lower, bool includeLower, string? upper, bool includeUpper)
     {
         _lower = UInt128.MinValue;
         _upper = UInt128.MaxValue;
         if (lower is not null)
         {
-            _lower = Parse(lower);
+            _empty |= !IPAddressBits.TryParse(lower, out _lower, out _);
             if (!includeLower)
             {
                 _empty |= _lower == UInt128.MaxValue;
@@ -168,7 +168,7 @@ public sealed class IpRange
 
         if (upper is not null)
         {
-            _upper = Parse(upper);
+            _empty |= !IPAddressBits.TryParse(upper, out _upper, out _);
             if (!includeUpper)
             {
                 _empty |= _upper == UInt128.MinValue;
@@ -197,9 +197,6 @@ public sealed class IpRange
 
         return Tri.False;
     }
-
-    private static UInt128 Parse(string text) =>
-        IPAddressBits.TryParse(text, out var address, out _) ? address : throw new ArgumentException($"'{text}' is not an IP address.", nameof(text));
 }
 
 /// <summary>One operation of Elasticsearch date math: <c>+1d</c>, <c>-2h</c>, or rounding such as <c>/d</c>.</summary>
