@@ -123,9 +123,13 @@ internal sealed class LuceneSyntaxException : Exception
 /// </remarks>
 internal sealed class LuceneQueryParser
 {
+    /// <summary>The maximum depth of nested groups, which keeps the recursive parser within the stack.</summary>
+    private const int MaxGroupDepth = 256;
+
     private readonly string _text;
     private readonly bool _defaultAnd;
     private int _position;
+    private int _depth;
 
     private LuceneQueryParser(string text, bool defaultAnd)
     {
@@ -284,7 +288,13 @@ internal sealed class LuceneQueryParser
         if (Peek() == '(')
         {
             int groupStart = _position++;
+            if (++_depth > MaxGroupDepth)
+            {
+                throw Error(groupStart, 1, $"groups nest deeper than {MaxGroupDepth} levels");
+            }
+
             var inner = Query(field);
+            _depth--;
             SkipSpace();
             if (Peek() != ')')
             {

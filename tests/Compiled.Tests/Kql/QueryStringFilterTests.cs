@@ -178,6 +178,21 @@ public class QueryStringFilterTests
     }
 
     [Test]
+    public void DeepGroupsAreRejected()
+    {
+        string query = new string('(', 300) + "process.name:a" + new string(')', 300);
+        string toml = RuleFiles.Kql("event.kind:event", after: Filter(query));
+
+        var output = GeneratorHarness.Run(new InMemoryRuleFile(FilePath, toml), GeneratorHarness.EcsFields);
+
+        var error = output.GeneratorDiagnostics.Single(d => d.Severity == DiagnosticSeverity.Error);
+        Assert.That(error.Id, Is.EqualTo("CMP032"));
+        Assert.That(error.GetMessage(), Does.Contain("deeper than 256 levels"));
+        int offset = toml.IndexOf(query, StringComparison.Ordinal) + 256;
+        Assert.That(error.Location.GetLineSpan().StartLinePosition, Is.EqualTo(SourceText.From(toml).Lines.GetLinePosition(offset)));
+    }
+
+    [Test]
     public void WrongTypeValuePointsAtTerm()
     {
         const string query = "process.name:a AND process.pid:abc";
