@@ -108,13 +108,15 @@ internal sealed partial class RuleFileParser
                     settings.AnalyzeWildcard = (bool)flag.Value;
                     return true;
                 case "time_zone":
-                    if (node is not TomlScalarNode { Kind: TomlScalarKind.String } zone || !DateMathParser.TryParseTimeZone((string)zone.Value, out int offset))
+                    if (node is not TomlScalarNode { Kind: TomlScalarKind.String } zone)
                     {
-                        Unsupported(node, "the time_zone must be a fixed offset such as \"+01:00\" or \"UTC\"; region names such as Europe/Paris are not supported");
+                        Unsupported(node, "the time_zone must be a string such as \"+01:00\"");
                         return false;
                     }
 
-                    settings.OffsetMinutes = offset;
+                    // A region name is reported only where a date in the query needs it.
+                    settings.TimeZone = zone;
+                    settings.OffsetMinutes = DateMathParser.TryParseTimeZone((string)zone.Value, out int offset) ? offset : null;
                     return true;
                 case "boost":
                 case "_name":
@@ -141,7 +143,10 @@ internal sealed partial class RuleFileParser
 
             public bool AnalyzeWildcard { get; set; }
 
-            public int OffsetMinutes { get; set; }
+            /// <summary>The offset of <see cref="TimeZone"/> in minutes east of UTC, or null when it is not a fixed offset.</summary>
+            public int? OffsetMinutes { get; set; } = 0;
+
+            public TomlScalarNode? TimeZone { get; set; }
         }
 
         /// <summary>Lowers a parsed <c>query_string</c> into the condition model, reporting problems at their place in the query.</summary>
@@ -259,7 +264,9 @@ internal sealed partial class RuleFileParser
 
                 RangeEnd? lower = range.Lower is { } l ? new RangeEnd(l.Text, false, range.IncludeLower, _map(l.Range)) : null;
                 RangeEnd? upper = range.Upper is { } u ? new RangeEnd(u.Text, false, range.IncludeUpper, _map(u.Range)) : null;
-                return _reader.RangeCondition(field, lower, upper, format: null, _settings.OffsetMinutes, _map(range.Range));
+                return TryOffset(field, out int offsetMinutes)
+                    ? _reader.RangeCondition(field, lower, upper, format: null, offsetMinutes, _map(range.Range))
+                    : null;
             }
 
             private Expr? Term(LuceneTerm term, string field)
@@ -283,6 +290,16 @@ internal sealed partial class RuleFileParser
                 if (term.Pattern is { } wildcard)
                 {
                     return Wildcard(term, info, wildcard);
+                }
+
+                if (info.Kind == KqlFieldKind.Date)
+                {
+                    // Elasticsearch runs a date term as a range from the start to the end of the date's span, in
+                    // the time_zone, and reads date math in it too.
+                    var end = new RangeEnd(term.Text, false, true, span);
+                    return TryOffset(field, out int offsetMinutes)
+                        ? _reader.RangeCondition(field, end, end, format: null, offsetMinutes, span)
+                        : null;
                 }
 
                 // A Lucene term on a keyword field is exact, also where Kibana's KQL would rewrite a number.
@@ -338,6 +355,19 @@ internal sealed partial class RuleFileParser
                     }
                 }
 
+                return false;
+            }
+
+            /// <summary>Returns the time_zone offset for a date field, or reports a time_zone that is not a fixed offset.</summary>
+            private bool TryOffset(string field, out int offsetMinutes)
+            {
+                offsetMinutes = _settings.OffsetMinutes ?? 0;
+                if (_settings.OffsetMinutes is not null || _reader._types.Resolve(field).Kind != KqlFieldKind.Date)
+                {
+                    return true;
+                }
+
+                _reader.Unsupported(_settings.TimeZone!, $"the time_zone '{_settings.TimeZone!.Value}' of a date in the query_string must be a fixed offset such as \"+01:00\" or \"UTC\"; region names such as Europe/Paris are not supported");
                 return false;
             }
 

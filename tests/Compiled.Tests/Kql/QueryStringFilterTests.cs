@@ -145,6 +145,35 @@ public class QueryStringFilterTests
     }
 
     [Test]
+    public void DateTermCoversItsSpanInTheTimeZone()
+    {
+        // The event is at 2024-01-02T03:04:05.678Z, which is still 2024-01-01 at -05:00.
+        var utc = Matches(Filter("@timestamp:2024-01-02"), Event("a"));
+        var shifted = Matches(Filter("@timestamp:2024-01-01", "time_zone = \"-05:00\""), Event("a"));
+        var wrongDay = Matches(Filter("@timestamp:2024-01-02", "time_zone = \"-05:00\""), Event("a"));
+
+        Assert.That(utc, Is.EqualTo(new[] { true }));
+        Assert.That(shifted, Is.EqualTo(new[] { true }));
+        Assert.That(wrongDay, Is.EqualTo(new[] { false }));
+    }
+
+    [Test]
+    public void RegionTimeZoneFailsOnlyForDates()
+    {
+        var withoutDates = Matches(Filter("process.name:a", "time_zone = \"Europe/Paris\""), Event("a"));
+        string toml = RuleFiles.Kql("event.kind:event", after: Filter("process.name:a AND @timestamp:[2024-01-01 TO *]", "time_zone = \"Europe/Paris\""));
+
+        var output = GeneratorHarness.Run(new InMemoryRuleFile(FilePath, toml), GeneratorHarness.EcsFields);
+
+        Assert.That(withoutDates, Is.EqualTo(new[] { true }));
+        var error = output.GeneratorDiagnostics.Single(d => d.Severity == DiagnosticSeverity.Error);
+        Assert.That(error.Id, Is.EqualTo("CMP032"));
+        Assert.That(error.GetMessage(), Does.Contain("'Europe/Paris'"));
+        int offset = toml.IndexOf("\"Europe/Paris\"", StringComparison.Ordinal);
+        Assert.That(error.Location.GetLineSpan().StartLinePosition, Is.EqualTo(SourceText.From(toml).Lines.GetLinePosition(offset)));
+    }
+
+    [Test]
     public void ExistsAndDefaultField()
     {
         var exists = Matches(Filter("_exists_:user.name AND user.name:*"), Event("a", "x"), Event("a"));
