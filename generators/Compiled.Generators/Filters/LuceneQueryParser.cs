@@ -166,7 +166,8 @@ internal sealed class LuceneQueryParser
         var query = parser.Query(null);
         if (parser._position < text.Length)
         {
-            throw parser.Error(parser._position, 1, $"unexpected '{text[parser._position]}'");
+            char extra = text[parser._position];
+            throw parser.Error(parser._position, 1, extra == ')' ? "unmatched ')'" : $"unexpected '{extra}' after the query");
         }
 
         return query;
@@ -369,7 +370,12 @@ internal sealed class LuceneQueryParser
             var (text, pattern, hasWildcard) = ReadTermText();
             if (text.Length == 0 && !hasWildcard)
             {
-                throw Error(valueStart, 1, _position < _text.Length ? $"unexpected '{_text[_position]}'" : "expected a term after the field name");
+                if (_position >= _text.Length)
+                {
+                    throw Error(valueStart, 1, "expected a term, but the query ends");
+                }
+
+                throw Error(valueStart, 1, $"expected a term, found '{_text[_position]}'");
             }
 
             if (Peek() == '~')

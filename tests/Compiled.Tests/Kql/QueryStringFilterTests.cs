@@ -145,7 +145,7 @@ public class QueryStringFilterTests
     }
 
     [Test]
-    public void DateTermCoversItsSpanInTheTimeZone()
+    public void DateTermUsesTimeZone()
     {
         // The event is at 2024-01-02T03:04:05.678Z, which is still 2024-01-01 at -05:00.
         var utc = Matches(Filter("@timestamp:2024-01-02"), Event("a"));
