@@ -185,6 +185,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor FilterDateMathAtEventTime = new(
+        id: "CMP041",
+        title: "Filter date math evaluated at the event time",
+        messageFormat: "The filter bound '{0}' uses now, which Compiled evaluates as the event's {1} because a scan has no query time. Kibana uses the time of the rule run, which can be up to the rule's look-back later.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "CMP999",
         title: "Rule generator failed",
@@ -211,6 +219,7 @@ internal static class DiagnosticDescriptors
         "CMP020" => UnsupportedRuleType,
         "CMP021" => ElasticsearchOnlyRuleType,
         "CMP040" => ThreatQueryNotApplied,
+        "CMP041" => FilterDateMathAtEventTime,
         "CMP030" => KqlSyntaxError,
         "CMP031" => InvalidKqlValue,
         "CMP032" => UnsupportedFilter,

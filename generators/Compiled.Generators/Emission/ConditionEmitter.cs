@@ -50,6 +50,7 @@ internal sealed class ConditionEmitter
         {
             case FieldExpr:
             case KqlMatchExpr:
+            case Filters.FilterRangeExpr:
                 return true;
             case BinaryExpr { Operator: BinaryOperator.Equal or BinaryOperator.NotEqual } equality:
                 return (equality.Left is FieldExpr && equality.Right is LiteralExpr) || (equality.Left is LiteralExpr && equality.Right is FieldExpr);
@@ -215,6 +216,8 @@ internal sealed class ConditionEmitter
                 return CidrMatch(call);
             case KqlMatchExpr kql:
                 return KqlEmitter.Predicate(_scope, kql);
+            case Filters.FilterRangeExpr range:
+                return RangeEmitter.Predicate(_scope, range);
             default:
                 throw new System.NotSupportedException($"The binder let through an expression the emitter cannot compile: {expression.GetType().Name}");
         }

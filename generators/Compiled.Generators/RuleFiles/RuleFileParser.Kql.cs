@@ -88,7 +88,7 @@ internal sealed partial class RuleFileParser
             }
 
             bool negate = meta is not null && OptionalBoolean(meta, "negate") == true;
-            var reader = new KibanaFilterReader(this, types, filter);
+            var reader = new KibanaFilterReader(this, types, filter, TimestampFields(rule), forIndicators: key == "threat_filters");
             var condition = reader.Read();
             if (condition is null)
             {
@@ -117,19 +117,29 @@ internal sealed partial class RuleFileParser
         return count;
     }
 
-    /// <summary>Reads the Elasticsearch query of one Kibana filter: match_phrase, match, term, terms, exists, wildcard, bool and match_all.</summary>
-    private sealed class KibanaFilterReader
+    /// <summary>
+    /// Reads the Elasticsearch query of one Kibana filter: match_phrase, match, term, exists, wildcard, bool,
+    /// match_all, range and query_string.
+    /// </summary>
+    private sealed partial class KibanaFilterReader
     {
         private readonly RuleFileParser _parser;
         private readonly KqlFieldTypes _types;
         private readonly TomlTableNode _filter;
         private readonly List<string> _description = new();
 
-        public KibanaFilterReader(RuleFileParser parser, KqlFieldTypes types, TomlTableNode filter)
+        /// <param name="parser">The rule file's parser, which collects the diagnostics.</param>
+        /// <param name="types">The field types of the rule.</param>
+        /// <param name="filter">One entry of the filter array.</param>
+        /// <param name="timestampFields">The rule's timestamp field and its fallback, whose value is used as <c>now</c>.</param>
+        /// <param name="forIndicators">True for <c>threat_filters</c>, which select indicator documents.</param>
+        public KibanaFilterReader(RuleFileParser parser, KqlFieldTypes types, TomlTableNode filter, (string Field, string? Fallback) timestampFields, bool forIndicators)
         {
             _parser = parser;
             _types = types;
             _filter = filter;
+            _timestampFields = timestampFields;
+            _forIndicators = forIndicators;
         }
 
         public string Description => string.Join(" ", _description);
@@ -208,8 +218,12 @@ internal sealed partial class RuleFileParser
                 case "match_all":
                     _description.Add("match_all");
                     return new LiteralExpr(default, LiteralKind.Boolean, "true");
+                case "range":
+                    return Range(body);
+                case "query_string":
+                    return QueryString(body);
                 default:
-                    Unsupported(entry.Value, $"the query type '{kind}' is not supported; use match_phrase, match, term, exists, wildcard or bool");
+                    Unsupported(entry.Value, $"the query type '{kind}' is not supported; use match_phrase, match, term, exists, wildcard, bool, range or query_string");
                     return null;
             }
         }

@@ -229,7 +229,7 @@ public sealed class AlertWriter : IAlertSink
             }
 
             writer.WriteEndArray();
-            WriteRule(writer, rule_);
+            WriteRule(writer, rule);
             writer.WriteStartArray("kibana.space_ids");
             writer.WriteStringValue("default");
             writer.WriteEndArray();
@@ -333,8 +333,9 @@ public sealed class AlertWriter : IAlertSink
         return counts;
     }
 
-    private static void WriteRule(Utf8JsonWriter writer, RuleDescriptor rule)
+    private static void WriteRule(Utf8JsonWriter writer, DetectionRule detectionRule)
     {
+        var rule = detectionRule.Descriptor;
         string ruleId = rule.RuleIdText;
         writer.WriteString("kibana.alert.rule.uuid", ruleId);
         writer.WriteString("kibana.alert.rule.rule_id", ruleId);
@@ -378,9 +379,15 @@ public sealed class AlertWriter : IAlertSink
         }
 
         writer.WriteStartObject("kibana.alert.rule.parameters");
+        writer.WriteString("type", rule.Type);
         writer.WriteString("language", rule.Language);
         writer.WriteString("query", rule.Query);
         WriteStrings(writer, "index", rule.Index);
+        if (detectionRule is Compiled.Runtime.Stateful.ThresholdRule threshold)
+        {
+            threshold.Settings.WriteParameters(writer);
+        }
+
         writer.WriteEndObject();
         writer.WriteStartArray("kibana.alert.rule.threat");
         foreach (var threat in rule.Threat)

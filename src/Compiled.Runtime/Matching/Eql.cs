@@ -71,7 +71,7 @@ public static class Eql
         return result;
     }
 
-    private static bool TryGetTime(EventRecord ev, in FieldValue value, out long time)
+    internal static bool TryGetTime(EventRecord ev, in FieldValue value, out long time)
     {
         switch (value.Kind)
         {
@@ -385,7 +385,7 @@ public static class Eql
         _ => order >= 0,
     };
 
-    private static bool TryGetNumber(EventRecord ev, in FieldValue value, out double number)
+    internal static bool TryGetNumber(EventRecord ev, in FieldValue value, out double number)
     {
         switch (value.Kind)
         {

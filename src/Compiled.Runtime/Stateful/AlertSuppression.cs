@@ -70,7 +70,14 @@ public sealed class AlertSuppressor
     /// group, or an event missing a field under <see cref="MissingFieldsStrategy.DoNotSuppress"/>, whose
     /// alert is written at once.
     /// </summary>
-    public bool TryMerge(EventRecord ev, long timestamp, IAlertSink sink)
+    /// <param name="ev">The matching event.</param>
+    /// <param name="timestamp">The event's time, in nanoseconds since the epoch.</param>
+    /// <param name="sink">Receives the groups that close at or before <paramref name="timestamp"/>.</param>
+    /// <param name="countsDocument">
+    /// False for the second and later alerts of one event, such as the further new terms of a new_terms
+    /// event: <c>kibana.alert.suppression.docs_count</c> counts the suppressed documents, not alerts.
+    /// </param>
+    public bool TryMerge(EventRecord ev, long timestamp, IAlertSink sink, bool countsDocument = true)
     {
         bool complete = _keys.AllValues(ev);
         if (!complete && _settings.MissingFields == MissingFieldsStrategy.DoNotSuppress)
@@ -80,16 +87,20 @@ public sealed class AlertSuppressor
             return false;
         }
 
-        return TryMerge(_keys.Current, timestamp, sink);
+        return TryMerge(_keys.Current, timestamp, sink, countsDocument);
     }
 
-    /// <summary>As <see cref="TryMerge(EventRecord, long, IAlertSink)"/>, for a key built by <see cref="TermKey"/> over the settings' fields.</summary>
-    public bool TryMerge(ReadOnlySpan<char> key, long timestamp, IAlertSink sink)
+    /// <summary>As <see cref="TryMerge(EventRecord, long, IAlertSink, bool)"/>, for a key built by <see cref="TermKey"/> over the settings' fields.</summary>
+    public bool TryMerge(ReadOnlySpan<char> key, long timestamp, IAlertSink sink, bool countsDocument = true)
     {
         Advance(timestamp, sink);
         if (_lookup.TryGetValue(key, out var group))
         {
-            group.DocsCount++;
+            if (countsDocument)
+            {
+                group.DocsCount++;
+            }
+
             group.End = Math.Max(group.End, timestamp);
             return true;
         }
@@ -99,7 +110,7 @@ public sealed class AlertSuppressor
         return false;
     }
 
-    /// <summary>Opens a group with the alert of the event <see cref="TryMerge(EventRecord, long, IAlertSink)"/> did not merge.</summary>
+    /// <summary>Opens a group with the alert of the event <see cref="TryMerge(EventRecord, long, IAlertSink, bool)"/> did not merge.</summary>
     public void Open(StatefulAlert alert, IAlertSink sink)
     {
         if (_pendingKey is not { } key)
@@ -160,7 +171,7 @@ public sealed class AlertSuppressor
 /// <summary>The <c>kibana.alert.suppression.*</c> fields of a suppressed alert.</summary>
 public sealed class SuppressionFields(string[] fields, string[]?[] values, long start, long end, long docsCount) : IAlertFields
 {
-    /// <summary>The number of documents merged into the alert, beside the one it shows.</summary>
+    /// <summary>The number of documents merged into the alert, beside the one it shows. An event that raised several alerts counts once.</summary>
     public long DocsCount => docsCount;
 
     public void Write(Utf8JsonWriter writer)

@@ -80,6 +80,7 @@ public abstract class NewTermsRule : DetectionRule
         }
 
         long combinations = _keys.CombinationCount(ev);
+        bool raised = false;
         for (long i = 0; i < combinations; i++)
         {
             var key = _keys.Combination(ev, i);
@@ -100,15 +101,16 @@ public abstract class NewTermsRule : DetectionRule
 
             var seen = new Seen(key.ToString(), timestamp);
             _seen.Add(seen.Key, _byLastSeen.AddLast(seen));
-            Raise(ev, timestamp, seen.Key, sink);
+            Raise(ev, timestamp, seen.Key, sink, countsDocument: !raised);
+            raised = true;
         }
     }
 
     public override void Flush(IAlertSink sink) => _suppressor?.Flush(sink);
 
-    private void Raise(EventRecord ev, long timestamp, string key, IAlertSink sink)
+    private void Raise(EventRecord ev, long timestamp, string key, IAlertSink sink, bool countsDocument)
     {
-        if (_suppressor is not null && _suppressor.TryMerge(ev, timestamp, sink))
+        if (_suppressor is not null && _suppressor.TryMerge(ev, timestamp, sink, countsDocument))
         {
             return;
         }

@@ -22,7 +22,36 @@ public sealed record ThresholdSettings(
     int CardinalitySlot,
     long CardinalityValue,
     RuleSchedule Schedule,
-    long? SuppressionDuration = null);
+    long? SuppressionDuration = null)
+{
+    /// <summary>
+    /// Writes the <c>threshold</c> member of <c>kibana.alert.rule.parameters</c> as Kibana stores it: <c>field</c>
+    /// always as an array, and <c>cardinality</c> only when the rule has one.
+    /// </summary>
+    public void WriteParameters(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("threshold");
+        writer.WriteStartArray("field");
+        foreach (var field in Fields)
+        {
+            writer.WriteStringValue(field);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteNumber("value", Value);
+        if (CardinalityField is { } cardinalityField)
+        {
+            writer.WriteStartArray("cardinality");
+            writer.WriteStartObject();
+            writer.WriteString("field", cardinalityField);
+            writer.WriteNumber("value", CardinalityValue);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+}
 
 /// <summary>
 /// The base of generated threshold rules. Events that match the query are counted per combination of
@@ -107,6 +136,9 @@ public abstract class ThresholdRule : DetectionRule
             }
 
             bucket.Times.Add(timestamp);
+            bucket.LastSource = ev.Source;
+            bucket.LastLine = ev.LineNumber;
+            bucket.LastElement = ev.ElementIndex;
             if (_settings.CardinalitySlot >= 0)
             {
                 foreach (ref readonly var value in ev.Values(_settings.CardinalitySlot))
@@ -182,7 +214,7 @@ public abstract class ThresholdRule : DetectionRule
                     long firstTime = bucket.Times[first];
                     long lastTime = bucket.Times[^1];
                     bucket.LastSignal = lastTime;
-                    Raise(bucket.Key, count, distinct, firstTime, lastTime, sink);
+                    Raise(bucket, count, distinct, firstTime, lastTime, sink);
                 }
             }
 
@@ -200,8 +232,13 @@ public abstract class ThresholdRule : DetectionRule
         _expired.Clear();
     }
 
-    private void Raise(string key, long count, long distinct, long firstTime, long lastTime, IAlertSink sink)
+    /// <summary>
+    /// Writes the alert of a bucket that reached the threshold. Its <c>compiled.source.*</c> fields name the
+    /// last event the alert counts, whose time is the alert's <c>@timestamp</c>.
+    /// </summary>
+    private void Raise(Bucket bucket, long count, long distinct, long firstTime, long lastTime, IAlertSink sink)
     {
+        string key = bucket.Key;
         var values = TermKey.Split(key, _settings.Fields.Length);
         var terms = new string[_settings.Fields.Length];
         for (int i = 0; i < terms.Length; i++)
@@ -211,7 +248,7 @@ public abstract class ThresholdRule : DetectionRule
 
         string idKey = TermKey.FromValues(terms) + "\u001f" + Timestamps.Format(firstTime);
         string bucketId = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Descriptor.RuleIdText + "\u001f" + idKey)));
-        var source = new CapturedEvent(SourceDocument(terms, lastTime), lastTime, lastTime, Descriptor.SourceFile, 0);
+        var source = new CapturedEvent(SourceDocument(terms, lastTime), lastTime, lastTime, bucket.LastSource, bucket.LastLine, bucket.LastElement);
         var alert = new StatefulAlert(source, lastTime, bucketId)
         {
             Fields = new ThresholdResult(_settings, terms, count, distinct, firstTime),
@@ -300,6 +337,15 @@ public abstract class ThresholdRule : DetectionRule
         public long LastSignal { get; set; } = long.MinValue;
 
         public LinkedListNode<Bucket>? Node { get; set; }
+
+        /// <summary>The input of the last event added, for the alert's <c>compiled.source.file</c>.</summary>
+        public string LastSource { get; set; } = string.Empty;
+
+        /// <summary>The line of the last event added in <see cref="LastSource"/>.</summary>
+        public long LastLine { get; set; }
+
+        /// <summary>The array index of the last event added, or -1 when it is a line of its own.</summary>
+        public long LastElement { get; set; } = -1;
 
         public int FirstAtOrAfter(long time)
         {

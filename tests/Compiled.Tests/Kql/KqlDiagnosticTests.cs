@@ -70,16 +70,16 @@ public class KqlDiagnosticTests
     {
         const string filter = """
             [[rule.filters]]
-            [rule.filters.query.range."process.pid"]
-            gte = 4
+            [rule.filters.query.regexp."process.name"]
+            value = "cmd.*"
             """;
         string toml = RuleFiles.Kql("process.name:a", after: filter);
 
         var diagnostic = Single(toml, "CMP032");
 
         Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Error));
-        Assert.That(diagnostic.GetMessage(), Does.Contain("'range'"));
-        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition.Line, Is.EqualTo(LineOf(toml, "[rule.filters.query.range")));
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'regexp'"));
+        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition.Line, Is.EqualTo(LineOf(toml, "[rule.filters.query.regexp")));
         AssertNoRuleCode(toml);
     }
 

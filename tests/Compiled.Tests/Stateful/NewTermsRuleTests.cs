@@ -121,4 +121,25 @@ public class NewTermsRuleTests
         var later = alerts.Single(a => a.GetProperty("kibana.alert.new_terms")[0].GetString() == "dave");
         Assert.That(later.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(0));
     }
+
+    [Test]
+    public void SuppressedDocsCountCountsEventsNotTerms()
+    {
+        var suppression = new SuppressionSettings(["host.name"], Slots("host.name"), 60 * Minute, MissingFieldsStrategy.Suppress);
+        var events = new[]
+        {
+            Event(0, "exec", user: "alice", host: "h1"),
+            Event(10, "exec", user: "[\"bob\",\"carol\",\"dave\"]", host: "h1"),
+            Event(20, "exec", user: "[\"erin\",\"frank\"]", host: "h2"),
+        };
+
+        var alerts = Alerts(Rule(["user.name"], suppression: suppression), events);
+
+        Assert.That(alerts, Has.Count.EqualTo(2));
+        var h1 = alerts.Single(a => a.GetProperty("host").GetProperty("name").GetString() == "h1");
+        Assert.That(h1.GetProperty("kibana.alert.new_terms")[0].GetString(), Is.EqualTo("alice"));
+        Assert.That(h1.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(1));
+        var h2 = alerts.Single(a => a.GetProperty("host").GetProperty("name").GetString() == "h2");
+        Assert.That(h2.GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(0));
+    }
 }

@@ -41,6 +41,48 @@ public class ThresholdRuleTests
     }
 
     [Test]
+    public void AlertCarriesThresholdParametersAndSource()
+    {
+        var events = new List<string>
+        {
+            Event(0.5, "logon-failed", user: "alice", host: "h1"),
+            Event(0.6, "logon-failed", user: "alice", host: "h2"),
+            Event(0.7, "logon-failed", user: "alice", host: "h3"),
+            Event(0.8, "logon-succeeded", user: "alice", host: "h4"),
+        };
+
+        var alerts = Alerts(ByUser(3, cardinalityField: "host.name", cardinalityValue: 2), events);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var parameters = alerts[0].GetProperty("kibana.alert.rule.parameters");
+        Assert.That(parameters.GetProperty("type").GetString(), Is.EqualTo("threshold"));
+        var threshold = parameters.GetProperty("threshold");
+        Assert.That(threshold.GetProperty("field").EnumerateArray().Select(field => field.GetString()), Is.EqualTo(new[] { "user.name" }));
+        Assert.That(threshold.GetProperty("value").GetInt64(), Is.EqualTo(3));
+        Assert.That(threshold.GetProperty("cardinality")[0].GetProperty("field").GetString(), Is.EqualTo("host.name"));
+        Assert.That(threshold.GetProperty("cardinality")[0].GetProperty("value").GetInt64(), Is.EqualTo(2));
+
+        // The third event is the last one counted, because the fourth does not match the query.
+        Assert.That(alerts[0].GetProperty("compiled.source.file").GetString(), Is.EqualTo("events.ndjson"));
+        Assert.That(alerts[0].GetProperty("compiled.source.line").GetInt64(), Is.EqualTo(3));
+        Assert.That(alerts[0].TryGetProperty("compiled.source.element", out _), Is.False);
+    }
+
+    [Test]
+    public void ParametersOmitAnAbsentCardinality()
+    {
+        var events = Enumerable.Range(0, 2).Select(i => Event(0.5 + i * 0.1, "logon-failed", user: "alice"));
+
+        var alerts = Alerts(ByUser(2), events);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var threshold = alerts[0].GetProperty("kibana.alert.rule.parameters").GetProperty("threshold");
+        Assert.That(threshold.GetProperty("value").GetInt64(), Is.EqualTo(2));
+        Assert.That(threshold.TryGetProperty("cardinality", out _), Is.False);
+        Assert.That(alerts[0].GetProperty("compiled.source.line").GetInt64(), Is.EqualTo(2));
+    }
+
+    [Test]
     public void EventsAlreadyAlertedOnAreNotCountedAgain()
     {
         // The run at 5m alerts on the five events; the run at 10m still sees them in its 9-minute look-back.
