@@ -72,11 +72,11 @@ var results = new List<Result>
 double baseline = results[0].MegabytesPerSecond;
 double seed = results[2].MegabytesPerSecond;
 Console.WriteLine();
-Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"alerts",8}");
+Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8}");
 foreach (var result in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.Alerts,8}"));
+        $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8}"));
 }
 
 // prepare runs the warm-up and returns the measured run.
@@ -91,7 +91,7 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
     watch.Stop();
     long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
     double seconds = watch.Elapsed.TotalSeconds;
-    return new Result(name, bytes / 1_048_576.0 / seconds, events / seconds, (double)allocated / events, alerts);
+    return new Result(name, events, bytes / 1_048_576.0 / seconds, events / seconds, (double)allocated / events, alerts);
 }
 
-internal sealed record Result(string Name, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts);
+internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts);
