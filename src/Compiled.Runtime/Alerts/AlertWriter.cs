@@ -144,7 +144,7 @@ public sealed class AlertWriter : IAlertSink
     {
         var source = alert.Source;
         var ancestor = alert.IdKey is { } idKey
-            ? new Ancestor(idKey, null, source.Source, source.LineNumber, source.ElementIndex)
+            ? new Ancestor(idKey, source.HitIndex, source.Source, source.LineNumber, source.ElementIndex)
             : new Ancestor(source.HitId ?? EventId(source.Json), source.HitIndex, source.Source, source.LineNumber, source.ElementIndex);
         string alertId = alert.IdDiscriminator is { } discriminator
             ? Hash(rule.Descriptor.RuleIdText, ancestor.Key, discriminator)

@@ -253,7 +253,9 @@ public abstract class ThreatMatchRule : DetectionRule
             return;
         }
 
-        var alert = new StatefulAlert(Enrich(ev, timestamp, found), timestamp, AlertWriter.EventId(ev.Json.Span));
+        // Enrich returns a copy with threat.enrichments added, so the alert id comes from the event as read.
+        string? hitId = ev.GetHitId();
+        var alert = new StatefulAlert(Enrich(ev, timestamp, found), timestamp, hitId ?? AlertWriter.EventId(ev.Json.Span));
         if (_suppressor is null)
         {
             sink.OnStatefulMatch(this, alert);
@@ -348,7 +350,11 @@ public abstract class ThreatMatchRule : DetectionRule
         }
 
         byte[] json = Encoding.UTF8.GetBytes(root.ToJsonString());
-        return new CapturedEvent(json, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber);
+        return new CapturedEvent(json, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber, ev.ElementIndex)
+        {
+            HitId = ev.GetHitId(),
+            HitIndex = ev.GetHitIndex(),
+        };
     }
 
     /// <summary>Returns the object at <paramref name="path"/> (nested objects or dotted keys), or an empty object.</summary>
