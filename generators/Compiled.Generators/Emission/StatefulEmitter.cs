@@ -76,6 +76,7 @@ internal sealed class StatefulEmitter
             settings.Add(Long(newTerms.HistoryWindow));
             settings.Add(schedule);
             settings.Add(Suppression());
+            settings.Add(CSharpText.Literal(newTerms.HistoryWindowStart));
         }
         else
         {
@@ -87,6 +88,10 @@ internal sealed class StatefulEmitter
             settings.Add(CSharpText.Literal(threat.IndicatorPath));
             settings.Add(schedule);
             settings.Add(Suppression());
+            settings.Add(Strings(threat.ThreatIndex));
+            settings.Add(CSharpText.Literal(threat.ThreatQuery));
+            settings.Add(CSharpText.Literal(threat.ThreatLanguage));
+            settings.Add(CSharpText.Literal(threat.ThreatFilters));
         }
 
         body.Line($"private static {settingsType} CreateSettings({Runtime}.Events.FieldSchema schema) => new(");

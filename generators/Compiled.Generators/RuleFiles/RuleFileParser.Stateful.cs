@@ -261,6 +261,7 @@ internal sealed partial class RuleFileParser
         string? threatQuery = OptionalString(rule, "threat_query");
         string? threatLanguage = OptionalString(rule, "threat_language");
         var threatIndex = OptionalStringArray(rule, "threat_index");
+        string? threatFilters = rule.TryGet("threat_filters", out var filtersEntry) ? TomlJson.Convert(filtersEntry.Value) : null;
         if (!rule.TryGet("threat_mapping", out var entry))
         {
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingRequiredKey, _path, rule.Span, "threat_mapping", "rule"));
@@ -341,7 +342,7 @@ internal sealed partial class RuleFileParser
             mappings.Add(new ThreatMappingSpec(specs.ToEquatableArray()));
         }
 
-        return valid ? new ThreatMatchSpec(mappings.ToEquatableArray(), indicatorPath, threatQuery, threatLanguage, threatIndex) : null;
+        return valid ? new ThreatMatchSpec(mappings.ToEquatableArray(), indicatorPath, threatQuery, threatLanguage, threatIndex, threatFilters) : null;
     }
 
     private SuppressionSpec? ReadSuppression(TomlTableNode rule, string? type)

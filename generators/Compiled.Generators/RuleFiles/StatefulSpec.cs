@@ -21,13 +21,17 @@ internal sealed record ThresholdSpec(EquatableArray<string> Fields, long Value, 
 /// <summary>The <c>[rule.new_terms]</c> table: one to three fields and the history window.</summary>
 internal sealed record NewTermsSpec(EquatableArray<string> Fields, string HistoryWindowStart, long HistoryWindow);
 
-/// <summary>The indicator settings of a threat_match rule.</summary>
+/// <summary>
+/// The indicator settings of a threat_match rule. <see cref="ThreatFilters"/> is the <c>threat_filters</c>
+/// array as JSON text, or null when the rule has none.
+/// </summary>
 internal sealed record ThreatMatchSpec(
     EquatableArray<ThreatMappingSpec> Mappings,
     string IndicatorPath,
     string? ThreatQuery,
     string? ThreatLanguage,
     EquatableArray<string> ThreatIndex,
+    string? ThreatFilters,
     EventFilter? IndicatorFilter = null);
 
 /// <summary>One <c>[[rule.threat_mapping]]</c>: its entries must all match.</summary>

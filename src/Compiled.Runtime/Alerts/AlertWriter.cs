@@ -144,7 +144,7 @@ public sealed class AlertWriter : IAlertSink
     {
         var source = alert.Source;
         var ancestor = alert.IdKey is { } idKey
-            ? new Ancestor(idKey, null, source.Source, source.LineNumber, source.ElementIndex)
+            ? new Ancestor(idKey, source.HitIndex, source.Source, source.LineNumber, source.ElementIndex)
             : new Ancestor(source.HitId ?? EventId(source.Json), source.HitIndex, source.Source, source.LineNumber, source.ElementIndex);
         string alertId = alert.IdDiscriminator is { } discriminator
             ? Hash(rule.Descriptor.RuleIdText, ancestor.Key, discriminator)
@@ -383,9 +383,17 @@ public sealed class AlertWriter : IAlertSink
         writer.WriteString("language", rule.Language);
         writer.WriteString("query", rule.Query);
         WriteStrings(writer, "index", rule.Index);
-        if (detectionRule is Compiled.Runtime.Stateful.ThresholdRule threshold)
+        switch (detectionRule)
         {
-            threshold.Settings.WriteParameters(writer);
+            case Compiled.Runtime.Stateful.ThresholdRule threshold:
+                threshold.Settings.WriteParameters(writer);
+                break;
+            case Compiled.Runtime.Stateful.NewTermsRule newTerms:
+                newTerms.Settings.WriteParameters(writer);
+                break;
+            case Compiled.Runtime.Stateful.ThreatMatchRule threatMatch:
+                threatMatch.Settings.WriteParameters(writer);
+                break;
         }
 
         writer.WriteEndObject();

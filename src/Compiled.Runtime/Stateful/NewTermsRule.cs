@@ -11,7 +11,34 @@ namespace Compiled.Runtime.Stateful;
 /// <param name="HistoryWindow">The length of <c>history_window_start</c> (<c>now-14d</c> is 14 days), in nanoseconds.</param>
 /// <param name="Schedule">When Kibana would run the rule, in event time.</param>
 /// <param name="Suppression">The rule's <c>alert_suppression</c>, or null.</param>
-public sealed record NewTermsSettings(string[] Fields, int[] Slots, long HistoryWindow, RuleSchedule Schedule, SuppressionSettings? Suppression = null);
+/// <param name="HistoryWindowStart">The <c>history_window_start</c> text, such as <c>now-14d</c>, or null to leave it out of alerts.</param>
+public sealed record NewTermsSettings(
+    string[] Fields,
+    int[] Slots,
+    long HistoryWindow,
+    RuleSchedule Schedule,
+    SuppressionSettings? Suppression = null,
+    string? HistoryWindowStart = null)
+{
+    /// <summary>
+    /// Writes the new_terms members of <c>kibana.alert.rule.parameters</c> as Kibana stores them:
+    /// <c>new_terms_fields</c> and <c>history_window_start</c>.
+    /// </summary>
+    public void WriteParameters(Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray("new_terms_fields");
+        foreach (var field in Fields)
+        {
+            writer.WriteStringValue(field);
+        }
+
+        writer.WriteEndArray();
+        if (HistoryWindowStart is not null)
+        {
+            writer.WriteString("history_window_start", HistoryWindowStart);
+        }
+    }
+}
 
 /// <summary>
 /// The base of generated new_terms rules. An event that matches the query raises an alert for each

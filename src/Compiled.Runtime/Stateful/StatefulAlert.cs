@@ -32,8 +32,9 @@ public sealed class StatefulAlert
     public long Timestamp { get; }
 
     /// <summary>
-    /// The id of the source document when it has no <c>_id</c> of its own (a threshold bucket), or null to use
-    /// the document's id. Together with the rule id and <see cref="IdDiscriminator"/> it makes the alert id.
+    /// The id of the source document when <see cref="Source"/> is not that document as read (a threshold
+    /// bucket, or an event with <c>threat.enrichments</c> added), or null to use the document's id. Together
+    /// with the rule id, the <c>_index</c> of the source's hit and <see cref="IdDiscriminator"/> it makes the alert id.
     /// </summary>
     public string? IdKey { get; }
 

@@ -16,12 +16,85 @@ namespace Compiled.Runtime.Stateful;
 /// <param name="Negate">True for an entry that must not match.</param>
 public sealed record ThreatMappingEntry(string Field, int FieldSlot, string IndicatorField, int IndicatorSlot, bool Negate = false);
 
-/// <summary>A threat_match rule's mappings (entries of one mapping must all match; any mapping may) and indicator path.</summary>
+/// <summary>
+/// A threat_match rule's mappings (entries of one mapping must all match; any mapping may), indicator path
+/// and the indicator keys that alerts report in <c>kibana.alert.rule.parameters</c>.
+/// </summary>
+/// <param name="Mappings">The <c>threat_mapping</c>.</param>
+/// <param name="IndicatorPath">The <c>threat_indicator_path</c>.</param>
+/// <param name="Schedule">When Kibana would run the rule, in event time.</param>
+/// <param name="Suppression">The rule's <c>alert_suppression</c>, or null.</param>
+/// <param name="ThreatIndex">The <c>threat_index</c> patterns, or null for none.</param>
+/// <param name="ThreatQuery">The <c>threat_query</c> text, or null when the rule has none.</param>
+/// <param name="ThreatLanguage">The <c>threat_language</c>, or null when the rule has none.</param>
+/// <param name="ThreatFilters">The <c>threat_filters</c> array as JSON text, or null when the rule has none.</param>
 public sealed record ThreatMatchSettings(
     ThreatMappingEntry[][] Mappings,
     string IndicatorPath,
     RuleSchedule Schedule,
-    SuppressionSettings? Suppression = null);
+    SuppressionSettings? Suppression = null,
+    string[]? ThreatIndex = null,
+    string? ThreatQuery = null,
+    string? ThreatLanguage = null,
+    string? ThreatFilters = null)
+{
+    /// <summary>
+    /// Writes the threat_match members of <c>kibana.alert.rule.parameters</c> as Kibana stores them:
+    /// <c>threat_mapping</c>, <c>threat_index</c> and <c>threat_indicator_path</c> always, and
+    /// <c>threat_query</c>, <c>threat_language</c> and <c>threat_filters</c> when the rule sets them.
+    /// An entry's <c>negate</c> is written only when true.
+    /// </summary>
+    public void WriteParameters(Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray("threat_mapping");
+        foreach (var mapping in Mappings)
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("entries");
+            foreach (var entry in mapping)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("field", entry.Field);
+                writer.WriteString("type", "mapping");
+                writer.WriteString("value", entry.IndicatorField);
+                if (entry.Negate)
+                {
+                    writer.WriteBoolean("negate", true);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("threat_index");
+        foreach (var index in ThreatIndex ?? [])
+        {
+            writer.WriteStringValue(index);
+        }
+
+        writer.WriteEndArray();
+        if (ThreatQuery is not null)
+        {
+            writer.WriteString("threat_query", ThreatQuery);
+        }
+
+        if (ThreatLanguage is not null)
+        {
+            writer.WriteString("threat_language", ThreatLanguage);
+        }
+
+        writer.WriteString("threat_indicator_path", IndicatorPath);
+        if (ThreatFilters is not null)
+        {
+            writer.WritePropertyName("threat_filters");
+            writer.WriteRawValue(ThreatFilters);
+        }
+    }
+}
 
 /// <summary>What <see cref="ThreatMatchRule.LoadIndicators"/> read.</summary>
 public sealed class IndicatorLoadResult
@@ -253,7 +326,9 @@ public abstract class ThreatMatchRule : DetectionRule
             return;
         }
 
-        var alert = new StatefulAlert(Enrich(ev, timestamp, found), timestamp, AlertWriter.EventId(ev.Json.Span));
+        // Enrich returns a copy with threat.enrichments added, so the alert id comes from the event as read.
+        string? hitId = ev.GetHitId();
+        var alert = new StatefulAlert(Enrich(ev, timestamp, found), timestamp, hitId ?? AlertWriter.EventId(ev.Json.Span));
         if (_suppressor is null)
         {
             sink.OnStatefulMatch(this, alert);
@@ -348,7 +423,11 @@ public abstract class ThreatMatchRule : DetectionRule
         }
 
         byte[] json = Encoding.UTF8.GetBytes(root.ToJsonString());
-        return new CapturedEvent(json, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber);
+        return new CapturedEvent(json, timestamp, CapturedEvent.OriginalTimeOf(ev, timestamp), ev.Source, ev.LineNumber, ev.ElementIndex)
+        {
+            HitId = ev.GetHitId(),
+            HitIndex = ev.GetHitIndex(),
+        };
     }
 
     /// <summary>Returns the object at <paramref name="path"/> (nested objects or dotted keys), or an empty object.</summary>

@@ -124,7 +124,8 @@ public sealed class FirstProcessOnHost : global::Compiled.Runtime.Stateful.NewTe
         new int[] { schema.Slot("host.name"), schema.Slot("process.name") },
         1209600000000000L,
         new global::Compiled.Runtime.Stateful.RuleSchedule(300000000000L, 540000000000L),
-        new global::Compiled.Runtime.Stateful.SuppressionSettings(new string[] { "host.name" }, new int[] { schema.Slot("host.name") }, null, global::Compiled.Runtime.Stateful.MissingFieldsStrategy.DoNotSuppress));
+        new global::Compiled.Runtime.Stateful.SuppressionSettings(new string[] { "host.name" }, new int[] { schema.Slot("host.name") }, null, global::Compiled.Runtime.Stateful.MissingFieldsStrategy.DoNotSuppress),
+        "now-14d");
 
     protected override bool TryGetTime(EventRecord ev, out long timestamp) =>
         ev.TryGetTimestamp(_timestamp, -1, out timestamp);

@@ -129,7 +129,11 @@ public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.T
             },
         "threat.indicator",
         new global::Compiled.Runtime.Stateful.RuleSchedule(300000000000L, 540000000000L),
-        null);
+        null,
+        new string[] { "logs-ti_*" },
+        "@timestamp >= \"now-30d/d\" and event.module:ti_* and threat.indicator.file.hash.md5:*",
+        "kuery",
+        "[{\"meta\":{\"disabled\":false,\"negate\":false},\"query\":{\"match_phrase\":{\"event.kind\":\"enrichment\"}}}]");
 
     protected override bool TryGetTime(EventRecord ev, out long timestamp) =>
         ev.TryGetTimestamp(_timestamp, -1, out timestamp);

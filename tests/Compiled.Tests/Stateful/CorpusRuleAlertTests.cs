@@ -94,6 +94,22 @@ public class CorpusRuleAlertTests
         Assert.That(second.GetProperty("kibana.alert.original_time").GetString(), Is.EqualTo(Time(120)));
     }
 
+    [Test]
+    public void NewUsbDeviceAlertHasNewTermsParameters()
+    {
+        var rules = Compile("cross-platform/initial_access_exfiltration_new_usb_device_mounted.toml");
+
+        var alerts = Run(rules, [UsbMount(0, "SN-1", "host-a")]);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var parameters = alerts[0].GetProperty("kibana.alert.rule.parameters");
+        Assert.That(parameters.GetProperty("type").GetString(), Is.EqualTo("new_terms"));
+        Assert.That(parameters.GetProperty("new_terms_fields").EnumerateArray().Select(f => f.GetString()), Is.EqualTo(new[] { "device.serial_number", "host.id" }));
+        Assert.That(parameters.GetProperty("history_window_start").GetString(), Is.EqualTo("now-7d"));
+        Assert.That(parameters.TryGetProperty("threshold", out _), Is.False);
+        Assert.That(parameters.TryGetProperty("threat_mapping", out _), Is.False);
+    }
+
     private const string Sha256 = "5ad8d8e8e3b5a0f0c4c8a6e0d5b8f2d8a5e0c1f7a9b3d4e6f8a0b2c4d6e8f0a1";
 
     private static string Indicator(string id, string sha256, string kind = "enrichment", string module = "ti_abusech") =>
@@ -130,6 +146,41 @@ public class CorpusRuleAlertTests
         Assert.That(matched.GetProperty("type").GetString(), Is.EqualTo("indicator_match_rule"));
         Assert.That(alert.GetProperty("kibana.alert.rule.rule_type_id").GetString(), Is.EqualTo("siem.indicatorRule"));
         Assert.That(alert.GetProperty("process").GetProperty("name").GetString(), Is.EqualTo("invoice.exe"));
+    }
+
+    [Test]
+    public void HashIndicatorAlertHasThreatParameters()
+    {
+        var rules = Compile("threat_intel/threat_intel_indicator_match_hash.toml");
+        var rule = (ThreatMatchRule)rules.Rules.Single();
+        rule.LoadIndicators(new MemoryStream(Encoding.UTF8.GetBytes(Indicator("ioc-1", Sha256))), "indicators.ndjson");
+
+        var alerts = Run(rules, [ProcessStart(0, Sha256)]);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var parameters = alerts[0].GetProperty("kibana.alert.rule.parameters");
+        Assert.That(parameters.GetProperty("type").GetString(), Is.EqualTo("threat_match"));
+        Assert.That(parameters.GetProperty("threat_index").EnumerateArray().Select(i => i.GetString()), Is.EqualTo(new[] { "filebeat-*", "logs-ti_*" }));
+        Assert.That(parameters.GetProperty("threat_language").GetString(), Is.EqualTo("kuery"));
+        Assert.That(parameters.GetProperty("threat_indicator_path").GetString(), Is.EqualTo("threat.indicator"));
+        Assert.That(parameters.GetProperty("threat_query").GetString(), Does.StartWith("@timestamp >= \"now-30d/d\" and event.module:(threatintel or ti_*)"));
+        Assert.That(parameters.GetProperty("threat_query").GetString(), Does.Contain("\nthreat.indicator.file.pe.imphash:*"));
+
+        var mappings = parameters.GetProperty("threat_mapping");
+        Assert.That(mappings.GetArrayLength(), Is.EqualTo(9));
+        var first = mappings[0].GetProperty("entries").EnumerateArray().Single();
+        Assert.That(first.GetProperty("field").GetString(), Is.EqualTo("file.hash.md5"));
+        Assert.That(first.GetProperty("type").GetString(), Is.EqualTo("mapping"));
+        Assert.That(first.GetProperty("value").GetString(), Is.EqualTo("threat.indicator.file.hash.md5"));
+        Assert.That(first.TryGetProperty("negate", out _), Is.False);
+        var last = mappings[8].GetProperty("entries")[0];
+        Assert.That(last.GetProperty("field").GetString(), Is.EqualTo("process.hash.sha256"));
+
+        var filters = parameters.GetProperty("threat_filters");
+        Assert.That(filters.GetArrayLength(), Is.EqualTo(3));
+        Assert.That(filters[1].GetProperty("query").GetProperty("match_phrase").GetProperty("event.kind").GetString(), Is.EqualTo("enrichment"));
+        Assert.That(filters[1].GetProperty("meta").GetProperty("negate").ValueKind, Is.EqualTo(JsonValueKind.False));
+        Assert.That(filters[0].GetProperty("$state").GetProperty("store").GetString(), Is.EqualTo("appState"));
     }
 
     private static string S3Get(int minute, string key, string sourceIp) =>

@@ -104,6 +104,27 @@ public class ThreatMatchRuleTests
     }
 
     [Test]
+    public void ParametersOmitUnsetThreatKeys()
+    {
+        string indicator = """{"threat":{"indicator":{"ip":"203.0.113.7","port":4444}}}""";
+        var rule = Rule([[Map("source.ip", "threat.indicator.ip"), Map("destination.port", "threat.indicator.port", negate: true)]], indicator);
+
+        var alerts = Alerts(rule, [Event(0, "connect", extra: "\"source\":{\"ip\":\"203.0.113.7\"},\"destination\":{\"port\":443}")]);
+
+        Assert.That(alerts, Has.Count.EqualTo(1));
+        var parameters = alerts[0].GetProperty("kibana.alert.rule.parameters");
+        var entries = parameters.GetProperty("threat_mapping")[0].GetProperty("entries");
+        Assert.That(entries[0].TryGetProperty("negate", out _), Is.False);
+        Assert.That(entries[1].GetProperty("negate").GetBoolean(), Is.True);
+        Assert.That(entries[1].GetProperty("value").GetString(), Is.EqualTo("threat.indicator.port"));
+        Assert.That(parameters.GetProperty("threat_index").GetArrayLength(), Is.Zero);
+        Assert.That(parameters.GetProperty("threat_indicator_path").GetString(), Is.EqualTo("threat.indicator"));
+        Assert.That(parameters.TryGetProperty("threat_query", out _), Is.False);
+        Assert.That(parameters.TryGetProperty("threat_language", out _), Is.False);
+        Assert.That(parameters.TryGetProperty("threat_filters", out _), Is.False);
+    }
+
+    [Test]
     public void ThreatQueryFiltersIndicatorsAndBadLinesAreCounted()
     {
         string indicators = """
