@@ -101,12 +101,12 @@ public class AllocationTests
     }
 
     [Test]
-    public void ReorderBufferAllocatesNothingInSteadyState()
+    public void SteadyReorderBufferAllocatesNothing()
     {
         var rules = Scan.CompileSeedRule();
         var sink = new RecordingSink();
 
-        // Events 30 ms apart: the default five-minute lateness holds 10,000 of them, over 8 MiB, at once.
+        // Events 30 ms apart: with the default five-minute lateness the buffer keeps 10,000 of them, over 8 MiB, at once.
         var engine = new ScanEngine(rules, sink, new ScanOptions());
         var warmUp = SpacedEvents(first: 0, count: 20_000);
         var measured = SpacedEvents(first: 20_000, count: 20_000);
