@@ -28,7 +28,9 @@ namespace Compiled.Runtime.Alerts;
 /// Each alert, and each sequence with its building-block alerts, is passed to the output stream in one
 /// <see cref="Stream.Write(ReadOnlySpan{byte})"/> call. On an unbuffered stream, such as a
 /// <see cref="FileStream"/> opened with a buffer size of 0, that is one system call, so a process that is
-/// killed leaves only whole lines in the file. A buffering stream in between may split a line.
+/// stopped between writes leaves only whole lines in the file. A buffering stream in between may split a line.
+/// NOTE: Linux checks for a fatal signal between the pages of a write to a regular file, so SIGKILL during a
+/// write of more than one page can leave that last write cut short. Every earlier write stays whole.
 /// </para>
 /// </remarks>
 public sealed class AlertWriter : IAlertSink
