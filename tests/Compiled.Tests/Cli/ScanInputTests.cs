@@ -147,7 +147,7 @@ public class ScanInputTests
 
         Assert.That(AlertLines(wide), Has.Count.EqualTo(6), wide.ToString());
         Assert.That(AlertLines(none), Is.Empty, none.ToString());
-        Assert.That(none.StandardError, Does.Match(@"late for sequences: \d+"));
+        Assert.That(none.StandardError, Does.Match(@"late for stateful rules: \d+"));
         Assert.That(invalid.ExitCode, Is.EqualTo(2));
         Assert.That(invalid.StandardError, Does.Contain("--max-lateness 5 minutes is not a duration"));
     }
