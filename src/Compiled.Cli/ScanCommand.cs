@@ -28,7 +28,7 @@ internal static class ScanCommand
         };
         var maxStateEntries = new Option<int>("--max-state-entries")
         {
-            Description = $"The maximum number of state entries (pending sequences, sample keys, threshold buckets, seen terms) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            Description = $"The maximum number of state entries (sequence and sample join keys, threshold buckets, seen terms, open alert suppression groups) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
             DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
         };
         maxStateEntries.Validators.Add(result =>
@@ -120,7 +120,8 @@ internal static class ScanCommand
                 return null;
             }
 
-            // Without --max-lateness, regular files are sorted fully, as Elasticsearch sorts indexed events by time.
+            // Without --max-lateness, regular files are sorted fully, because Elasticsearch queries indexed events
+            // by time range whatever order they were indexed in.
             var options = new ScanOptions
             {
                 MaxLateness = maxLateness,
