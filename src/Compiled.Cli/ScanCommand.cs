@@ -28,7 +28,7 @@ internal static class ScanCommand
         };
         var maxStateEntries = new Option<int>("--max-state-entries")
         {
-            Description = $"The maximum number of state entries (pending sequences, sample keys, threshold buckets, seen terms) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            Description = $"The maximum number of state entries (sequence and sample join keys, threshold buckets, seen terms, open alert suppression groups) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
             DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
         };
         maxStateEntries.Validators.Add(result =>
@@ -60,10 +60,9 @@ internal static class ScanCommand
             Arity = ArgumentArity.OneOrMore,
         };
 
-        private readonly Option<string> _maxLateness = new("--max-lateness")
+        private readonly Option<string?> _maxLateness = new("--max-lateness")
         {
-            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not. Default: 5m.",
-            DefaultValueFactory = _ => "5m",
+            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d. An event older than one already evaluated is late. Single-event rules still see it, but rules that keep state (sequences, samples, threshold, new_terms) do not. Default: unbounded while every input is a regular file, so files are sorted fully within --max-buffered-events; 5m once standard input or another pipe is read.",
         };
 
         private readonly Option<string> _idleFlush = new("--idle-flush")
@@ -98,8 +97,9 @@ internal static class ScanCommand
         /// <summary>Reads the values; prints the problem and returns null when one is invalid.</summary>
         public (string[] Inputs, ScanOptions Options)? Parse(ParseResult parse)
         {
-            string lateness = parse.GetValue(_maxLateness) ?? "5m";
-            if (!TryParseDuration(lateness, out var maxLateness))
+            string? lateness = parse.GetValue(_maxLateness);
+            var maxLateness = ScanOptions.DefaultMaxLateness;
+            if (lateness is not null && !TryParseDuration(lateness, out maxLateness))
             {
                 Console.Error.WriteLine($"compiled: --max-lateness {lateness} is not a duration such as 500ms, 30s, 5m, 2h or 1d");
                 return null;
@@ -120,7 +120,16 @@ internal static class ScanCommand
                 return null;
             }
 
-            var options = new ScanOptions { MaxLateness = maxLateness, IdleFlush = idleFlush, MaxBufferedEvents = maxBuffered, Strict = parse.GetValue(_strict) };
+            // Without --max-lateness, regular files are sorted fully, because Elasticsearch queries indexed events
+            // by time range whatever order they were indexed in.
+            var options = new ScanOptions
+            {
+                MaxLateness = maxLateness,
+                SortSeekableInputsFully = lateness is null,
+                IdleFlush = idleFlush,
+                MaxBufferedEvents = maxBuffered,
+                Strict = parse.GetValue(_strict),
+            };
             return (parse.GetValue(_inputs) ?? [], options);
         }
 

@@ -48,7 +48,7 @@ internal static class SummaryPrinter
 
         if (summary.EventsLate > 0)
         {
-            error.WriteLine($"  late for sequences: {summary.EventsLate} (older than an event already evaluated by more than --max-lateness; single-event rules saw them)");
+            error.WriteLine($"  late for stateful rules: {summary.EventsLate} (older than an event already evaluated, so sequence, sample, threshold and new_terms rules did not see them; single-event rules saw them)");
         }
 
         if (summary.EarlyReleases > 0)

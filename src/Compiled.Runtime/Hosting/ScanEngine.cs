@@ -10,8 +10,9 @@ namespace Compiled.Runtime.Hosting;
 /// events ordered by its own timestamp field (<c>timestamp_override</c> when the event has it, else
 /// <c>@timestamp</c>), ties broken by input order (the order the inputs were given, then the position
 /// in the input). A reorder buffer holds each event until <see cref="ScanOptions.MaxLateness"/> of
-/// event time has passed after it, so slightly disordered input is sorted. An event that arrives after
-/// a later one was released is late and only single-event rules evaluate it. Documents that cannot be
+/// event time has passed after it (or, with <see cref="ScanOptions.SortSeekableInputsFully"/> and only
+/// seekable inputs, until the buffer is full or the inputs end), so disordered input is sorted. An event
+/// that arrives after a later one was released is late and only single-event rules evaluate it. Documents that cannot be
 /// evaluated are counted in <see cref="Summary"/> with their reason and position.
 /// </summary>
 public sealed class ScanEngine
@@ -20,6 +21,9 @@ public sealed class ScanEngine
     public const int DefaultMaxLineBytes = 16 * 1024 * 1024;
 
     private const long None = long.MinValue;
+
+    /// <summary>The lateness while events are held until the buffer is full or the inputs end.</summary>
+    private const long UnboundedLateness = long.MaxValue;
 
     private readonly RuleSet _rules;
     private readonly IAlertSink _sink;
@@ -30,7 +34,7 @@ public sealed class ScanEngine
     private readonly EventRecord _timeRecord;
     private readonly OrderGroup[] _groups;
     private readonly EventStore _store = new();
-    private readonly long _latenessNanoseconds;
+    private long _latenessNanoseconds;
     private readonly List<string> _sources = [];
     private int _decodedEntry = -1;
 
@@ -42,7 +46,7 @@ public sealed class ScanEngine
         // The time decoder checks every key and number of each event first, so this one skips what it does not decode.
         _decoder = new EventDecoder(rules.Schema, checkWholeEvent: false);
         _record = new EventRecord(rules.Schema);
-        _latenessNanoseconds = checked(_options.MaxLateness.Ticks * 100);
+        _latenessNanoseconds = _options.SortSeekableInputsFully ? UnboundedLateness : checked(_options.MaxLateness.Ticks * 100);
 
         // Reading only the time fields, an event is checked and timed without decoding what rules match on.
         var overrides = new List<string>();
@@ -152,6 +156,8 @@ public sealed class ScanEngine
             // events held for reordering are released when it is idle and cancellation ends a blocked read.
             if (live)
             {
+                // Events from a stream keep coming, so holding them until the end would hold every alert back.
+                _latenessNanoseconds = checked(_options.MaxLateness.Ticks * 100);
                 stream = new LiveInputStream(stream, _options.IdleFlush, ReleaseAll, cancellation);
             }
 
@@ -344,7 +350,9 @@ public sealed class ScanEngine
         Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, _store.Count);
         foreach (var group in _groups)
         {
-            long watermark = group.MaxSeen > None + _latenessNanoseconds ? group.MaxSeen - _latenessNanoseconds : None;
+            long watermark = _latenessNanoseconds != UnboundedLateness && group.MaxSeen > None + _latenessNanoseconds
+                ? group.MaxSeen - _latenessNanoseconds
+                : None;
             while (group.Queue.TryPeek(out _, out var key) && key.Time <= watermark)
             {
                 Release(group);

@@ -17,9 +17,17 @@ public sealed record ScanOptions
 
     /// <summary>
     /// How long an event is held so that an older event arriving later can still go before it. An event
-    /// older than one already released is late: single-event rules still see it, sequences and samples do not.
+    /// older than one already released is late. Single-event rules still see it, but rules that keep state
+    /// (<see cref="Rules.DetectionRule.KeepsState"/>) do not.
     /// </summary>
     public TimeSpan MaxLateness { get; init; } = DefaultMaxLateness;
+
+    /// <summary>
+    /// When true, <see cref="MaxLateness"/> applies only from the moment an input that cannot seek (a pipe or a
+    /// terminal) is opened. Until then the lateness is unbounded, so seekable inputs such as regular files are
+    /// sorted fully, limited only by <see cref="MaxBufferedEvents"/> and <see cref="MaxBufferedBytes"/>.
+    /// </summary>
+    public bool SortSeekableInputsFully { get; init; }
 
     /// <summary>The default of <see cref="IdleFlush"/>: one second.</summary>
     public static readonly TimeSpan DefaultIdleFlush = TimeSpan.FromSeconds(1);

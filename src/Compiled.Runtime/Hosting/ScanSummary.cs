@@ -37,8 +37,8 @@ public sealed class ScanSummary
     public long FilesRead { get; internal set; }
 
     /// <summary>
-    /// Events older than an event already released for a rule's time order by more than the lateness:
-    /// single-event rules evaluated them, sequence and sample rules did not see them.
+    /// Events older than an event already released for a rule's time order. Single-event rules evaluated them,
+    /// but rules that keep state (<see cref="Rules.DetectionRule.KeepsState"/>) did not see them.
     /// </summary>
     public long EventsLate { get; internal set; }
 

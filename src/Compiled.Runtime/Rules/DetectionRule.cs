@@ -36,8 +36,8 @@ public abstract class DetectionRule
     public virtual IReadOnlyList<bool> MissingStages => [];
 
     /// <summary>
-    /// True when the rule keeps state from one event to the next, as sequences and samples do, so it needs
-    /// events in time order. A host evaluates an event that arrives too late only with rules for which this is false.
+    /// True when the rule keeps state from one event to the next, as sequences, samples, threshold and new_terms
+    /// rules do, so it needs events in time order. A host evaluates an event that arrives too late only with rules for which this is false.
     /// </summary>
     public virtual bool KeepsState =>
         MissingStages.Count > 0 || Descriptor.Type is "threshold" or "new_terms" ||

@@ -147,10 +147,62 @@ public class ScanInputTests
 
         Assert.That(AlertLines(wide), Has.Count.EqualTo(6), wide.ToString());
         Assert.That(AlertLines(none), Is.Empty, none.ToString());
-        Assert.That(none.StandardError, Does.Match(@"late for sequences: \d+"));
+        Assert.That(none.StandardError, Does.Match(@"late for stateful rules: \d+"));
         Assert.That(invalid.ExitCode, Is.EqualTo(2));
         Assert.That(invalid.StandardError, Does.Contain("--max-lateness 5 minutes is not a duration"));
     }
+
+    [Test]
+    public void FileInputSortsThresholdEventsFully()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-threshold-").FullName;
+        string rule = Path.Combine(folder, "failed-logons.toml");
+        File.WriteAllText(rule, ThresholdRule);
+        // Five failures at midnight come after events an hour later, far beyond a five-minute lateness.
+        var lines = new List<string>
+        {
+            """{"@timestamp":"2024-05-01T01:00:00Z","event":{"outcome":"success"},"user":{"name":"bob"}}""",
+            """{"@timestamp":"2024-05-01T01:10:00Z","event":{"outcome":"success"},"user":{"name":"bob"}}""",
+        };
+        lines.AddRange(Enumerable.Range(0, 5).Select(i => $$$"""{"@timestamp":"2024-05-01T00:00:0{{{i}}}Z","event":{"outcome":"failure"},"user":{"name":"alice"}}"""));
+        string events = string.Join("\n", lines) + "\n";
+        string file = Path.Combine(folder, "events.ndjson");
+        File.WriteAllText(file, events);
+
+        var sorted = ProcessRunner.RunCompiled(null, "scan", "--rules", rule, file);
+        var explicitLateness = ProcessRunner.RunCompiled(null, "scan", "--rules", rule, "--max-lateness", "5m", file);
+        var standardInput = ProcessRunner.RunCompiled(events, "scan", "--rules", rule, "-");
+
+        Assert.That(sorted.ExitCode, Is.EqualTo(0), sorted.ToString());
+        Assert.That(AlertLines(sorted), Has.Count.EqualTo(1), sorted.ToString());
+        Assert.That(sorted.StandardOutput, Does.Contain("{\"field\":\"user.name\",\"value\":\"alice\"}],\"count\":5"));
+        Assert.That(sorted.StandardError, Does.Not.Contain("late for"));
+        Assert.That(AlertLines(explicitLateness), Is.Empty, explicitLateness.ToString());
+        Assert.That(Count(explicitLateness, "late for stateful rules"), Is.EqualTo(5));
+        Assert.That(AlertLines(standardInput), Is.Empty, standardInput.ToString());
+        Assert.That(Count(standardInput, "late for stateful rules"), Is.EqualTo(5));
+    }
+
+    private const string ThresholdRule = """
+        [metadata]
+        creation_date = "2024/01/01"
+
+        [rule]
+        author = ["Test"]
+        description = "Failed logons for one user."
+        name = "Repeated Failed Logons"
+        risk_score = 21
+        rule_id = "6a1c1f3e-0000-4000-8000-000000000001"
+        severity = "low"
+        type = "threshold"
+        language = "kuery"
+        index = ["logs-*"]
+        query = 'event.outcome:failure'
+
+        [rule.threshold]
+        field = ["user.name"]
+        value = 3
+        """;
 
     private static List<string> AlertLines(ProcessResult result) =>
         result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();

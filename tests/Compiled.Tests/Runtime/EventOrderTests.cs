@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text;
 using Compiled.Runtime.Hosting;
 using Compiled.Runtime.Rules;
@@ -88,6 +89,39 @@ public class EventOrderTests
         wide.Finish();
         Assert.That(patient.Sequences, Has.Count.EqualTo(1));
         Assert.That(wide.Summary.EventsLate, Is.Zero);
+    }
+
+    [Test]
+    public void SeekableInputsSortFullyWhenAsked()
+    {
+        var rules = Rules(("seq.toml", RuleFiles.Eql(NetworkThenProcess, "Seq")));
+        // The event at 7,200 s releases the process event at 3,600 s under a five-minute lateness, so the
+        // network event at 0 s that starts the sequence is late unless the whole input is sorted first.
+        string input = Lines(Event(3600, "p", "process"), Event(7200, "x"), Event(0, "n", "network"));
+        var options = new ScanOptions { SortSeekableInputsFully = true, IdleFlush = Timeout.InfiniteTimeSpan };
+
+        var seekableSink = new PositionSink();
+        var seekable = new ScanEngine(rules, seekableSink, options);
+        seekable.Scan(Stream(input), "in.ndjson");
+        seekable.Finish();
+
+        // A decompressing stream cannot seek, so the engine reads it as a stream and applies MaxLateness.
+        var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionMode.Compress, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(input));
+        }
+
+        compressed.Position = 0;
+        var streamSink = new PositionSink();
+        var stream = new ScanEngine(rules, streamSink, options);
+        stream.Scan(new GZipStream(compressed, CompressionMode.Decompress), "pipe");
+        stream.Finish();
+
+        Assert.That(seekableSink.Sequences, Has.Count.EqualTo(1));
+        Assert.That(seekable.Summary.EventsLate, Is.Zero);
+        Assert.That(streamSink.Sequences, Is.Empty);
+        Assert.That(stream.Summary.EventsLate, Is.EqualTo(1));
     }
 
     [Test]
