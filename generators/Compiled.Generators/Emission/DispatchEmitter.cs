@@ -99,8 +99,8 @@ internal sealed class DispatchEmitter
 
     /// <summary>
     /// Derives the term of a KQL condition with Elasticsearch's semantics: a keyword term is exact and
-    /// case-sensitive, and a keyword wildcard gives the fixed text at its start or end. A term on a
-    /// <c>.caseless</c> field ignores case, and gives no term when a value is not fold-safe. Analyzed text, numbers,
+    /// case-sensitive, and a keyword wildcard gives the fixed text at its start or end. Terms on a
+    /// <c>.caseless</c> field ignore case, and give a term only when every value is fold-safe. Analyzed text, numbers,
     /// dates, ip addresses, booleans, ranges, existence and wildcard field names give no term. An <c>or</c>
     /// gives a term only when both sides give one on the same field, and a nested query gives the first
     /// term of its inner conjuncts.

@@ -46,7 +46,7 @@ internal static class CaselessFields
                     IsNegated: equality.Operator == BinaryOperator.NotEqual, IsCaseInsensitive: true);
             case BinaryExpr binary:
                 // NOTE: order comparisons, arithmetic, join keys and functions without a '~' form read a
-                // .caseless field's value as the event holds it, where Elasticsearch reads it lowercased.
+                // .caseless field's value as the event has it, where Elasticsearch reads it lowercased.
                 return binary with { Left = Rewrite(binary.Left), Right = Rewrite(binary.Right) };
             case NotExpr not:
                 return not with { Operand = Rewrite(not.Operand) };
