@@ -99,7 +99,8 @@ internal sealed class DispatchEmitter
 
     /// <summary>
     /// Derives the term of a KQL condition with Elasticsearch's semantics: a keyword term is exact and
-    /// case-sensitive, and a keyword wildcard gives the fixed text at its start or end. Analyzed text, numbers,
+    /// case-sensitive, and a keyword wildcard gives the fixed text at its start or end. Terms on a
+    /// <c>.caseless</c> field ignore case, and give a term only when every value is fold-safe. Analyzed text, numbers,
     /// dates, ip addresses, booleans, ranges, existence and wildcard field names give no term. An <c>or</c>
     /// gives a term only when both sides give one on the same field, and a nested query gives the first
     /// term of its inner conjuncts.
@@ -128,6 +129,9 @@ internal sealed class DispatchEmitter
                     left.Suffixes.Concat(right.Suffixes).Distinct().ToList());
             case KqlMatchExpr { Pattern: null, Kind: KqlMatchKind.Keyword } keyword when keyword.Values.Count > 0:
                 return new DispatchTermSpec(keyword.Field, false, keyword.Values.Distinct().ToList(), new List<string>(), new List<string>());
+            case KqlMatchExpr { Pattern: null, Kind: KqlMatchKind.KeywordLowercase } lowercase when lowercase.Values.Count > 0 &&
+                lowercase.Values.All(IsFoldSafe):
+                return new DispatchTermSpec(lowercase.Field, true, lowercase.Values.Distinct().ToList(), new List<string>(), new List<string>());
             case KqlMatchExpr { Pattern: null, Kind: KqlMatchKind.KeywordWildcard } wildcard:
                 return FromKqlWildcard(wildcard.Field, wildcard.Values[0]);
             default:
@@ -251,6 +255,12 @@ internal sealed class DispatchEmitter
     }
 
     /// <summary>The length of the run of case-safe characters at the start or the end of <paramref name="text"/>.</summary>
+    /// <summary>
+    /// True when the ignore-case index, which uses <c>OrdinalIgnoreCase</c>, finds every value that
+    /// lowercases to <paramref name="lowered"/>: ASCII text without 'i' and 'k' (see <see cref="SafeLength"/>).
+    /// </summary>
+    private static bool IsFoldSafe(string lowered) => SafeLength(lowered, fromEnd: false) == lowered.Length;
+
     private static int SafeLength(string text, bool fromEnd)
     {
         for (int n = 0; n < text.Length; n++)

@@ -22,6 +22,8 @@ internal static class KqlEmitter
                 return $"{Kql}.Exists(ev, {slot})";
             case KqlMatchKind.Keyword:
                 return Keywords(scope, match, slot);
+            case KqlMatchKind.KeywordLowercase:
+                return LowercaseKeywords(scope, match, slot);
             case KqlMatchKind.KeywordWildcard:
             case KqlMatchKind.KeywordWildcardIgnoreCase:
                 bool ignoreCase = match.Kind == KqlMatchKind.KeywordWildcardIgnoreCase;
@@ -70,6 +72,14 @@ internal static class KqlEmitter
             ? scope.AddStatic(match.Field, "Values", $"{Matching}.StringSet", $"new(false, {Literals(match)})")
             : scope.AddStatic(match.Field, "Values", "string[]", $"{{ {Literals(match)} }}");
         return $"{Kql}.In(ev, {slot}, {values})";
+    }
+
+    private static string LowercaseKeywords(RuleScope scope, KqlMatchExpr match, string slot)
+    {
+        string values = match.Values.Count > InListInlineLimit
+            ? scope.AddStatic(match.Field, "Lowercase", $"{Matching}.StringSet", $"new(false, {Literals(match)})")
+            : scope.AddStatic(match.Field, "Lowercase", "string[]", $"{{ {Literals(match)} }}");
+        return $"{Kql}.InLowercase(ev, {slot}, {values})";
     }
 
     private static string Literals(KqlMatchExpr match)

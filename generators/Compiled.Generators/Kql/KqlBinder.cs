@@ -57,13 +57,13 @@ internal sealed class KqlBinder
     }
 
     /// <summary>
-    /// Joins two conditions with <c>or</c>. Keyword terms or ip terms on the same field merge into one test
+    /// Joins two conditions with <c>or</c>. Keyword terms, lowercase keyword terms or ip terms on the same field merge into one test
     /// with several values, so <c>field:(a or b or c)</c> becomes one lookup.
     /// </summary>
     private static Expr Either(TextRange range, Expr left, Expr right)
     {
         if (left is KqlMatchExpr first && right is KqlMatchExpr second && first.Field == second.Field &&
-            first.Pattern == second.Pattern && first.Kind == second.Kind && first.Kind is KqlMatchKind.Keyword or KqlMatchKind.Ip)
+            first.Pattern == second.Pattern && first.Kind == second.Kind && first.Kind is KqlMatchKind.Keyword or KqlMatchKind.KeywordLowercase or KqlMatchKind.Ip)
         {
             var values = new List<string>(first.Values);
             values.AddRange(second.Values);
@@ -182,6 +182,12 @@ internal sealed class KqlBinder
                 }
 
                 return Match(node.Range, field, KqlMatchKind.Date, Long(first), Long(last));
+            case KqlFieldKind.Caseless:
+                // Elasticsearch lowercases the query value with the field's normalizer, for wildcards too.
+                return value.HasWildcard
+                    ? Match(node.Range, field, KqlMatchKind.KeywordWildcardIgnoreCase, WildcardSyntax(value.Parts))
+                    : Match(node.Range, field, KqlMatchKind.KeywordLowercase,
+                        (value.IsQuoted ? value.Text : KibanaTermText(value.Text)).ToLowerInvariant());
             case KqlFieldKind.Boolean:
                 if (value.HasWildcard || (value.Text != "true" && value.Text != "false"))
                 {
@@ -222,6 +228,9 @@ internal sealed class KqlBinder
                 return new KqlMatchExpr(node.Range, field.SourceField, KqlMatchKind.DateRange, new[] { Long(first), Long(last) }.ToEquatableArray(), node.Operator);
             case KqlFieldKind.Keyword:
                 return new KqlMatchExpr(node.Range, field.SourceField, KqlMatchKind.KeywordRange, new[] { value.Text }.ToEquatableArray(), node.Operator);
+            case KqlFieldKind.Caseless:
+                // NOTE: Elasticsearch compares the lowercased value with lowercased bounds; Compiled rejects the range.
+                return Invalid(value, field, "Compiled does not run ranges on a lowercase-normalized .caseless field");
             default:
                 // NOTE: Elasticsearch also runs ranges on ip, text and boolean fields; Compiled rejects them.
                 return Invalid(value, field, "Compiled runs ranges only on keyword, numeric and date fields");

@@ -21,6 +21,12 @@ internal enum KqlMatchKind
     /// <summary>A wildcard filter with <c>case_insensitive</c>.</summary>
     KeywordWildcardIgnoreCase,
 
+    /// <summary>
+    /// Keyword equality on a field with a lowercase normalizer: the lowercased value equals any of the
+    /// values, which are lowercased as Elasticsearch normalizes a term query's value.
+    /// </summary>
+    KeywordLowercase,
+
     /// <summary>Keyword order comparison by UTF-16 code unit.</summary>
     KeywordRange,
 

@@ -12,6 +12,9 @@ internal enum KqlFieldKind
     Number,
     Date,
     Boolean,
+
+    /// <summary>A <c>.caseless</c> multi-field: a keyword indexed with a lowercase normalizer.</summary>
+    Caseless,
 }
 
 /// <summary>A field a KQL leaf reads: the field in the event that holds its values, and how to match them.</summary>
@@ -34,6 +37,11 @@ internal sealed class KqlFieldTypes
 
     public KqlFieldInfo Resolve(string name)
     {
+        if (IsCaseless(name, out string parent))
+        {
+            return new KqlFieldInfo(name, parent, "keyword", KqlFieldKind.Caseless);
+        }
+
         string type = _ecs.TypeOf(name) ?? (_ruleTypes.TryGetValue(name, out var ruleType) ? ruleType : "keyword");
 
         // A multi-field such as process.command_line.text indexes its parent's value under another type,
@@ -46,6 +54,26 @@ internal sealed class KqlFieldTypes
         }
 
         return new KqlFieldInfo(name, source, type, KindOf(type));
+    }
+
+    /// <summary>
+    /// Returns true for <c>X.caseless</c>, the multi-field that Elastic's integrations add to keyword fields
+    /// with a lowercase normalizer. Events carry only <c>X</c>, so the field reads the values of <c>X</c>.
+    /// A name that the field table lists with a type of its own, or whose parent is not a keyword, is an
+    /// ordinary field.
+    /// </summary>
+    private bool IsCaseless(string name, out string parent)
+    {
+        const string suffix = ".caseless";
+        parent = string.Empty;
+        if (!name.EndsWith(suffix, StringComparison.Ordinal) || name.Length == suffix.Length || _ecs.TypeOf(name) is not null)
+        {
+            return false;
+        }
+
+        parent = name.Substring(0, name.Length - suffix.Length);
+        string parentType = _ecs.TypeOf(parent) ?? (_ruleTypes.TryGetValue(parent, out var ruleType) ? ruleType : "keyword");
+        return parentType is "keyword" or "constant_keyword" or "wildcard";
     }
 
     /// <summary>Lists the known fields that a field name with <c>*</c> wildcards matches, in ordinal order.</summary>

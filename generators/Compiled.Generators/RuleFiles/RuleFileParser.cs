@@ -219,7 +219,7 @@ internal sealed partial class RuleFileParser
             var parsed = EqlParser.Parse(query);
             EqlBinder.Check(parsed, (descriptor, range, args) =>
                 _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, Map(range), args)));
-            return parsed;
+            return CaselessFields.Rewrite(parsed);
         }
         catch (EqlSyntaxException error)
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Compiled.Runtime.Events;
 
 namespace Compiled.Runtime.Matching;
@@ -21,6 +22,79 @@ public static class Kql
 
     /// <summary>Keyword terms from a long list, hashed once.</summary>
     public static Tri In(EventRecord ev, int slot, StringSet values) => Known(Eql.In(ev, slot, values));
+
+    /// <summary>
+    /// Keyword terms on a field indexed with a lowercase normalizer, such as a <c>.caseless</c> multi-field:
+    /// any value, lowercased, equals any of <paramref name="lowered"/>, which must already be lowercase.
+    /// Lowercasing is <see cref="char.ToLowerInvariant"/> per UTF-16 code unit.
+    /// </summary>
+    public static Tri InLowercase(EventRecord ev, int slot, string[] lowered)
+    {
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            var text = ev.Text(item);
+            foreach (var value in lowered)
+            {
+                if (EqualsLowered(text, value))
+                {
+                    return Tri.True;
+                }
+            }
+        }
+
+        return Tri.False;
+    }
+
+    /// <summary>Keyword terms on a lowercase-normalized field from a long list of lowercase values, hashed once.</summary>
+    public static Tri InLowercase(EventRecord ev, int slot, StringSet lowered)
+    {
+        Span<char> stack = stackalloc char[LowercaseStackLimit];
+        foreach (ref readonly var item in ev.Values(slot))
+        {
+            var text = ev.Text(item);
+            char[]? rented = null;
+            Span<char> buffer = text.Length <= LowercaseStackLimit ? stack : (rented = ArrayPool<char>.Shared.Rent(text.Length));
+            var folded = buffer.Slice(0, text.Length);
+            for (int i = 0; i < text.Length; i++)
+            {
+                folded[i] = char.ToLowerInvariant(text[i]);
+            }
+
+            bool found = lowered.Contains(folded);
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+
+            if (found)
+            {
+                return Tri.True;
+            }
+        }
+
+        return Tri.False;
+    }
+
+    /// <summary>The longest value that <see cref="InLowercase(EventRecord, int, StringSet)"/> lowercases on the stack.</summary>
+    private const int LowercaseStackLimit = 256;
+
+    private static bool EqualsLowered(ReadOnlySpan<char> text, string lowered)
+    {
+        if (text.Length != lowered.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.ToLowerInvariant(text[i]) != lowered[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>A numeric term; numeric strings count as numbers, as Elasticsearch coerces them.</summary>
     public static Tri Equal(EventRecord ev, int slot, double value) => Known(Eql.Equal(ev, slot, value));

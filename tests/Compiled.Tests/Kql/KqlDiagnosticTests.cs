@@ -42,6 +42,7 @@ public class KqlDiagnosticTests
     [TestCase("@timestamp:yesterday", "yesterday", "type date")]
     [TestCase("dll.code_signature.trusted:yes", "yes", "type boolean")]
     [TestCase("source.ip > 10.0.0.1", "10.0.0.1", "ranges only on keyword, numeric and date fields")]
+    [TestCase("process.name.caseless > abc", "abc", "ranges on a lowercase-normalized .caseless field")]
     public void ValueOfWrongTypePointsAtValue(string query, string marker, string message)
     {
         string toml = RuleFiles.Kql(query);

@@ -73,7 +73,8 @@ public class KqlMatchingTests
     {
         string query = "process.command_line.text:(\"zz yy\" or zz* or qq) or process.name:*zzz* or source.ip:10.0.0.0/8 " +
             "or process.pid > 999999 or not process.executable:* or user.name:\"nobody here\" " +
-            "or process.*:zzzz or *.zz_name:x* or process.*.name:zz or process.parent:{ name:zz* and not pid > 1 }";
+            "or process.*:zzzz or *.zz_name:x* or process.*.name:zz or process.parent:{ name:zz* and not pid > 1 } " +
+            "or process.name.caseless:(ZZ.EXE or Zz*) or process.executable.caseless:(" + string.Join(" or ", Enumerable.Range(0, 12).Select(i => $"z{i}.exe")) + ")";
         var rules = Scan.CompileRules(("kql.toml", RuleFiles.Kql(query)));
         var decoder = new EventDecoder(rules.Schema);
         var record = new EventRecord(rules.Schema);

@@ -110,6 +110,30 @@ public class CorpusRuleAlertTests
         Assert.That(parameters.TryGetProperty("threat_mapping", out _), Is.False);
     }
 
+    private static string MsBuildStart(int minute, string host, string name, string parent, string executable = "C:\\\\Users\\\\Public\\\\MSBuild.exe") =>
+        $$$$"""{"@timestamp":"{{{{Time(minute)}}}}","event":{"ingested":"{{{{Time(minute)}}}}","category":["process"],"type":["start"]},"host":{"id":"{{{{host}}}}","os":{"type":"windows"}},"process":{"name":"{{{{name}}}}","executable":"{{{{executable}}}}","parent":{"name":"{{{{parent}}}}"}}}""";
+
+    [Test]
+    public void MsBuildByScriptMatchesCaselessName()
+    {
+        var rules = Compile("windows/defense_evasion_execution_msbuild_started_by_script.toml");
+        Assert.That(rules.Rules.Single(), Is.InstanceOf<NewTermsRule>());
+
+        var alerts = Run(rules,
+        [
+            MsBuildStart(0, "host-a", "MSBuild.exe", "cmd.exe"),
+            MsBuildStart(1, "host-b", "msbuild.EXE", "powershell.exe"),
+            MsBuildStart(2, "host-c", "MSBuild.exe", "explorer.exe"),
+            MsBuildStart(3, "host-d", "MSBuildTaskHost.exe", "cmd.exe"),
+            MsBuildStart(4, "host-e", "MSBuild.exe", "cmd.exe",
+                "C:\\\\Program Files (x86)\\\\MSBuild\\\\14.0\\\\Bin\\\\amd64\\\\MSBuild.exe"),
+        ]);
+
+        Assert.That(alerts.Select(a => a.GetProperty("host").GetProperty("id").GetString()), Is.EqualTo(new[] { "host-a", "host-b" }));
+        Assert.That(alerts[0].GetProperty("process").GetProperty("name").GetString(), Is.EqualTo("MSBuild.exe"));
+        Assert.That(alerts[1].GetProperty("process").GetProperty("name").GetString(), Is.EqualTo("msbuild.EXE"));
+    }
+
     private const string Sha256 = "5ad8d8e8e3b5a0f0c4c8a6e0d5b8f2d8a5e0c1f7a9b3d4e6f8a0b2c4d6e8f0a1";
 
     private static string Indicator(string id, string sha256, string kind = "enrichment", string module = "ti_abusech") =>
