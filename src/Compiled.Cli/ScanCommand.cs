@@ -162,7 +162,7 @@ internal static class ScanCommand
     {
         var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
-        var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
+        var sources = InputFiles.Resolve(inputs, out var problems);
         if (problems.Count > 0)
         {
             foreach (var problem in problems)
@@ -171,6 +171,14 @@ internal static class ScanCommand
             }
 
             return ExitCodes.Failure;
+        }
+
+        // Checked before anything is opened for writing, because opening the output truncates it.
+        if (outputFile is not null && InputFiles.FindInputWrittenByOutput(sources, outputFile) is { } overwritten)
+        {
+            string reason = overwritten == outputPath ? "" : $" ({overwritten} is the same file)";
+            Console.Error.WriteLine($"compiled: the output file {outputPath} is also an input{reason}; write the alerts somewhere else");
+            return ExitCodes.Usage;
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
