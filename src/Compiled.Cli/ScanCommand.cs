@@ -62,13 +62,13 @@ internal static class ScanCommand
 
         private readonly Option<string> _maxLateness = new("--max-lateness")
         {
-            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not. Default: 5m.",
+            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d, or 0. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not. Default: 5m.",
             DefaultValueFactory = _ => "5m",
         };
 
         private readonly Option<string> _idleFlush = new("--idle-flush")
         {
-            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, or 'off'. Default: 1s.",
+            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, 0, or 'off'. Default: 1s.",
             DefaultValueFactory = _ => "1s",
         };
 
@@ -124,10 +124,15 @@ internal static class ScanCommand
             return (parse.GetValue(_inputs) ?? [], options);
         }
 
-        /// <summary>Parses a non-negative whole number followed by ms, s, m, h or d.</summary>
+        /// <summary>Parses a non-negative whole number followed by ms, s, m, h or d, or a bare zero, which needs no unit.</summary>
         internal static bool TryParseDuration(string text, out TimeSpan duration)
         {
             duration = default;
+            if (text.Length > 0 && text.AsSpan().TrimStart('0').IsEmpty)
+            {
+                return true;
+            }
+
             int digits = 0;
             while (digits < text.Length && char.IsAsciiDigit(text[digits]))
             {
