@@ -271,6 +271,20 @@ public class ScanCommandTests
     }
 
     [Test]
+    public void RulesNamesUnparsableFile()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-list-broken-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
+        File.WriteAllText(Path.Combine(folder, "syntax.toml"), "[rule]\nname = = \"x\"\n");
+
+        var result = ProcessRunner.RunCompiled(null, "rules", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StandardOutput, Does.Match(@"(?m)^-\s+syntax\.toml\s+-\s+-\s+-\s+no: \(2,8\) CMP001: Invalid TOML .+$"));
+        Assert.That(result.StandardOutput, Does.Contain("2 rule(s), 1 compiled."));
+    }
+
+    [Test]
     public void SigtermLeavesWholeAlertsAndSummary()
     {
         string sample = File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"));
