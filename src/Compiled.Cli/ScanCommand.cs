@@ -19,7 +19,7 @@ internal static class ScanCommand
         };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output.",
+            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output. It must not be one of the input files, also not through a symbolic link.",
         };
         var outputOptions = new OutputOptions();
         var indicators = new Option<string?>("--indicators")
@@ -28,16 +28,9 @@ internal static class ScanCommand
         };
         var maxStateEntries = new Option<int>("--max-state-entries")
         {
-            Description = $"The maximum number of state entries (pending sequences, sample keys, threshold buckets, seen terms) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            Description = $"The maximum number of state entries (pending sequences, sample keys, threshold buckets, seen terms) each rule keeps; beyond it the oldest is evicted and counted.",
             DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
         };
-        maxStateEntries.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--max-state-entries must be at least 1.");
-            }
-        });
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(maxStateEntries);
@@ -45,9 +38,19 @@ internal static class ScanCommand
         command.Options.Add(indicators);
         outputOptions.AddTo(command);
         var input = InputOptions.Add(command);
-        command.SetAction(parse => input.Parse(parse) is { } inputs
-            ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators), parse.GetValue(maxStateEntries))
-            : ExitCodes.Usage);
+        command.SetAction(parse =>
+        {
+            int maxEntries = parse.GetValue(maxStateEntries);
+            if (maxEntries < 1)
+            {
+                Console.Error.WriteLine($"compiled: --max-state-entries {maxEntries} must be at least 1");
+                return ExitCodes.Usage;
+            }
+
+            return input.Parse(parse) is { } inputs
+                ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators), maxEntries)
+                : ExitCodes.Usage;
+        });
         return command;
     }
 
@@ -62,19 +65,19 @@ internal static class ScanCommand
 
         private readonly Option<string> _maxLateness = new("--max-lateness")
         {
-            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d, or 0. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not. Default: 5m.",
+            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d, or 0. An event older than one already evaluated is late: single-event rules still see it, sequences and samples do not.",
             DefaultValueFactory = _ => "5m",
         };
 
         private readonly Option<string> _idleFlush = new("--idle-flush")
         {
-            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, 0, or 'off'. Default: 1s.",
+            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, 0, or 'off'.",
             DefaultValueFactory = _ => "1s",
         };
 
         private readonly Option<int> _maxBufferedEvents = new("--max-buffered-events")
         {
-            Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early. Default: {ScanOptions.DefaultMaxBufferedEvents}.",
+            Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early.",
             DefaultValueFactory = _ => ScanOptions.DefaultMaxBufferedEvents,
         };
 
