@@ -158,8 +158,9 @@ internal static class TestCommand
     }
 
     /// <summary>
-    /// Sorts each example file whole within the default buffer limits: an example file is finite, so the order
-    /// of its lines must not change the verdict. The lateness is the largest the engine accepts, about 292 years.
+    /// Scan options that sort each example file whole, within the default buffer limits, because an example file
+    /// is finite and the order of its lines must not change the verdict. The lateness is the largest the engine
+    /// accepts, about 292 years.
     /// </summary>
     private static readonly ScanOptions ExampleScanOptions = new() { MaxLateness = TimeSpan.FromTicks(long.MaxValue / 100) };
 
