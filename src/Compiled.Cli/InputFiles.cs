@@ -15,10 +15,9 @@ internal static class InputFiles
     /// Returns the files to read in order: a file as given; a folder's <c>.ndjson</c>, <c>.jsonl</c> and
     /// <c>.json</c> files, gzipped or not, in ordinal path order (symbolic links inside the folder are not
     /// followed); the files a glob matches (<c>*</c>, <c>?</c> and <c>**</c> for any number of folders), in
-    /// ordinal path order; and <c>-</c> for standard input. A file named twice is read once. The alert output
-    /// file is never read as input: naming it explicitly is a problem, and a folder or glob skips it.
+    /// ordinal path order; and <c>-</c> for standard input. A file named twice is read once.
     /// </summary>
-    public static List<string> Resolve(IEnumerable<string> inputs, string? outputFile, out List<string> problems)
+    public static List<string> Resolve(IEnumerable<string> inputs, out List<string> problems)
     {
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -35,11 +34,7 @@ internal static class InputFiles
             }
             else if (File.Exists(input))
             {
-                if (Path.GetFullPath(input) == outputFile)
-                {
-                    problems.Add($"the output file {input} is also an input; write the alerts somewhere else");
-                }
-                else if (seen.Add(Path.GetFullPath(input)))
+                if (seen.Add(Path.GetFullPath(input)))
                 {
                     files.Add(input);
                 }
@@ -49,13 +44,13 @@ internal static class InputFiles
                 var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
                 var found = Directory.EnumerateFiles(input, "*", options)
                     .Where(path => FolderExtensions.Any(extension => path.EndsWith(extension, StringComparison.OrdinalIgnoreCase)))
-                    .Where(path => Path.GetFullPath(path) != outputFile && seen.Add(Path.GetFullPath(path)))
+                    .Where(path => seen.Add(Path.GetFullPath(path)))
                     .Order(StringComparer.Ordinal);
                 files.AddRange(found);
             }
             else if (IsGlob(input))
             {
-                var found = ExpandGlob(input).Where(path => Path.GetFullPath(path) != outputFile).ToList();
+                var found = ExpandGlob(input).ToList();
                 if (found.Count == 0)
                 {
                     problems.Add($"no file matches {input}");
@@ -70,6 +65,64 @@ internal static class InputFiles
         }
 
         return files;
+    }
+
+    /// <summary>
+    /// Returns the input file that is the alert output file once symbolic links are resolved on both, or null.
+    /// Writing alerts there would truncate events before they are read.
+    /// </summary>
+    /// <remarks>NOTE: a hard link to an input has a different path, so it is not detected.</remarks>
+    public static string? FindInputWrittenByOutput(IEnumerable<string> files, string outputFile)
+    {
+        string output = ResolveLinks(outputFile);
+        foreach (var file in files)
+        {
+            if (file != StandardInput && ResolveLinks(file) == output)
+            {
+                return file;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Returns the absolute path with every symbolic link in it replaced by its target, as realpath(3) does.
+    /// The part of the path that does not exist is kept as written. <c>..</c> is removed before links are
+    /// resolved, as <see cref="Path.GetFullPath(string)"/> does.
+    /// </summary>
+    internal static string ResolveLinks(string path)
+    {
+        // Linux stops following a chain of links after 40 of them (ELOOP).
+        const int MaxLinks = 40;
+        string pending = Path.GetFullPath(path);
+        for (int links = 0; links < MaxLinks; links++)
+        {
+            string root = Path.GetPathRoot(pending) ?? "";
+            var parts = pending[root.Length..].Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+            string resolved = root;
+            string? relinked = null;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                string next = Path.Combine(resolved, parts[i]);
+                if (new FileInfo(next).LinkTarget is { } target)
+                {
+                    relinked = Path.GetFullPath(Path.Combine([Path.GetFullPath(target, resolved), .. parts[(i + 1)..]]));
+                    break;
+                }
+
+                resolved = next;
+            }
+
+            if (relinked is null)
+            {
+                return resolved;
+            }
+
+            pending = relinked;
+        }
+
+        return pending;
     }
 
     private static bool IsGlob(string input) => input.AsSpan().IndexOfAny('*', '?') >= 0;

@@ -16,7 +16,7 @@ internal static class RulesCommand
             Description = "Rule files or folders to list instead of the built-in rules.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("rules", "List rules: rule_id, name, type, severity, language, and whether the rule compiled.");
+        var command = new Command("rules", "List rules: rule_id, name, type, severity, language, and whether the rule compiled. A file that is not a valid rule is listed by its file name, with its first error.");
         command.Arguments.Add(paths);
         command.SetAction(parse => Run(parse.GetValue(paths) ?? []));
         return command;
@@ -45,6 +45,13 @@ internal static class RulesCommand
             foreach (var file in files)
             {
                 var rule = ReadRuleTable(file.Text);
+                if (rule is null)
+                {
+                    // Without a readable [rule] table only the file name identifies the row.
+                    rows.Add(Row("-", Path.GetFileName(file.Path), "-", "-", "-", "no: " + FirstError(compilation, file.Path)));
+                    continue;
+                }
+
                 string ruleId = Text(rule, "rule_id");
                 rows.Add(Row(ruleId, Text(rule, "name"), Text(rule, "type"), Text(rule, "severity"), Text(rule, "language"),
                     compiledIds.Contains(ruleId) && !invalidFiles.Contains(file.Path) ? "yes" : "no"));
@@ -72,6 +79,19 @@ internal static class RulesCommand
         }
 
         Console.WriteLine($"{rows.Count} rule(s), {rows.Count(row => row[5] == "yes")} compiled.");
+    }
+
+    /// <summary>Returns the first error reported in the file as <c>(line,column) ID: message</c>.</summary>
+    private static string FirstError(RuleCompilation compilation, string path)
+    {
+        var error = compilation.Errors.FirstOrDefault(d => d.Location.GetLineSpan().Path == path);
+        if (error is null)
+        {
+            return "the file has no [rule] table";
+        }
+
+        var position = error.Location.GetLineSpan().StartLinePosition;
+        return $"({position.Line + 1},{position.Character + 1}) {error.Id}: {error.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
     }
 
     private static string[] Row(params string[] cells) => cells.Select(SummaryPrinter.OneLine).ToArray();

@@ -19,7 +19,7 @@ internal static class ScanCommand
         };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output.",
+            Description = "The file to write alerts to, in the --format chosen; - means standard output. Default: standard output. It must not be one of the input files, also not through a symbolic link.",
         };
         var outputOptions = new OutputOptions();
         var indicators = new Option<string?>("--indicators")
@@ -28,16 +28,9 @@ internal static class ScanCommand
         };
         var maxStateEntries = new Option<int>("--max-state-entries")
         {
-            Description = $"The maximum number of state entries (sequence and sample join keys, threshold buckets, seen terms, open alert suppression groups) each rule keeps; beyond it the oldest is evicted and counted. Default: {DetectionRule.DefaultMaxStateEntries}.",
+            Description = "The maximum number of state entries (sequence and sample join keys, threshold buckets, seen terms, open alert suppression groups) each rule keeps; beyond it the oldest is evicted and counted.",
             DefaultValueFactory = _ => DetectionRule.DefaultMaxStateEntries,
         };
-        maxStateEntries.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--max-state-entries must be at least 1.");
-            }
-        });
         var command = new Command("scan", "Run the rules over events and write an alert per match. A summary goes to standard error.");
         command.Options.Add(rules);
         command.Options.Add(maxStateEntries);
@@ -45,9 +38,19 @@ internal static class ScanCommand
         command.Options.Add(indicators);
         outputOptions.AddTo(command);
         var input = InputOptions.Add(command);
-        command.SetAction(parse => input.Parse(parse) is { } inputs
-            ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators), parse.GetValue(maxStateEntries))
-            : ExitCodes.Usage);
+        command.SetAction(parse =>
+        {
+            int maxEntries = parse.GetValue(maxStateEntries);
+            if (maxEntries < 1)
+            {
+                Console.Error.WriteLine($"compiled: --max-state-entries {maxEntries} must be at least 1");
+                return ExitCodes.Usage;
+            }
+
+            return input.Parse(parse) is { } inputs
+                ? Run(parse.GetValue(rules), parse.GetValue(output), outputOptions.Read(parse), inputs, parse.GetValue(indicators), maxEntries)
+                : ExitCodes.Usage;
+        });
         return command;
     }
 
@@ -62,18 +65,18 @@ internal static class ScanCommand
 
         private readonly Option<string?> _maxLateness = new("--max-lateness")
         {
-            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d. An event older than one already evaluated is late. Single-event rules still see it, but rules that keep state (sequences, samples, threshold, new_terms) do not. Default: unbounded while every input is a regular file, so files are sorted fully within --max-buffered-events; 5m once standard input or another pipe is read.",
+            Description = "How long, in event time, an event is held so that older events read after it still go first: a number with ms, s, m, h or d, or 0. An event older than one already evaluated is late. Single-event rules still see it, but rules that keep state (sequences, samples, threshold, new_terms) do not. Default: unbounded while every input is a regular file, so files are sorted fully within --max-buffered-events; 5m once standard input or another pipe is read.",
         };
 
         private readonly Option<string> _idleFlush = new("--idle-flush")
         {
-            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, or 'off'. Default: 1s.",
+            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, 0, or 'off'.",
             DefaultValueFactory = _ => "1s",
         };
 
         private readonly Option<int> _maxBufferedEvents = new("--max-buffered-events")
         {
-            Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early. Default: {ScanOptions.DefaultMaxBufferedEvents}.",
+            Description = $"The most events held for reordering (also at most {ScanOptions.DefaultMaxBufferedBytes / (1024 * 1024)} MiB of them); past it the oldest is evaluated early.",
             DefaultValueFactory = _ => ScanOptions.DefaultMaxBufferedEvents,
         };
 
@@ -133,10 +136,15 @@ internal static class ScanCommand
             return (parse.GetValue(_inputs) ?? [], options);
         }
 
-        /// <summary>Parses a non-negative whole number followed by ms, s, m, h or d.</summary>
+        /// <summary>Parses a non-negative whole number followed by ms, s, m, h or d, or a bare zero, which needs no unit.</summary>
         internal static bool TryParseDuration(string text, out TimeSpan duration)
         {
             duration = default;
+            if (text.Length > 0 && text.AsSpan().TrimStart('0').IsEmpty)
+            {
+                return true;
+            }
+
             int digits = 0;
             while (digits < text.Length && char.IsAsciiDigit(text[digits]))
             {
@@ -171,7 +179,7 @@ internal static class ScanCommand
     {
         var (inputs, scanOptions) = input;
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
-        var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
+        var sources = InputFiles.Resolve(inputs, out var problems);
         if (problems.Count > 0)
         {
             foreach (var problem in problems)
@@ -180,6 +188,14 @@ internal static class ScanCommand
             }
 
             return ExitCodes.Failure;
+        }
+
+        // Checked before anything is opened for writing, because opening the output truncates it.
+        if (outputFile is not null && InputFiles.FindInputWrittenByOutput(sources, outputFile) is { } overwritten)
+        {
+            string reason = overwritten == outputPath ? "" : $" ({overwritten} is the same file)";
+            Console.Error.WriteLine($"compiled: the output file {outputPath} is also an input{reason}; write the alerts somewhere else");
+            return ExitCodes.Usage;
         }
 
         RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);

@@ -30,7 +30,7 @@ internal static class TestCommand
         {
             Description = "Fail a rule that has neither a hits nor a misses file. By default it is reported and not counted as a failure.",
         };
-        var command = new Command("test", $"Run each rule against its example events: every rule's hits file must raise an alert of that rule, and its misses file none. Prints PASS, FAIL or SKIP per rule with the reason, and a total. Exit code {ExitCodes.Failure} when a rule fails.");
+        var command = new Command("test", $"Run each rule against its example events: every rule's hits file must raise an alert of that rule, and its misses file none. Prints PASS, FAIL or SKIP per rule with the reason, and a total. Exit code {ExitCodes.Failure} when a rule fails or no rule file is found.");
         command.Arguments.Add(paths);
         command.Options.Add(requireExamples);
         command.SetAction(parse => Run(parse.GetValue(paths) ?? [], parse.GetValue(requireExamples)));
@@ -47,6 +47,13 @@ internal static class TestCommand
 
         if (problems.Count > 0)
         {
+            return ExitCodes.Failure;
+        }
+
+        // A mistyped path must not pass a CI job, so a run that finds no rule file fails.
+        if (files.Count == 0)
+        {
+            Console.Error.WriteLine($"compiled: no rule file (*.toml) found in {string.Join(", ", paths)}; name a rule file or a folder that contains rule files");
             return ExitCodes.Failure;
         }
 
@@ -150,13 +157,20 @@ internal static class TestCommand
         return new(failed ? Status.Failed : Status.Passed, $"{descriptor.Name}: {string.Join("; ", findings)}");
     }
 
+    /// <summary>
+    /// Scan options that sort each example file whole, within the default buffer limits, because an example file
+    /// is finite and the order of its lines must not change the verdict. The lateness is the largest the engine
+    /// accepts, about 292 years.
+    /// </summary>
+    private static readonly ScanOptions ExampleScanOptions = new() { MaxLateness = TimeSpan.FromTicks(long.MaxValue / 100) };
+
     /// <summary>Scans one examples file with a fresh instance of the rule alone, so no state carries over.</summary>
     private static ExampleRun RunExamples(RuleCompilation compilation, string ruleId, string path)
     {
         var all = compilation.CreateRuleSet();
         var rule = all.Rules.First(candidate => candidate.Descriptor.RuleIdText == ruleId);
         var sink = new MatchLines();
-        var engine = new ScanEngine(new RuleSet(all.Schema, [rule]), sink);
+        var engine = new ScanEngine(new RuleSet(all.Schema, [rule]), sink, ExampleScanOptions);
         try
         {
             using var input = File.OpenRead(path);
@@ -174,6 +188,14 @@ internal static class TestCommand
             var first = summary.Examples[0];
             return new ExampleRun(summary.EventsEvaluated, sink.Lines,
                 $"{Path.GetFileName(path)}:{first.LineNumber} was rejected ({first.Detail}); every example line must be a valid event");
+        }
+
+        // Only a file larger than the reorder buffer can have late events here, and sequences do not see
+        // late events, so the verdict would depend on the order of the lines.
+        if (summary.EventsLate > 0)
+        {
+            return new ExampleRun(summary.EventsEvaluated, sink.Lines,
+                $"{Path.GetFileName(path)} is out of time order and larger than the reorder buffer ({ExampleScanOptions.MaxBufferedEvents} events or {ExampleScanOptions.MaxBufferedBytes / (1024 * 1024)} MiB), so {summary.EventsLate} event(s) were late; sort its lines by time or split it");
         }
 
         return new ExampleRun(summary.EventsEvaluated, sink.Lines, null);

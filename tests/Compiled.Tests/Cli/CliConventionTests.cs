@@ -31,6 +31,28 @@ public class CliConventionTests
         Assert.That(result.StandardOutput, Does.Contain("per interval of event time"));
     }
 
+    [TestCase("scan")]
+    [TestCase("test")]
+    [TestCase("check")]
+    [TestCase("rules")]
+    public void HelpStatesEachDefaultOnce(string command)
+    {
+        var result = ProcessRunner.RunCompiled(null, command, "--help");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StandardOutput, Does.Not.Match(@"Default: [^\n]*\[default: "));
+    }
+
+    [Test]
+    public void MaxStateEntriesZeroIsUsageError()
+    {
+        var result = ProcessRunner.RunCompiled(null, "scan", "--max-state-entries", "0", "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.StandardError, Does.StartWith("compiled: --max-state-entries 0 must be at least 1"));
+        Assert.That(result.StandardOutput, Is.Empty);
+    }
+
     [Test]
     public void VersionPrintsAssemblyVersion()
     {

@@ -118,11 +118,46 @@ public class ScanCommandTests
         var explicitOverlap = ProcessRunner.RunCompiled(null, "scan", "--output", input, input);
 
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
-        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
         Assert.That(File.ReadAllLines(alerts), Has.Length.EqualTo(6));
-        Assert.That(explicitOverlap.ExitCode, Is.EqualTo(1));
+        Assert.That(second.ExitCode, Is.EqualTo(2), second.ToString());
+        Assert.That(second.StandardError, Does.Contain($"compiled: the output file {alerts} is also an input"));
+        Assert.That(File.ReadAllLines(alerts), Has.Length.EqualTo(6));
+        Assert.That(explicitOverlap.ExitCode, Is.EqualTo(2), explicitOverlap.ToString());
         Assert.That(explicitOverlap.StandardError, Does.Contain("is also an input"));
         Assert.That(File.ReadAllLines(input), Has.Length.EqualTo(14));
+    }
+
+    [Test]
+    public void OutputThroughLinkOrFolderRejected()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-overlap-link-").FullName;
+        string first = Path.Combine(folder, "a.ndjson");
+        string second = Path.Combine(folder, "b.ndjson");
+        File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), first);
+        File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), second);
+        string fileLink = Path.Combine(folder, "link.ndjson");
+        File.CreateSymbolicLink(fileLink, first);
+        string folderLink = folder + "-link";
+        Directory.CreateSymbolicLink(folderLink, folder);
+
+        var cases = new[]
+        {
+            ("output in the input folder", new[] { "--output", first, folder }),
+            ("link to an input file", new[] { "--output", fileLink, first }),
+            ("link to a file in the input folder", new[] { "--output", fileLink, folder }),
+            ("output matched by a glob", new[] { "--output", first, folder + "/*.ndjson" }),
+            ("output under a linked folder", new[] { "--output", Path.Combine(folderLink, "b.ndjson"), second }),
+        };
+        foreach (var (name, arguments) in cases)
+        {
+            var result = ProcessRunner.RunCompiled(null, ["scan", .. arguments]);
+
+            Assert.That(result.ExitCode, Is.EqualTo(2), name + ": " + result);
+            Assert.That(result.StandardError, Does.Contain("is also an input"), name);
+            Assert.That(result.StandardOutput, Is.Empty, name);
+            Assert.That(File.ReadAllLines(first), Has.Length.EqualTo(14), name);
+            Assert.That(File.ReadAllLines(second), Has.Length.EqualTo(14), name);
+        }
     }
 
     [Test]
@@ -233,6 +268,20 @@ public class ScanCommandTests
         Assert.That(check.ExitCode, Is.EqualTo(1), check.ToString());
         Assert.That(check.StandardOutput, Does.Contain("CMP005"));
         Assert.That(check.StandardOutput, Does.Contain("2 rule file(s): 1 compiled, 1 with errors"));
+    }
+
+    [Test]
+    public void RulesNamesUnparsableFile()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-list-broken-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
+        File.WriteAllText(Path.Combine(folder, "syntax.toml"), "[rule]\nname = = \"x\"\n");
+
+        var result = ProcessRunner.RunCompiled(null, "rules", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StandardOutput, Does.Match(@"(?m)^-\s+syntax\.toml\s+-\s+-\s+-\s+no: \(2,8\) CMP001: Invalid TOML .+$"));
+        Assert.That(result.StandardOutput, Does.Contain("2 rule(s), 1 compiled."));
     }
 
     [Test]

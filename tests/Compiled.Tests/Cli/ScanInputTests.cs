@@ -204,6 +204,25 @@ public class ScanInputTests
         value = 3
         """;
 
+    [Test]
+    public void BareZeroIsDuration()
+    {
+        var lines = SampleEvents.Split('\n', StringSplitOptions.RemoveEmptyEntries).Reverse();
+        string reversed = string.Join("\n", lines) + "\n";
+
+        var lateness = ProcessRunner.RunCompiled(reversed, "scan", "--max-lateness", "0", "-");
+        var idle = ProcessRunner.RunCompiled(SampleEvents, "scan", "--idle-flush", "0", "-");
+        var unitless = ProcessRunner.RunCompiled(SampleEvents, "scan", "--max-lateness", "5", "-");
+
+        Assert.That(lateness.ExitCode, Is.EqualTo(0), lateness.ToString());
+        Assert.That(AlertLines(lateness), Is.Empty, lateness.ToString());
+        Assert.That(lateness.StandardError, Does.Match(@"late for stateful rules: \d+"));
+        Assert.That(idle.ExitCode, Is.EqualTo(0), idle.ToString());
+        Assert.That(AlertLines(idle), Has.Count.EqualTo(6), idle.ToString());
+        Assert.That(unitless.ExitCode, Is.EqualTo(2), unitless.ToString());
+        Assert.That(unitless.StandardError, Does.Contain("--max-lateness 5 is not a duration"));
+    }
+
     private static List<string> AlertLines(ProcessResult result) =>
         result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
 

@@ -52,6 +52,34 @@ public class TestCommandTests
     }
 
     [Test]
+    public void MissesOutOfOrderStillFail()
+    {
+        string folder = CopyOfRules();
+        string misses = Path.Combine(folder, Seed + ".misses.ndjson");
+        string hits = Path.Combine(folder, Seed + ".hits.ndjson");
+
+        // The attack events are 5 to 8 minutes older than the last benign event, so a 5-minute reorder
+        // buffer would count them as late and the sequence would never see them.
+        File.AppendAllText(misses, File.ReadAllText(hits));
+        var result = ProcessRunner.RunCompiled(null, "test", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardOutput, Does.Contain($"{Seed}.misses.ndjson raised 2 match(es)"));
+        Assert.That(result.StandardOutput, Does.Contain("1 rule(s): 0 passed, 1 failed, 0 skipped."));
+    }
+
+    [Test]
+    public void FolderWithoutRulesFails()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-test-empty-").FullName;
+
+        var result = ProcessRunner.RunCompiled(null, "test", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardError, Does.Contain($"compiled: no rule file (*.toml) found in {folder}"));
+    }
+
+    [Test]
     public void RuleWithoutExamplesIsReported()
     {
         string folder = Directory.CreateTempSubdirectory("compiled-test-bare-").FullName;
