@@ -16,13 +16,34 @@ internal static class InputFiles
     /// <c>.json</c> files, gzipped or not, in ordinal path order (symbolic links inside the folder are not
     /// followed); the files a glob matches (<c>*</c>, <c>?</c> and <c>**</c> for any number of folders), in
     /// ordinal path order; and <c>-</c> for standard input. A file named twice is read once. The alert output
-    /// file is never read as input: naming it explicitly is a problem, and a folder or glob skips it.
+    /// file is never read as input: naming it explicitly is a problem, and a folder or glob skips it. A folder
+    /// or glob takes regular files only and lists each FIFO, socket or device it skips in <paramref name="skipped"/>;
+    /// one named explicitly is read like a pipe.
     /// </summary>
-    public static List<string> Resolve(IEnumerable<string> inputs, string? outputFile, out List<string> problems)
+    public static List<string> Resolve(IEnumerable<string> inputs, string? outputFile, out List<string> problems, out List<string> skipped)
     {
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         problems = [];
+        var skippedFiles = new List<string>();
+        skipped = skippedFiles;
+
+        bool IsRegular(string path)
+        {
+            if (FileKind.Special(path) is not { } kind)
+            {
+                return true;
+            }
+
+            string message = $"skipped {path}: a {kind}, not a regular file";
+            if (!skippedFiles.Contains(message))
+            {
+                skippedFiles.Add(message);
+            }
+
+            return false;
+        }
+
         foreach (var input in inputs)
         {
             if (input == StandardInput)
@@ -49,7 +70,7 @@ internal static class InputFiles
                 var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
                 var found = Directory.EnumerateFiles(input, "*", options)
                     .Where(path => FolderExtensions.Any(extension => path.EndsWith(extension, StringComparison.OrdinalIgnoreCase)))
-                    .Where(path => Path.GetFullPath(path) != outputFile && seen.Add(Path.GetFullPath(path)))
+                    .Where(path => Path.GetFullPath(path) != outputFile && IsRegular(path) && seen.Add(Path.GetFullPath(path)))
                     .Order(StringComparer.Ordinal);
                 files.AddRange(found);
             }
@@ -61,7 +82,7 @@ internal static class InputFiles
                     problems.Add($"no file matches {input}");
                 }
 
-                files.AddRange(found.Where(path => seen.Add(Path.GetFullPath(path))));
+                files.AddRange(found.Where(path => IsRegular(path) && seen.Add(Path.GetFullPath(path))));
             }
             else
             {

@@ -161,8 +161,51 @@ internal static class ScanCommand
     private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath, int maxStateEntries)
     {
         var (inputs, scanOptions) = input;
+
+        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input. The
+        // alerts already produced are flushed whole. Before the scan starts (while rules compile) they
+        // exit at once, since nothing has been read or written. A second signal also exits at once, for
+        // a read that cannot be cancelled, such as opening a FIFO that has no writer.
+        using var stop = new CancellationTokenSource();
+        bool scanning = false;
+        int signals = 0;
+        void Interrupt()
+        {
+            stop.Cancel();
+            if (!Volatile.Read(ref scanning))
+            {
+                Console.Error.WriteLine("compiled: interrupted before the scan started; nothing was read.");
+                Environment.Exit(ExitCodes.Interrupted);
+            }
+
+            if (Interlocked.Increment(ref signals) > 1)
+            {
+                Console.Error.WriteLine("compiled: interrupted again; exiting without the summary.");
+                Environment.Exit(ExitCodes.Interrupted);
+            }
+        }
+
+        ConsoleCancelEventHandler onCancel = (_, args) =>
+        {
+            args.Cancel = true;
+            Interrupt();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            context =>
+            {
+                context.Cancel = true;
+                Interrupt();
+            });
+
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
-        var sources = InputFiles.Resolve(inputs, outputFile, out var problems);
+        var sources = InputFiles.Resolve(inputs, outputFile, out var problems, out var skipped);
+        foreach (var message in skipped)
+        {
+            Console.Error.WriteLine("compiled: " + message);
+        }
+
         if (problems.Count > 0)
         {
             foreach (var problem in problems)
@@ -195,23 +238,6 @@ internal static class ScanCommand
             return ExitCodes.Failure;
         }
 
-        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input. The
-        // alerts already produced are flushed whole.
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, args) =>
-        {
-            args.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM,
-            context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-
         int unreadable = 0;
         RejectedLine? stoppedAt = null;
         long totalAlerts;
@@ -220,6 +246,8 @@ internal static class ScanCommand
             var writer = new AlertWriter(alertStream, settings.Format) { ApplyMaxSignals = settings.ApplyMaxSignals };
             var engine = new ScanEngine(ruleSet, writer, scanOptions);
             using var progress = ScanProgress.StartIfTerminal(engine.Summary, writer, sources.Count);
+            Volatile.Write(ref scanning, true);
+
             try
             {
                 engine.Scan(sources.Select(source => ToScanInput(source, progress)).ToList(), stop.Token);
