@@ -14,7 +14,7 @@ internal static class FileKind
     /// Returns the kind of a file that is not a regular file (<c>FIFO</c>, <c>socket</c>, <c>character device</c>,
     /// <c>block device</c>), or null for a regular file, a folder, or a path that <c>statx</c> cannot read.
     /// </summary>
-    public static string? Special(string path)
+    public static string? SpecialKind(string path)
     {
         // NOTE: only Linux (statx, glibc 2.28 or later) is checked. On other systems every entry counts as regular.
         if (!OperatingSystem.IsLinux())

@@ -30,7 +30,7 @@ internal static class InputFiles
 
         bool IsRegular(string path)
         {
-            if (FileKind.Special(path) is not { } kind)
+            if (FileKind.SpecialKind(path) is not { } kind)
             {
                 return true;
             }

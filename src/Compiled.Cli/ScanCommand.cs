@@ -68,7 +68,7 @@ internal static class ScanCommand
 
         private readonly Option<string> _idleFlush = new("--idle-flush")
         {
-            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, or 'off'. Default: 1s.",
+            Description = "The longest wall-clock time an event from standard input (or another pipe) is held for reordering: once the oldest held event has waited this long, every held event is evaluated, so alerts from a live stream appear without waiting for --max-lateness. A number with ms, s, m, h or d, or 'off'. Default: 1s.",
             DefaultValueFactory = _ => "1s",
         };
 

@@ -58,8 +58,8 @@ internal static class DocumentReader
     {
         var layout = Detect(stream, maxDocumentBytes);
 
-        // A UTF-8 byte order mark before JSON values is skipped here, because Utf8JsonReader skips it without
-        // counting it, which shifts every value it returns. Line input skips it in LineReader.
+        // A UTF-8 byte order mark before JSON values is consumed here, so the token stream starts at the
+        // first JSON byte. Line input skips it in LineReader.
         if (layout == Layout.Values && stream.Buffered.StartsWith("\uFEFF"u8))
         {
             stream.ReadExactly(stackalloc byte[3]);

@@ -25,7 +25,7 @@ public sealed record ScanOptions
     public static readonly TimeSpan DefaultIdleFlush = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The longest wall-clock time an event read from a pipe, terminal or other input that cannot seek
+    /// The maximum wall-clock time an event read from a pipe, terminal or other input that cannot seek
     /// stays in the reorder buffer: once the oldest held event has waited this long, every held event is
     /// released, whether or not data keeps arriving, so that a live stream's alerts are not held back by
     /// <see cref="MaxLateness"/>. An event read after such a release that is older than a released one is
