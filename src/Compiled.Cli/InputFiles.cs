@@ -15,13 +15,34 @@ internal static class InputFiles
     /// Returns the files to read in order: a file as given; a folder's <c>.ndjson</c>, <c>.jsonl</c> and
     /// <c>.json</c> files, gzipped or not, in ordinal path order (symbolic links inside the folder are not
     /// followed); the files a glob matches (<c>*</c>, <c>?</c> and <c>**</c> for any number of folders), in
-    /// ordinal path order; and <c>-</c> for standard input. A file named twice is read once.
+    /// ordinal path order; and <c>-</c> for standard input. A file named twice is read once. A folder or glob
+    /// takes regular files only and lists each FIFO, socket or device it skips in <paramref name="skipped"/>;
+    /// one named explicitly is read like a pipe.
     /// </summary>
-    public static List<string> Resolve(IEnumerable<string> inputs, out List<string> problems)
+    public static List<string> Resolve(IEnumerable<string> inputs, out List<string> problems, out List<string> skipped)
     {
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         problems = [];
+        var skippedFiles = new List<string>();
+        skipped = skippedFiles;
+
+        bool IsRegular(string path)
+        {
+            if (FileKind.SpecialKind(path) is not { } kind)
+            {
+                return true;
+            }
+
+            string message = $"skipped {path}: a {kind}, not a regular file";
+            if (!skippedFiles.Contains(message))
+            {
+                skippedFiles.Add(message);
+            }
+
+            return false;
+        }
+
         foreach (var input in inputs)
         {
             if (input == StandardInput)
@@ -44,7 +65,7 @@ internal static class InputFiles
                 var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
                 var found = Directory.EnumerateFiles(input, "*", options)
                     .Where(path => FolderExtensions.Any(extension => path.EndsWith(extension, StringComparison.OrdinalIgnoreCase)))
-                    .Where(path => seen.Add(Path.GetFullPath(path)))
+                    .Where(path => IsRegular(path) && seen.Add(Path.GetFullPath(path)))
                     .Order(StringComparer.Ordinal);
                 files.AddRange(found);
             }
@@ -56,7 +77,7 @@ internal static class InputFiles
                     problems.Add($"no file matches {input}");
                 }
 
-                files.AddRange(found.Where(path => seen.Add(Path.GetFullPath(path))));
+                files.AddRange(found.Where(path => IsRegular(path) && seen.Add(Path.GetFullPath(path))));
             }
             else
             {

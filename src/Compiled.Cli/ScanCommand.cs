@@ -70,7 +70,7 @@ internal static class ScanCommand
 
         private readonly Option<string> _idleFlush = new("--idle-flush")
         {
-            Description = "How long standard input (or another pipe) may have no new data before every event held for reordering is evaluated, so alerts from a live stream appear without waiting for --max-lateness: a number with ms, s, m, h or d, 0, or 'off'.",
+            Description = "The longest wall-clock time an event from standard input (or another pipe) is held for reordering: once the oldest held event has waited this long, every held event is evaluated, so alerts from a live stream appear without waiting for --max-lateness. A number with ms, s, m, h or d, 0, or 'off'.",
             DefaultValueFactory = _ => "1s",
         };
 
@@ -178,8 +178,51 @@ internal static class ScanCommand
     private static int Run(string? rulesPath, string? outputPath, OutputSettings settings, (string[] Inputs, ScanOptions Options) input, string? indicatorsPath, int maxStateEntries)
     {
         var (inputs, scanOptions) = input;
+
+        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input. The
+        // alerts already produced are flushed whole. Before the scan starts (while rules compile) they
+        // exit at once, since nothing has been read or written. A second signal also exits at once, for
+        // a read that cannot be cancelled, such as opening a FIFO that has no writer.
+        using var stop = new CancellationTokenSource();
+        bool scanning = false;
+        int signals = 0;
+        void Interrupt()
+        {
+            stop.Cancel();
+            if (!Volatile.Read(ref scanning))
+            {
+                Console.Error.WriteLine("compiled: interrupted before the scan started; nothing was read.");
+                Environment.Exit(ExitCodes.Interrupted);
+            }
+
+            if (Interlocked.Increment(ref signals) > 1)
+            {
+                Console.Error.WriteLine("compiled: interrupted again; exiting without the summary.");
+                Environment.Exit(ExitCodes.Interrupted);
+            }
+        }
+
+        ConsoleCancelEventHandler onCancel = (_, args) =>
+        {
+            args.Cancel = true;
+            Interrupt();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM,
+            context =>
+            {
+                context.Cancel = true;
+                Interrupt();
+            });
+
         string? outputFile = outputPath is null or InputFiles.StandardInput ? null : Path.GetFullPath(outputPath);
-        var sources = InputFiles.Resolve(inputs, out var problems);
+        var sources = InputFiles.Resolve(inputs, out var problems, out var skipped);
+        foreach (var message in skipped)
+        {
+            Console.Error.WriteLine("compiled: " + message);
+        }
+
         if (problems.Count > 0)
         {
             foreach (var problem in problems)
@@ -220,23 +263,6 @@ internal static class ScanCommand
             return ExitCodes.Failure;
         }
 
-        // Ctrl+C and SIGTERM stop the scan between two lines, or while it waits for standard input. The
-        // alerts already produced are flushed whole.
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, args) =>
-        {
-            args.Cancel = true;
-            stop.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM,
-            context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            });
-
         int unreadable = 0;
         RejectedLine? stoppedAt = null;
         long totalAlerts;
@@ -245,6 +271,8 @@ internal static class ScanCommand
             var writer = new AlertWriter(alertStream, settings.Format) { ApplyMaxSignals = settings.ApplyMaxSignals };
             var engine = new ScanEngine(ruleSet, writer, scanOptions);
             using var progress = ScanProgress.StartIfTerminal(engine.Summary, writer, sources.Count);
+            Volatile.Write(ref scanning, true);
+
             try
             {
                 engine.Scan(sources.Select(source => ToScanInput(source, progress)).ToList(), stop.Token);

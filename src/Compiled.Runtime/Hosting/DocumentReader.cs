@@ -57,6 +57,14 @@ internal static class DocumentReader
     public static IEnumerable<Document> Read(PeekStream stream, int maxDocumentBytes)
     {
         var layout = Detect(stream, maxDocumentBytes);
+
+        // A UTF-8 byte order mark before JSON values is consumed here, so the token stream starts at the
+        // first JSON byte. Line input skips it in LineReader.
+        if (layout == Layout.Values && stream.Buffered.StartsWith("\uFEFF"u8))
+        {
+            stream.ReadExactly(stackalloc byte[3]);
+        }
+
         return layout == Layout.Lines ? ReadLines(stream, maxDocumentBytes) : ReadValues(stream, maxDocumentBytes);
     }
 
@@ -87,7 +95,8 @@ internal static class DocumentReader
     /// <summary>Returns the layout that <paramref name="head"/> shows, or null when more bytes are needed.</summary>
     private static Layout? Detect(ReadOnlySpan<byte> head, bool ended, int maxDocumentBytes)
     {
-        var byteOrderMark = "\xEF\xBB\xBF"u8;
+        // "\uFEFF" encodes to the three bytes EF BB BF. A "\xEF" escape is the character U+00EF, two bytes in UTF-8.
+        var byteOrderMark = "\uFEFF"u8;
         if (!ended && head.Length < byteOrderMark.Length && byteOrderMark.StartsWith(head))
         {
             return null;
@@ -316,6 +325,23 @@ internal static class DocumentReader
             ? new Document(source, line, element, null, null) { Id = id, Index = index }
             : new Document(default, line, element, "hit without _source", "the search hit has no _source object");
 
+    /// <summary>
+    /// Returns the message of <paramref name="error"/> with the position given as the one-based file line and
+    /// byte in that line, in place of the zero-based <c>LineNumber</c> and <c>BytePositionInLine</c> that System.Text.Json appends.
+    /// </summary>
+    private static string DescribeJsonError(JsonException error, long line)
+    {
+        string message = error.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (position >= 0)
+        {
+            message = message[..position].TrimEnd();
+        }
+
+        string byteInLine = error.BytePositionInLine is { } column ? $", byte {column + 1}" : "";
+        return $"{message.TrimEnd('.')} (line {line}{byteInLine})";
+    }
+
     private static IEnumerable<Document> ReadValues(Stream stream, int maxDocumentBytes)
     {
         var values = new ValueDocuments(new JsonTokenStream(stream, maxDocumentBytes));
@@ -377,8 +403,11 @@ internal static class DocumentReader
                 catch (JsonException error)
                 {
                     _done = true;
-                    document = new Document(default, error.LineNumber + 1 ?? tokens.TokenLine, _state == State.TopLevel ? -1 : _element, "invalid JSON",
-                        $"invalid JSON: {error.Message}; the rest of the input was not read");
+                    long line = error.LineNumber + 1 ?? tokens.TokenLine;
+
+                    // The reading stopped early, so this is also an input error.
+                    document = new Document(default, line, _state == State.TopLevel ? -1 : _element, "invalid JSON",
+                        $"invalid JSON: {DescribeJsonError(error, line)}; the rest of the input was not read") { IsReadFailure = true };
                     return true;
                 }
                 catch (Exception error) when (error is CompressedDataException or InvalidDataException)

@@ -5,9 +5,9 @@ using System.Runtime.ExceptionServices;
 namespace Compiled.Runtime.Hosting;
 
 /// <summary>
-/// Reads a pipe, terminal or socket on a thread of its own, so that the scan can notice when the input
-/// is idle and can stop while no data arrives. A read that has waited <c>idleAfter</c> without new data
-/// calls <c>onIdle</c> once and then goes on waiting. Every wait ends with
+/// Reads a pipe, terminal or socket on a thread of its own, so that the scan can release held events on
+/// time and can stop while no data arrives. Before it takes each chunk, and when a wait for data reaches
+/// the delay that <c>flushDelay</c> returns, a read calls <c>flush</c>. Every wait ends with
 /// <see cref="OperationCanceledException"/> when <c>cancellation</c> is cancelled.
 /// </summary>
 internal sealed class LiveInputStream : Stream
@@ -15,8 +15,8 @@ internal sealed class LiveInputStream : Stream
     private const int ChunkBytes = 1 << 16;
 
     private readonly Stream _inner;
-    private readonly int _idleMilliseconds;
-    private readonly Action _onIdle;
+    private readonly Func<int> _flushDelay;
+    private readonly Action _flush;
     private readonly CancellationToken _cancellation;
     private readonly BlockingCollection<Chunk> _chunks = new(boundedCapacity: 4);
     private readonly CancellationTokenSource _disposed = new();
@@ -26,15 +26,17 @@ internal sealed class LiveInputStream : Stream
 
     /// <summary>Starts reading <paramref name="inner"/>, which the reader thread disposes when it stops.</summary>
     /// <param name="inner">The pipe, terminal or socket.</param>
-    /// <param name="idleAfter">The wait before <paramref name="onIdle"/> is called; <see cref="Timeout.InfiniteTimeSpan"/> (or any negative value) never calls it.</param>
-    /// <param name="onIdle">Called on the reading thread, inside <see cref="Read(Span{byte})"/>.</param>
+    /// <param name="flushDelay">
+    /// Returns the milliseconds until <paramref name="flush"/> is due: zero or less when it is due now,
+    /// <see cref="Timeout.Infinite"/> when nothing waits for it.
+    /// </param>
+    /// <param name="flush">Called on the thread that reads this stream, inside <see cref="Read(Span{byte})"/>.</param>
     /// <param name="cancellation">Ends a waiting read with <see cref="OperationCanceledException"/>.</param>
-    public LiveInputStream(Stream inner, TimeSpan idleAfter, Action onIdle, CancellationToken cancellation)
+    public LiveInputStream(Stream inner, Func<int> flushDelay, Action flush, CancellationToken cancellation)
     {
         _inner = inner;
-        // A wait longer than int.MaxValue milliseconds (about 24 days) is taken as never.
-        _idleMilliseconds = idleAfter < TimeSpan.Zero || idleAfter.TotalMilliseconds >= int.MaxValue ? Timeout.Infinite : (int)idleAfter.TotalMilliseconds;
-        _onIdle = onIdle;
+        _flushDelay = flushDelay;
+        _flush = flush;
         _cancellation = cancellation;
         new Thread(Pump) { IsBackground = true, Name = "compiled input reader" }.Start();
     }
@@ -76,18 +78,25 @@ internal sealed class LiveInputStream : Stream
 
     private Chunk Next()
     {
-        if (_idleMilliseconds == Timeout.Infinite)
+        while (true)
         {
-            return _chunks.Take(_cancellation);
-        }
+            int delay = _flushDelay();
+            if (delay == Timeout.Infinite)
+            {
+                return _chunks.Take(_cancellation);
+            }
 
-        if (_chunks.TryTake(out var chunk, _idleMilliseconds, _cancellation))
-        {
-            return chunk;
-        }
+            if (delay <= 0)
+            {
+                _flush();
+                continue;
+            }
 
-        _onIdle();
-        return _chunks.Take(_cancellation);
+            if (_chunks.TryTake(out var chunk, delay, _cancellation))
+            {
+                return chunk;
+            }
+        }
     }
 
     /// <summary>Reads the inner stream chunk by chunk until its end, an error or disposal.</summary>

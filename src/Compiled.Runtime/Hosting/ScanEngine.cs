@@ -38,6 +38,9 @@ public sealed class ScanEngine
     private readonly List<string> _sources = [];
     private int _decodedEntry = -1;
 
+    /// <summary>When the buffer last went from empty to holding events, in <see cref="Environment.TickCount64"/> milliseconds, or <see cref="None"/>.</summary>
+    private long _heldSince = None;
+
     public ScanEngine(RuleSet rules, IAlertSink sink, ScanOptions? options = null)
     {
         _rules = rules;
@@ -153,12 +156,12 @@ public sealed class ScanEngine
             }
 
             // A pipe or terminal can wait for data indefinitely: it is read on its own thread, so that the
-            // events held for reordering are released when it is idle and cancellation ends a blocked read.
+            // events held for reordering are released on time and cancellation ends a blocked read.
             if (live)
             {
                 // Events from a stream keep coming, so holding them until the end would hold every alert back.
                 _latenessNanoseconds = checked(_options.MaxLateness.Ticks * 100);
-                stream = new LiveInputStream(stream, _options.IdleFlush, ReleaseAll, cancellation);
+                stream = new LiveInputStream(stream, FlushDelay, ReleaseAll, cancellation);
             }
 
             stream = DocumentReader.Open(stream);
@@ -334,6 +337,11 @@ public sealed class ScanEngine
 
             if (entry < 0)
             {
+                if (_heldSince == None)
+                {
+                    _heldSince = Environment.TickCount64;
+                }
+
                 entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
             }
 
@@ -369,6 +377,11 @@ public sealed class ScanEngine
             Release(group);
             Summary.EarlyReleases++;
         }
+
+        if (_store.Count == 0)
+        {
+            _heldSince = None;
+        }
     }
 
     /// <summary>Releases every buffered event, across groups in time order.</summary>
@@ -378,6 +391,26 @@ public sealed class ScanEngine
         {
             Release(group);
         }
+
+        _heldSince = None;
+    }
+
+    /// <summary>
+    /// Returns the milliseconds until a live input must release the buffer, because its oldest event has then
+    /// waited <see cref="ScanOptions.IdleFlush"/>, or <see cref="Timeout.Infinite"/> when nothing is held or the flush is off.
+    /// </summary>
+    private int FlushDelay()
+    {
+        var flushAfter = _options.IdleFlush;
+
+        // A wait longer than int.MaxValue milliseconds (about 24 days) is taken as never.
+        if (_heldSince == None || flushAfter < TimeSpan.Zero || flushAfter.TotalMilliseconds >= int.MaxValue)
+        {
+            return Timeout.Infinite;
+        }
+
+        long due = _heldSince + (long)flushAfter.TotalMilliseconds;
+        return (int)Math.Clamp(due - Environment.TickCount64, 0, int.MaxValue - 1);
     }
 
     private OrderGroup? Oldest()

@@ -33,10 +33,11 @@ public sealed record ScanOptions
     public static readonly TimeSpan DefaultIdleFlush = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How long a pipe, terminal or other input that cannot seek may have no new data before every event
-    /// held for reordering is released, so that a live stream's alerts are not held back by
+    /// The maximum wall-clock time an event read from a pipe, terminal or other input that cannot seek
+    /// stays in the reorder buffer: once the oldest held event has waited this long, every held event is
+    /// released, whether or not data keeps arriving, so that a live stream's alerts are not held back by
     /// <see cref="MaxLateness"/>. An event read after such a release that is older than a released one is
-    /// late. <see cref="Timeout.InfiniteTimeSpan"/> turns it off. Regular files are never idle.
+    /// late. <see cref="Timeout.InfiniteTimeSpan"/> turns it off. It does not apply while only regular files are read.
     /// </summary>
     public TimeSpan IdleFlush { get; init; } = DefaultIdleFlush;
 

@@ -223,6 +223,56 @@ public class ScanInputTests
         Assert.That(unitless.StandardError, Does.Contain("--max-lateness 5 is not a duration"));
     }
 
+    [Test]
+    public void FolderSkipsFifoAndReportsIt()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-fifo-").FullName;
+        File.WriteAllText(Path.Combine(folder, "events.ndjson"), SampleEvents);
+        string fifo = Path.Combine(folder, "p.ndjson");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+            Assert.That(mkfifo.ExitCode, Is.EqualTo(0), "mkfifo failed");
+        }
+
+        var byFolder = ProcessRunner.RunCompiled(null, "scan", folder);
+        var byGlob = ProcessRunner.RunCompiled(null, "scan", folder + "/*.ndjson");
+
+        foreach (var result in new[] { byFolder, byGlob })
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+            Assert.That(AlertLines(result), Has.Count.EqualTo(6));
+            Assert.That(Regex.Matches(result.StandardError, "skipped .*p\\.ndjson: a FIFO, not a regular file"), Has.Count.EqualTo(1), result.StandardError);
+            Assert.That(result.StandardError, Does.Contain("Scanned 1 input(s)"));
+        }
+    }
+
+    [Test]
+    public void SigtermDuringCompileExits130()
+    {
+        string rules = Path.Combine(Paths.Shared, "corpus-rules");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { ProcessRunner.CompiledDll, "scan", "--rules", rules, Path.Combine(Paths.Samples, "macos-installer-network.ndjson") })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+
+        // Compiling the whole rule corpus takes several seconds, so the signal comes while rules compile.
+        Thread.Sleep(TimeSpan.FromSeconds(1.5));
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), Is.True);
+        Assert.That(process.ExitCode, Is.EqualTo(130), stderr.Result);
+        Assert.That(stderr.Result, Does.Contain("interrupted before the scan started"));
+    }
+
     private static List<string> AlertLines(ProcessResult result) =>
         result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
 

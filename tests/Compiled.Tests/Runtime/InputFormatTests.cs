@@ -162,7 +162,28 @@ public class InputFormatTests
         Assert.That(matches.Select(m => m.Element), Is.EqualTo(new[] { 0L, 2L }));
         Assert.That(summary.Examples.Select(e => e.Location), Is.EqualTo(new[] { "export.json:3[element 1]", "export.json:5[element 3]" }));
         Assert.That(summary.Examples[1].Detail, Does.StartWith("invalid JSON"));
+        Assert.That(summary.Examples[1].Detail, Does.Contain("(line 5, byte "), "the message gives the one-based file line");
+        Assert.That(summary.Examples[1].Detail, Does.Not.Contain("LineNumber"));
+        Assert.That(summary.InputErrors, Has.Count.EqualTo(1), "an input whose reading stopped early is an input error");
         AssertCounts(summary, read: 4, evaluated: 2);
+    }
+
+    [Test]
+    public void ByteOrderMarkBeforeArrayIsSkipped()
+    {
+        string[] inputs =
+        [
+            "\uFEFF[" + Event(1, "evil") + "," + Event(2, "evil") + "]",
+            "\uFEFF{\"hits\":{\"hits\":[{\"_source\":" + Event(1, "evil") + "},{\"_source\":" + Event(2, "evil") + "}]}}",
+        ];
+
+        foreach (string input in inputs)
+        {
+            var (summary, matches) = Run(input);
+
+            Assert.That(matches, Has.Count.EqualTo(2), input);
+            AssertCounts(summary, read: 2, evaluated: 2);
+        }
     }
 
     [Test]

@@ -39,6 +39,37 @@ public class LiveInputTests
     }
 
     [Test]
+    public void SteadyPipeReleasesAgedEvents()
+    {
+        using var pipe = new LivePipe();
+        var sink = new CountingSink();
+        var engine = new ScanEngine(Rules, sink, new ScanOptions { IdleFlush = TimeSpan.FromSeconds(1) });
+        var scan = Task.Run(() => engine.Scan(pipe.Reader, "-"));
+
+        // One line every 200 ms for 3 s never leaves the pipe idle for the 1 s flush, and the events
+        // are 1 s apart, so MaxLateness (5 minutes) of event time would hold them all to the end.
+        var firstAlert = TimeSpan.MinValue;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 15; i++)
+        {
+            pipe.WriteLine(Event(i, "evil"));
+            Thread.Sleep(200);
+            if (firstAlert == TimeSpan.MinValue && sink.Count > 0)
+            {
+                firstAlert = clock.Elapsed;
+            }
+        }
+
+        var writerStopped = clock.Elapsed;
+        Assert.That(firstAlert, Is.Not.EqualTo(TimeSpan.MinValue), "an alert arrives while the writer keeps writing");
+        Assert.That(firstAlert, Is.LessThan(writerStopped - TimeSpan.FromSeconds(1)), "the first alert arrives well before the writer stops");
+
+        pipe.Close();
+        Assert.That(scan.Wait(Patience), Is.True);
+        Assert.That(sink.Count, Is.EqualTo(15));
+    }
+
+    [Test]
     public void PipeWithoutIdleFlushHoldsEvents()
     {
         using var pipe = new LivePipe();

@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+
+namespace Compiled.Cli;
+
+/// <summary>Tells a regular file from a FIFO, socket or device without opening it, since opening a FIFO blocks.</summary>
+internal static class FileKind
+{
+    private const int AtCurrentDirectory = -100;
+    private const uint StatxType = 0x1;
+    private const int TypeMask = 0xF000;
+    private const int RegularFile = 0x8000;
+
+    /// <summary>
+    /// Returns the kind of a file that is not a regular file (<c>FIFO</c>, <c>socket</c>, <c>character device</c>,
+    /// <c>block device</c>), or null for a regular file, a folder, or a path that <c>statx</c> cannot read.
+    /// </summary>
+    public static string? SpecialKind(string path)
+    {
+        // NOTE: only Linux (statx, glibc 2.28 or later) is checked. On other systems every entry counts as regular.
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var buffer = new byte[256];
+        try
+        {
+            if (Statx(AtCurrentDirectory, path, 0, StatxType, buffer) != 0)
+            {
+                return null;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+
+        // struct statx has the same layout on every Linux architecture: stx_mode is the 16-bit field at offset 28.
+        int mode = BitConverter.ToUInt16(buffer, 28) & TypeMask;
+        return mode switch
+        {
+            RegularFile or 0x4000 => null,
+            0x1000 => "FIFO",
+            0xC000 => "socket",
+            0x2000 => "character device",
+            0x6000 => "block device",
+            _ => null,
+        };
+    }
+
+    [DllImport("libc", EntryPoint = "statx")]
+    private static extern int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] result);
+}
