@@ -165,7 +165,7 @@ public class StateCapTests
         Assert.That(capped.StandardError, Does.Contain("state entries evicted (limit per rule reached, matches may be lost): 6"));
         Assert.That(capped.StandardError, Does.Match(@"\s6\s+Capped Sequence \(limit 4\)"));
         Assert.That(invalid.ExitCode, Is.Not.EqualTo(0), invalid.ToString());
-        Assert.That(invalid.StandardError, Does.Contain("--max-state-entries must be at least 1"));
+        Assert.That(invalid.StandardError, Does.Contain("compiled: --max-state-entries 0 must be at least 1"));
     }
 
     private static RuleSet SequenceRule(string query, int limit = Limit)
