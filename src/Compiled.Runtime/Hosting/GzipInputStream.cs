@@ -12,7 +12,7 @@ namespace Compiled.Runtime.Hosting;
 /// reads as if it ended there, and only its last, incomplete line is rejected. The <c>compiled</c>
 /// executable and the tests turn the switch on in their project files.
 /// </remarks>
-internal sealed class GzipInputStream(PeekStream compressed) : Stream
+internal sealed class GzipInputStream(PeekStream compressed) : ReadOnlyInputStream
 {
     private readonly GZipStream _gzip = new(compressed, CompressionMode.Decompress);
 
@@ -47,30 +47,6 @@ internal sealed class GzipInputStream(PeekStream compressed) : Stream
 
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>A compressed input that is cut short or corrupt. <see cref="Reason"/> is the rejection reason for the summary.</summary>

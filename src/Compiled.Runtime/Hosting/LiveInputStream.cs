@@ -10,7 +10,7 @@ namespace Compiled.Runtime.Hosting;
 /// the delay that <c>flushDelay</c> returns, a read calls <c>flush</c>. Every wait ends with
 /// <see cref="OperationCanceledException"/> when <c>cancellation</c> is cancelled.
 /// </summary>
-internal sealed class LiveInputStream : Stream
+internal sealed class LiveInputStream : ReadOnlyInputStream
 {
     private const int ChunkBytes = 1 << 16;
 
@@ -158,28 +158,4 @@ internal sealed class LiveInputStream : Stream
 
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

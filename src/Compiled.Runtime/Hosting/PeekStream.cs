@@ -4,7 +4,7 @@ namespace Compiled.Runtime.Hosting;
 /// A read-only stream that can look at its first bytes before they are read, so the format of standard
 /// input or a compressed file can be found without seeking.
 /// </summary>
-internal sealed class PeekStream(Stream inner) : Stream
+internal sealed class PeekStream(Stream inner) : ReadOnlyInputStream
 {
     private byte[] _head = [];
     private int _headStart;
@@ -115,28 +115,4 @@ internal sealed class PeekStream(Stream inner) : Stream
 
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
