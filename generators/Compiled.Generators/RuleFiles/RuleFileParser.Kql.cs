@@ -35,29 +35,37 @@ internal sealed partial class RuleFileParser
 
     /// <summary>
     /// Parses and binds the KQL text of <paramref name="queryNode"/> against the ECS field table and the
-    /// rule's <c>required_fields</c>. Any rule type with a KQL query can call it. Errors are reported at
-    /// their line and column in the file, and the result is then null.
+    /// rule's <c>required_fields</c>. Any rule type with a KQL query can call it, and
+    /// <paramref name="rewrite"/>, when given, changes the parsed query before it is bound. Errors are
+    /// reported at their line and column in the file, and the result is then null.
     /// </summary>
-    internal Expr? KqlCondition(TomlScalarNode queryNode, TomlTableNode rule)
+    internal Expr? KqlCondition(TomlScalarNode queryNode, TomlTableNode rule, System.Func<KqlNode, KqlNode>? rewrite = null)
     {
-        string query = (string)queryNode.Value;
-        FileSpan Map(TextRange range) => queryNode.StringMap?.Span(range.Start, range.Length) ?? queryNode.Span;
         KqlNode parsed;
         try
         {
-            parsed = KqlParser.Parse(query);
+            parsed = KqlParser.Parse((string)queryNode.Value);
         }
         catch (KqlSyntaxException error)
         {
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KqlSyntaxError, _path, Map(error.Range), error.Message));
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KqlSyntaxError, _path, QuerySpan(queryNode, error.Range), error.Message));
             return null;
+        }
+
+        if (rewrite is not null)
+        {
+            parsed = rewrite(parsed);
         }
 
         int before = ErrorCount();
         var condition = KqlBinder.Bind(parsed, FieldTypes(rule), (descriptor, range, args) =>
-            _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, Map(range), args)));
+            _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, QuerySpan(queryNode, range), args)));
         return ErrorCount() > before ? null : condition;
     }
+
+    /// <summary>Returns where a range of the query text is in the rule file, or the whole value when the string has no map.</summary>
+    private static FileSpan QuerySpan(TomlScalarNode queryNode, TextRange range) =>
+        queryNode.StringMap?.Span(range.Start, range.Length) ?? queryNode.Span;
 
     private KqlFieldTypes FieldTypes(TomlTableNode rule)
     {

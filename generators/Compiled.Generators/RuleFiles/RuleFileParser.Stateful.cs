@@ -500,26 +500,11 @@ internal sealed partial class RuleFileParser
     private Expr? ThreatQueryCondition(TomlScalarNode queryNode, TomlTableNode rule)
     {
         string query = (string)queryNode.Value;
-        FileSpan Map(TextRange range) => queryNode.StringMap?.Span(range.Start, range.Length) ?? queryNode.Span;
-        KqlNode parsed;
-        try
-        {
-            parsed = KqlParser.Parse(query);
-        }
-        catch (KqlSyntaxException error)
-        {
-            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.KqlSyntaxError, _path, Map(error.Range), error.Message));
-            return null;
-        }
-
-        parsed = WithoutDateMath(parsed, range =>
+        var condition = KqlCondition(queryNode, rule, parsed => WithoutDateMath(parsed, range =>
             _diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.ThreatQueryNotApplied, _path, Map(range), "The clause '" + query.Substring(range.Start, range.Length) + "' of the threat_query",
-                "it uses date math, and a scan has no query time, so every indicator loaded counts as current")));
-        int before = ErrorCount();
-        var condition = KqlBinder.Bind(parsed, FieldTypes(rule), (descriptor, range, args) =>
-            _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, Map(range), args)));
-        return ErrorCount() > before ? null : Described(condition, query);
+                DiagnosticDescriptors.ThreatQueryNotApplied, _path, QuerySpan(queryNode, range), "The clause '" + query.Substring(range.Start, range.Length) + "' of the threat_query",
+                "it uses date math, and a scan has no query time, so every indicator loaded counts as current"))));
+        return condition is null ? null : Described(condition, query);
     }
 
     /// <summary>
