@@ -114,7 +114,7 @@ public class EventDecoderTests
     [TestCase(10)]
     [TestCase(33)]
     [TestCase(1000)]
-    public void DuplicateKeyInWideObjectIsRejected(int keyCount)
+    public void WideObjectDuplicateKeyRejected(int keyCount)
     {
         // Objects with more than 32 keys are searched through a hash table instead of linearly.
         var keys = Enumerable.Range(0, keyCount).Select(i => $"\"k{i}\":{i}").ToList();
@@ -228,7 +228,7 @@ public class EventDecoderTests
     [TestCase("""{"event":{"code":[1.5,3.5e38]}}""", "\"event.code\" is 3.5e38, beyond the range of a float")]
     [TestCase("""{"process":{"pid":1e400}}""", "\"process.pid\" is 1e400, beyond the range of a float")]
     [TestCase("""{"process":12345678901234567890123}""", "\"process\" is 12345678901234567890123, beyond the range of a long")]
-    public void OutOfRangeNumberInAnyFieldIsRejected(string line, string detail)
+    public void OutOfRangeNumberRejectedAnywhere(string line, string detail)
     {
         string? error = new EventDecoder(Schema).Decode(Encoding.UTF8.GetBytes(line), new EventRecord(Schema));
 
