@@ -48,6 +48,36 @@ internal static class CSharpText
     }
 
     /// <summary>
+    /// Returns <paramref name="text"/> as a single-line raw string literal (<c>"""..."""</c>), which
+    /// keeps JSON readable in generated code. The text must contain no character that
+    /// <see cref="NeedsEscape"/> flags; text that does, or that starts or ends with a quote, becomes a
+    /// regular literal instead.
+    /// </summary>
+    public static string RawLiteral(string text)
+    {
+        int longestRun = 0;
+        int run = 0;
+        foreach (char c in text)
+        {
+            if (NeedsEscape(c))
+            {
+                return Literal(text);
+            }
+
+            run = c == '"' ? run + 1 : 0;
+            longestRun = System.Math.Max(longestRun, run);
+        }
+
+        if (text.Length == 0 || text[0] == '"' || text[text.Length - 1] == '"')
+        {
+            return Literal(text);
+        }
+
+        string quotes = new('"', System.Math.Max(3, longestRun + 1));
+        return quotes + text + quotes;
+    }
+
+    /// <summary>
     /// Splits text into lines that are safe after <c>//</c>: no line terminator of any kind survives,
     /// and control and format characters are shown as <c>\uXXXX</c>.
     /// </summary>
@@ -117,7 +147,8 @@ internal static class CSharpText
         return result.Length <= maxLength ? result : result.Substring(0, maxLength - 3) + "...";
     }
 
-    private static bool NeedsEscape(char c)
+    /// <summary>True for a character that generated code writes as <c>\uXXXX</c>: controls, line and paragraph separators, surrogates and format characters.</summary>
+    internal static bool NeedsEscape(char c)
     {
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || char.IsSurrogate(c))
         {

@@ -97,7 +97,8 @@ internal static class TomlJson
         }
     }
 
-    private static void WriteString(StringBuilder builder, string text)
+    /// <summary>Appends <paramref name="text"/> as a JSON string, with every character C# code must not hold raw written as <c>\uXXXX</c>.</summary>
+    public static void WriteString(StringBuilder builder, string text)
     {
         builder.Append('"');
         foreach (char c in text)
@@ -120,7 +121,7 @@ internal static class TomlJson
                     builder.Append("\\t");
                     break;
                 default:
-                    if (c < ' ')
+                    if (c < ' ' || Emission.CSharpText.NeedsEscape(c))
                     {
                         builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }

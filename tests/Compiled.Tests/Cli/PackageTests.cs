@@ -65,6 +65,7 @@ public class PackageTests
             }
 
             Console.WriteLine(Compiled.Rules.RuleCatalog.CreateRuleSet().Schema.Fields.Count + " fields");
+            Console.WriteLine($"{Compiled.Rules.MacOSInstallerSpawnsNetworkEvent.RiskScore} {Compiled.Rules.MacOSInstallerSpawnsNetworkEvent.Metadata.Threat[1].Tactic!.Name}");
             """);
         File.Copy(Paths.SeedRule, Path.Combine(_consumer, "rules", "seed.toml"));
     }
@@ -103,6 +104,7 @@ public class PackageTests
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         Assert.That(run.StandardOutput, Does.Contain("99239e7d-b0d4-46e3-8609-acafcf99f68c Medium macOS Installer Spawns Network Event"));
         Assert.That(run.StandardOutput, Does.Contain("8 fields"));
+        Assert.That(run.StandardOutput, Does.Contain("47 Command and Control"));
     }
 
     [Test, Order(3)]
@@ -121,6 +123,18 @@ public class PackageTests
         {
             File.Delete(broken);
         }
+    }
+
+    [Test, Order(4)]
+    public void ConsumerCompilerRunsWithoutDynamicPgoUnlessAsked()
+    {
+        var byDefault = Dotnet(_consumer, "msbuild", "-restore", "-getProperty:CscEnvironment");
+        var optedOut = Dotnet(_consumer, "msbuild", "-restore", "-getProperty:CscEnvironment", "-p:CompiledCompilerDynamicPgo=true");
+
+        Assert.That(byDefault.ExitCode, Is.EqualTo(0), byDefault.ToString());
+        Assert.That(byDefault.StandardOutput.Trim(), Is.EqualTo("DOTNET_TieredPGO=0"));
+        Assert.That(optedOut.ExitCode, Is.EqualTo(0), optedOut.ToString());
+        Assert.That(optedOut.StandardOutput.Trim(), Is.Empty);
     }
 
     private ProcessResult Dotnet(string workingDirectory, params string[] arguments) =>

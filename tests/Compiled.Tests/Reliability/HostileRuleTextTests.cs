@@ -47,13 +47,12 @@ public class HostileRuleTextTests
         var rule = (TomlTable)TomlSerializer.Deserialize<TomlTable>(HostileToml)!["rule"];
 
         Assert.That(Constant(type, "Name"), Is.EqualTo((string)rule["name"]));
-        Assert.That(Constant(type, "Description"), Is.EqualTo((string)rule["description"]));
-        Assert.That(Constant(type, "Query"), Is.EqualTo((string)rule["query"]));
-        Assert.That(Static<IReadOnlyList<string>>(type, "Tags"), Is.EqualTo(((TomlArray)rule["tags"]).Cast<string>().ToList()));
-        Assert.That(Static<IReadOnlyList<string>>(type, "Author"), Is.EqualTo(((TomlArray)rule["author"]).Cast<string>().ToList()));
         var descriptor = Static<RuleDescriptor>(type, "Metadata");
         Assert.That(descriptor.Name, Is.EqualTo((string)rule["name"]));
         Assert.That(descriptor.Description, Is.EqualTo((string)rule["description"]));
+        Assert.That(descriptor.Query, Is.EqualTo((string)rule["query"]));
+        Assert.That(descriptor.Tags, Is.EqualTo(((TomlArray)rule["tags"]).Cast<string>().ToList()));
+        Assert.That(descriptor.Author, Is.EqualTo(((TomlArray)rule["author"]).Cast<string>().ToList()));
 
         // The hostile characters really reached the constants, so the checks above compare them.
         Assert.That(descriptor.Description, Does.Contain("\n#error not code"));

@@ -28,66 +28,14 @@ using static global::System.MemoryExtensions;
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
 public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.ThreatMatchRule
 {
-    public static readonly global::System.Guid RuleId = new("4b1a2c3d-0000-4000-8000-000000000001");
     public const string RuleIdText = "4b1a2c3d-0000-4000-8000-000000000001";
     public const string Name = "Indicator Hash Or Address";
-    public const string Description = "A rule written for a test.";
     public const global::Compiled.Runtime.Rules.Severity Severity = global::Compiled.Runtime.Rules.Severity.Medium;
     public const int RiskScore = 47;
-    public const string Type = "threat_match";
-    public const string Language = "kuery";
-    public const string Query = "file.hash.md5:* or source.ip:*\n";
-    public const string From = "now-9m";
-    public const string Interval = "5m";
-    public const int MaxSignals = 100;
-    public const int Version = 1;
-    public const string? TimestampOverride = null;
-    public const bool TimestampOverrideFallbackDisabled = false;
-    public const string? BuildingBlockType = null;
-    public const string? License = null;
-    public const global::Compiled.Runtime.Rules.Maturity Maturity = global::Compiled.Runtime.Rules.Maturity.Production;
-    public static readonly global::System.DateOnly? CreationDate = new global::System.DateOnly(2024, 1, 2);
-    public static readonly global::System.DateOnly? UpdatedDate = null;
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Tags = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Index = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> References = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> FalsePositives = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Author = new string[] { "Compiled tests" };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.ThreatMapping> Threat = new global::Compiled.Runtime.Rules.ThreatMapping[]
-    {
-    };
 
-    /// <summary>All of the above as one record, for hosts and alerts.</summary>
-    public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = new()
-    {
-        RuleId = RuleId,
-        RuleIdText = RuleIdText,
-        Name = Name,
-        Description = Description,
-        Severity = Severity,
-        RiskScore = RiskScore,
-        Type = Type,
-        Language = Language,
-        Query = Query,
-        Tags = Tags,
-        Index = Index,
-        From = From,
-        Interval = Interval,
-        MaxSignals = MaxSignals,
-        Version = Version,
-        TimestampOverride = TimestampOverride,
-        TimestampOverrideFallbackDisabled = TimestampOverrideFallbackDisabled,
-        BuildingBlockType = BuildingBlockType,
-        References = References,
-        FalsePositives = FalsePositives,
-        Author = Author,
-        License = License,
-        Maturity = Maturity,
-        CreationDate = CreationDate,
-        UpdatedDate = UpdatedDate,
-        Threat = Threat,
-        SourceFile = "threat_match.toml",
-    };
+    /// <summary>Everything the rule file states about the rule, typed.</summary>
+    public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = global::Compiled.Runtime.Rules.RuleDescriptorJson.Read(
+        """{"rule_id":"4b1a2c3d-0000-4000-8000-000000000001","rule_guid":"4b1a2c3d-0000-4000-8000-000000000001","name":"Indicator Hash Or Address","description":"A rule written for a test.","severity":"Medium","risk_score":47,"type":"threat_match","language":"kuery","query":"file.hash.md5:* or source.ip:*\n","source_file":"threat_match.toml","from":"now-9m","interval":"5m","max_signals":100,"version":1,"author":["Compiled tests"],"maturity":"Production","creation_date":"2024-01-02"}""");
 
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "file.hash.md5", "threat.indicator.file.hash.md5", "source.ip", "threat.indicator.ip", "destination.port", "threat.indicator.port", "event.module", "event.kind" };

@@ -37,78 +37,14 @@ using static global::System.MemoryExtensions;
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
 public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.Rules.DetectionRule
 {
-    public static readonly global::System.Guid RuleId = new("99239e7d-b0d4-46e3-8609-acafcf99f68c");
     public const string RuleIdText = "99239e7d-b0d4-46e3-8609-acafcf99f68c";
     public const string Name = "macOS Installer Spawns Network Event";
-    public const string Description = "Identifies when the built in macOS Installer program generates a network event after attempting to install a .pkg\nfile. This activity has been observed being leveraged by malware.\n";
     public const global::Compiled.Runtime.Rules.Severity Severity = global::Compiled.Runtime.Rules.Severity.Medium;
     public const int RiskScore = 47;
-    public const string Type = "eql";
-    public const string Language = "eql";
-    public const string Query = "sequence by process.entity_id with maxspan=1m\n  [process where event.type == \"start\" and host.os.family == \"macos\" and\n   process.parent.executable in (\"/usr/sbin/installer\", \"/System/Library/CoreServices/Installer.app/Contents/MacOS/Installer\")]\n  [network where not cidrmatch(destination.ip,\n       \"10.0.0.0/8\", \"127.0.0.0/8\", \"169.254.0.0/16\", \"172.16.0.0/12\", \"192.0.0.0/24\", \"192.0.0.0/29\",\n       \"192.0.0.8/32\", \"192.0.0.9/32\", \"192.0.0.10/32\", \"192.0.0.170/32\", \"192.0.0.171/32\", \"192.0.2.0/24\",\n       \"192.31.196.0/24\", \"192.52.193.0/24\", \"192.168.0.0/16\", \"192.88.99.0/24\", \"224.0.0.0/4\", \"100.64.0.0/10\",\n       \"192.175.48.0/24\", \"198.18.0.0/15\", \"198.51.100.0/24\", \"203.0.113.0/24\", \"240.0.0.0/4\", \"::1\",\n       \"FE80::/10\", \"FF00::/8\")]\n";
-    public const string From = "now-9m";
-    public const string Interval = "5m";
-    public const int MaxSignals = 100;
-    public const int Version = 1;
-    public const string? TimestampOverride = "event.ingested";
-    public const bool TimestampOverrideFallbackDisabled = false;
-    public const string? BuildingBlockType = null;
-    public const string? License = "Elastic License v2";
-    public const global::Compiled.Runtime.Rules.Maturity Maturity = global::Compiled.Runtime.Rules.Maturity.Production;
-    public static readonly global::System.DateOnly? CreationDate = new global::System.DateOnly(2021, 2, 23);
-    public static readonly global::System.DateOnly? UpdatedDate = new global::System.DateOnly(2021, 8, 3);
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Tags = new string[] { "Elastic", "Host", "macOS", "Threat Detection", "Execution" };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Index = new string[] { "logs-endpoint.events.*" };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> References = new string[] { "https://redcanary.com/blog/clipping-silver-sparrows-wings", "https://www.iana.org/assignments/iana-ipv4-special-registry/iana-ipv4-special-registry.xhtml" };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> FalsePositives = new string[] { "    Custom organization-specific macOS packages that use .pkg files to run cURL could trigger this rule. If known\n    behavior is causing false positives, it can be excluded from the rule.\n    " };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Author = new string[] { "Elastic" };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.ThreatMapping> Threat = new global::Compiled.Runtime.Rules.ThreatMapping[]
-    {
-        new("MITRE ATT&CK",
-            new global::Compiled.Runtime.Rules.MitreEntry("TA0002", "Execution", "https://attack.mitre.org/tactics/TA0002/"),
-            new global::Compiled.Runtime.Rules.MitreTechnique[]
-            {
-                new("T1059", "Command and Scripting Interpreter", "https://attack.mitre.org/techniques/T1059/", new global::Compiled.Runtime.Rules.MitreEntry[] { new global::Compiled.Runtime.Rules.MitreEntry("T1059.007", "JavaScript", "https://attack.mitre.org/techniques/T1059/007/") }),
-            }),
-        new("MITRE ATT&CK",
-            new global::Compiled.Runtime.Rules.MitreEntry("TA0011", "Command and Control", "https://attack.mitre.org/tactics/TA0011/"),
-            new global::Compiled.Runtime.Rules.MitreTechnique[]
-            {
-                new("T1071", "Application Layer Protocol", "https://attack.mitre.org/techniques/T1071/", new global::Compiled.Runtime.Rules.MitreEntry[] { new global::Compiled.Runtime.Rules.MitreEntry("T1071.001", "Web Protocols", "https://attack.mitre.org/techniques/T1071/001/") }),
-            }),
-    };
 
-    /// <summary>All of the above as one record, for hosts and alerts.</summary>
-    public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = new()
-    {
-        RuleId = RuleId,
-        RuleIdText = RuleIdText,
-        Name = Name,
-        Description = Description,
-        Severity = Severity,
-        RiskScore = RiskScore,
-        Type = Type,
-        Language = Language,
-        Query = Query,
-        Tags = Tags,
-        Index = Index,
-        From = From,
-        Interval = Interval,
-        MaxSignals = MaxSignals,
-        Version = Version,
-        TimestampOverride = TimestampOverride,
-        TimestampOverrideFallbackDisabled = TimestampOverrideFallbackDisabled,
-        BuildingBlockType = BuildingBlockType,
-        References = References,
-        FalsePositives = FalsePositives,
-        Author = Author,
-        License = License,
-        Maturity = Maturity,
-        CreationDate = CreationDate,
-        UpdatedDate = UpdatedDate,
-        Threat = Threat,
-        SourceFile = "macos_installer_spawns_network_event.toml",
-    };
+    /// <summary>Everything the rule file states about the rule, typed.</summary>
+    public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = global::Compiled.Runtime.Rules.RuleDescriptorJson.Read(
+        """{"rule_id":"99239e7d-b0d4-46e3-8609-acafcf99f68c","rule_guid":"99239e7d-b0d4-46e3-8609-acafcf99f68c","name":"macOS Installer Spawns Network Event","description":"Identifies when the built in macOS Installer program generates a network event after attempting to install a .pkg\nfile. This activity has been observed being leveraged by malware.\n","severity":"Medium","risk_score":47,"type":"eql","language":"eql","query":"sequence by process.entity_id with maxspan=1m\n  [process where event.type == \"start\" and host.os.family == \"macos\" and\n   process.parent.executable in (\"/usr/sbin/installer\", \"/System/Library/CoreServices/Installer.app/Contents/MacOS/Installer\")]\n  [network where not cidrmatch(destination.ip,\n       \"10.0.0.0/8\", \"127.0.0.0/8\", \"169.254.0.0/16\", \"172.16.0.0/12\", \"192.0.0.0/24\", \"192.0.0.0/29\",\n       \"192.0.0.8/32\", \"192.0.0.9/32\", \"192.0.0.10/32\", \"192.0.0.170/32\", \"192.0.0.171/32\", \"192.0.2.0/24\",\n       \"192.31.196.0/24\", \"192.52.193.0/24\", \"192.168.0.0/16\", \"192.88.99.0/24\", \"224.0.0.0/4\", \"100.64.0.0/10\",\n       \"192.175.48.0/24\", \"198.18.0.0/15\", \"198.51.100.0/24\", \"203.0.113.0/24\", \"240.0.0.0/4\", \"::1\",\n       \"FE80::/10\", \"FF00::/8\")]\n","source_file":"macos_installer_spawns_network_event.toml","tags":["Elastic","Host","macOS","Threat Detection","Execution"],"index":["logs-endpoint.events.*"],"from":"now-9m","interval":"5m","max_signals":100,"version":1,"timestamp_override":"event.ingested","references":["https://redcanary.com/blog/clipping-silver-sparrows-wings","https://www.iana.org/assignments/iana-ipv4-special-registry/iana-ipv4-special-registry.xhtml"],"false_positives":["    Custom organization-specific macOS packages that use .pkg files to run cURL could trigger this rule. If known\n    behavior is causing false positives, it can be excluded from the rule.\n    "],"author":["Elastic"],"license":"Elastic License v2","maturity":"Production","creation_date":"2021-02-23","updated_date":"2021-08-03","threat":[{"framework":"MITRE ATT&CK","tactic":{"id":"TA0002","name":"Execution","reference":"https://attack.mitre.org/tactics/TA0002/"},"technique":[{"id":"T1059","name":"Command and Scripting Interpreter","reference":"https://attack.mitre.org/techniques/T1059/","subtechnique":[{"id":"T1059.007","name":"JavaScript","reference":"https://attack.mitre.org/techniques/T1059/007/"}]}]},{"framework":"MITRE ATT&CK","tactic":{"id":"TA0011","name":"Command and Control","reference":"https://attack.mitre.org/tactics/TA0011/"},"technique":[{"id":"T1071","name":"Application Layer Protocol","reference":"https://attack.mitre.org/techniques/T1071/","subtechnique":[{"id":"T1071.001","name":"Web Protocols","reference":"https://attack.mitre.org/techniques/T1071/001/"}]}]}]}""");
 
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "event.ingested", "@timestamp", "process.entity_id", "event.category", "event.type", "host.os.family", "process.parent.executable", "destination.ip" };

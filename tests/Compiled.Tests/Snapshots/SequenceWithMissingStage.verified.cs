@@ -32,66 +32,14 @@ using static global::System.MemoryExtensions;
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
 public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.Rules.DetectionRule
 {
-    public static readonly global::System.Guid RuleId = new("1c2d3e4f-0000-4000-8000-000000000001");
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000001";
     public const string Name = "Temp Process Deletes Itself Offline";
-    public const string Description = "A rule written for a test.";
     public const global::Compiled.Runtime.Rules.Severity Severity = global::Compiled.Runtime.Rules.Severity.Low;
     public const int RiskScore = 21;
-    public const string Type = "eql";
-    public const string Language = "eql";
-    public const string Query = "sequence by host.id with maxspan=5m\n  [process where event.type == \"start\" and process.name : \"*.tmp\"] by process.entity_id\n  ![network where true] by process.entity_id\n  [file where event.type == \"deletion\"] by process.entity_id\nuntil [process where event.type == \"end\"] by process.entity_id\n";
-    public const string From = "now-6m";
-    public const string Interval = "5m";
-    public const int MaxSignals = 100;
-    public const int Version = 1;
-    public const string? TimestampOverride = null;
-    public const bool TimestampOverrideFallbackDisabled = false;
-    public const string? BuildingBlockType = null;
-    public const string? License = null;
-    public const global::Compiled.Runtime.Rules.Maturity Maturity = global::Compiled.Runtime.Rules.Maturity.Production;
-    public static readonly global::System.DateOnly? CreationDate = new global::System.DateOnly(2024, 1, 2);
-    public static readonly global::System.DateOnly? UpdatedDate = null;
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Tags = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Index = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> References = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> FalsePositives = global::System.Array.Empty<string>();
-    public static readonly global::System.Collections.Generic.IReadOnlyList<string> Author = new string[] { "Compiled tests" };
-    public static readonly global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.ThreatMapping> Threat = new global::Compiled.Runtime.Rules.ThreatMapping[]
-    {
-    };
 
-    /// <summary>All of the above as one record, for hosts and alerts.</summary>
-    public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = new()
-    {
-        RuleId = RuleId,
-        RuleIdText = RuleIdText,
-        Name = Name,
-        Description = Description,
-        Severity = Severity,
-        RiskScore = RiskScore,
-        Type = Type,
-        Language = Language,
-        Query = Query,
-        Tags = Tags,
-        Index = Index,
-        From = From,
-        Interval = Interval,
-        MaxSignals = MaxSignals,
-        Version = Version,
-        TimestampOverride = TimestampOverride,
-        TimestampOverrideFallbackDisabled = TimestampOverrideFallbackDisabled,
-        BuildingBlockType = BuildingBlockType,
-        References = References,
-        FalsePositives = FalsePositives,
-        Author = Author,
-        License = License,
-        Maturity = Maturity,
-        CreationDate = CreationDate,
-        UpdatedDate = UpdatedDate,
-        Threat = Threat,
-        SourceFile = "sequence.toml",
-    };
+    /// <summary>Everything the rule file states about the rule, typed.</summary>
+    public static readonly global::Compiled.Runtime.Rules.RuleDescriptor Metadata = global::Compiled.Runtime.Rules.RuleDescriptorJson.Read(
+        """{"rule_id":"1c2d3e4f-0000-4000-8000-000000000001","rule_guid":"1c2d3e4f-0000-4000-8000-000000000001","name":"Temp Process Deletes Itself Offline","description":"A rule written for a test.","severity":"Low","risk_score":21,"type":"eql","language":"eql","query":"sequence by host.id with maxspan=5m\n  [process where event.type == \"start\" and process.name : \"*.tmp\"] by process.entity_id\n  ![network where true] by process.entity_id\n  [file where event.type == \"deletion\"] by process.entity_id\nuntil [process where event.type == \"end\"] by process.entity_id\n","source_file":"sequence.toml","from":"now-6m","interval":"5m","max_signals":100,"version":1,"author":["Compiled tests"],"maturity":"Production","creation_date":"2024-01-02"}""");
 
     /// <summary>The event fields this rule reads.</summary>
     public static readonly string[] Fields = { "@timestamp", "host.id", "process.entity_id", "event.category", "event.type", "process.name" };
