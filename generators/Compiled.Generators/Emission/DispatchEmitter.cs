@@ -1,7 +1,9 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Kql;
+using Compiled.Generators.RuleFiles;
 
 namespace Compiled.Generators.Emission;
 
@@ -48,25 +50,65 @@ internal sealed class DispatchEmitter
 
         string field = scope.Unique("s_dispatchBranches");
         writer.Line("/// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>");
-        writer.Line($"private static readonly {Runtime}.DispatchBranch[] {field} =");
-        writer.Open();
-        foreach (var branch in _branches)
-        {
-            string terms = string.Join(", ", branch.Select(Term));
-            writer.Line($"new(new {Runtime}.DispatchTerm[] {{ {terms} }}),");
-        }
-
-        writer.Close("};");
+        writer.Line($"private static readonly {Runtime}.DispatchBranch[] {field} = {Runtime}.DispatchBranchJson.Read(");
+        writer.Line($"    {CSharpText.RawLiteral(BranchesJson())});");
         writer.Line();
         writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Runtime}.DispatchBranch>? DispatchBranches => {field};");
         writer.Line();
     }
 
-    private static string Term(DispatchTermSpec term) =>
-        $"new({CSharpText.Literal(term.Field)}, {(term.IgnoreCase ? "true" : "false")}, {Strings(term.Values)}, {Strings(term.Prefixes)}, {Strings(term.Suffixes)})";
+    /// <summary>
+    /// Returns the branches as the JSON that <c>DispatchBranchJson.Read</c> takes: an array of branches,
+    /// each an array of terms. One string constant compiles faster than the nested <c>new</c> expressions.
+    /// </summary>
+    private string BranchesJson()
+    {
+        var builder = new StringBuilder("[");
+        for (int i = 0; i < _branches.Count; i++)
+        {
+            builder.Append(i == 0 ? "[" : ",[");
+            for (int j = 0; j < _branches[i].Count; j++)
+            {
+                var term = _branches[i][j];
+                builder.Append(j == 0 ? "{\"field\":" : ",{\"field\":");
+                TomlJson.WriteString(builder, term.Field);
+                if (term.IgnoreCase)
+                {
+                    builder.Append(",\"ignore_case\":true");
+                }
 
-    private static string Strings(List<string> values) =>
-        values.Count == 0 ? "global::System.Array.Empty<string>()" : $"new[] {{ {string.Join(", ", values.Select(CSharpText.Literal))} }}";
+                AppendStrings(builder, "values", term.Values);
+                AppendStrings(builder, "prefixes", term.Prefixes);
+                AppendStrings(builder, "suffixes", term.Suffixes);
+                builder.Append('}');
+            }
+
+            builder.Append(']');
+        }
+
+        return builder.Append(']').ToString();
+    }
+
+    private static void AppendStrings(StringBuilder builder, string key, List<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        builder.Append(",\"").Append(key).Append("\":[");
+        for (int i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append(',');
+            }
+
+            TomlJson.WriteString(builder, values[i]);
+        }
+
+        builder.Append(']');
+    }
 
     private static DispatchTermSpec? Derive(Expr clause, string emittedTest, ICollection<string> dateFields)
     {

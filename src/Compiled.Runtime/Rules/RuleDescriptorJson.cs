@@ -25,32 +25,32 @@ public static class RuleDescriptorJson
         var root = document.RootElement;
         return new RuleDescriptor
         {
-            RuleId = Guid.Parse(RequiredString(root, "rule_guid")),
-            RuleIdText = RequiredString(root, "rule_id"),
-            Name = RequiredString(root, "name"),
-            Description = RequiredString(root, "description"),
-            Severity = EnumValue<Severity>(root, "severity"),
-            RiskScore = RequiredInt(root, "risk_score"),
-            Type = RequiredString(root, "type"),
-            Language = RequiredString(root, "language"),
-            Query = RequiredString(root, "query"),
-            SourceFile = RequiredString(root, "source_file"),
-            Tags = Strings(root, "tags"),
-            Index = Strings(root, "index"),
-            From = RequiredString(root, "from"),
-            Interval = RequiredString(root, "interval"),
-            MaxSignals = RequiredInt(root, "max_signals"),
-            Version = RequiredInt(root, "version"),
-            TimestampOverride = OptionalString(root, "timestamp_override"),
-            TimestampOverrideFallbackDisabled = root.TryGetProperty("timestamp_override_fallback_disabled", out var disabled) && disabled.GetBoolean(),
-            BuildingBlockType = OptionalString(root, "building_block_type"),
-            References = Strings(root, "references"),
-            FalsePositives = Strings(root, "false_positives"),
-            Author = Strings(root, "author"),
-            License = OptionalString(root, "license"),
-            Maturity = EnumValue<Maturity>(root, "maturity"),
-            CreationDate = Date(root, "creation_date"),
-            UpdatedDate = Date(root, "updated_date"),
+            RuleId = Guid.Parse(RuleJson.RequiredString(root, "rule_guid")),
+            RuleIdText = RuleJson.RequiredString(root, "rule_id"),
+            Name = RuleJson.RequiredString(root, "name"),
+            Description = RuleJson.RequiredString(root, "description"),
+            Severity = RuleJson.EnumValue<Severity>(root, "severity"),
+            RiskScore = RuleJson.RequiredInt(root, "risk_score"),
+            Type = RuleJson.RequiredString(root, "type"),
+            Language = RuleJson.RequiredString(root, "language"),
+            Query = RuleJson.RequiredString(root, "query"),
+            SourceFile = RuleJson.RequiredString(root, "source_file"),
+            Tags = RuleJson.Strings(root, "tags"),
+            Index = RuleJson.Strings(root, "index"),
+            From = RuleJson.RequiredString(root, "from"),
+            Interval = RuleJson.RequiredString(root, "interval"),
+            MaxSignals = RuleJson.RequiredInt(root, "max_signals"),
+            Version = RuleJson.RequiredInt(root, "version"),
+            TimestampOverride = RuleJson.OptionalString(root, "timestamp_override"),
+            TimestampOverrideFallbackDisabled = RuleJson.OptionalBoolean(root, "timestamp_override_fallback_disabled"),
+            BuildingBlockType = RuleJson.OptionalString(root, "building_block_type"),
+            References = RuleJson.Strings(root, "references"),
+            FalsePositives = RuleJson.Strings(root, "false_positives"),
+            Author = RuleJson.Strings(root, "author"),
+            License = RuleJson.OptionalString(root, "license"),
+            Maturity = RuleJson.EnumValue<Maturity>(root, "maturity"),
+            CreationDate = RuleJson.Date(root, "creation_date"),
+            UpdatedDate = RuleJson.Date(root, "updated_date"),
             Threat = Threat(root),
         };
     }
@@ -86,64 +86,12 @@ public static class RuleDescriptorJson
             }
 
             var tactic = mapping.TryGetProperty("tactic", out var tacticElement) ? Entry(tacticElement) : null;
-            mappings[i++] = new ThreatMapping(RequiredString(mapping, "framework"), tactic, techniques.ToArray());
+            mappings[i++] = new ThreatMapping(RuleJson.RequiredString(mapping, "framework"), tactic, techniques.ToArray());
         }
 
         return mappings;
     }
 
     private static MitreEntry Entry(JsonElement element) =>
-        new(RequiredString(element, "id"), RequiredString(element, "name"), RequiredString(element, "reference"));
-
-    private static string RequiredString(JsonElement element, string key) =>
-        element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw Missing(key, "a string");
-
-    private static string? OptionalString(JsonElement element, string key) =>
-        element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static int RequiredInt(JsonElement element, string key) =>
-        element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number)
-            ? number
-            : throw Missing(key, "a 32-bit integer");
-
-    private static TEnum EnumValue<TEnum>(JsonElement element, string key)
-        where TEnum : struct, Enum =>
-        Enum.TryParse<TEnum>(RequiredString(element, key), ignoreCase: false, out var value) && Enum.IsDefined(value)
-            ? value
-            : throw Missing(key, $"a {typeof(TEnum).Name} name");
-
-    private static DateOnly? Date(JsonElement element, string key)
-    {
-        string? text = OptionalString(element, key);
-        if (text is null)
-        {
-            return null;
-        }
-
-        return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
-            ? date
-            : throw Missing(key, "a yyyy-MM-dd date");
-    }
-
-    private static IReadOnlyList<string> Strings(JsonElement element, string key)
-    {
-        if (!element.TryGetProperty(key, out var array))
-        {
-            return [];
-        }
-
-        var values = new string[array.GetArrayLength()];
-        int i = 0;
-        foreach (var item in array.EnumerateArray())
-        {
-            values[i++] = item.GetString() ?? throw Missing(key, "an array of strings");
-        }
-
-        return values;
-    }
-
-    private static FormatException Missing(string key, string expected) =>
-        new($"Invalid rule metadata: '{key}' is missing or not {expected}. Build the rules with the Compiled.Generators version that matches Compiled.Runtime.");
+        new(RuleJson.RequiredString(element, "id"), RuleJson.RequiredString(element, "name"), RuleJson.RequiredString(element, "reference"));
 }

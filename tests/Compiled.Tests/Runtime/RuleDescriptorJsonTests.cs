@@ -51,3 +51,35 @@ public class RuleDescriptorJsonTests
         Assert.That(error!.Message, Does.Contain(message));
     }
 }
+
+public class DispatchBranchJsonTests
+{
+    [Test]
+    public void BranchesAndTermsRead()
+    {
+        var branches = DispatchBranchJson.Read("""[[{"field":"process.name","ignore_case":true,"values":["a.exe"],"suffixes":[".dll"]}],[{"field":"event.type","prefixes":["st"]}]]""");
+
+        Assert.That(branches, Has.Length.EqualTo(2));
+        var first = branches[0].Terms.Single();
+        Assert.That(first.Field, Is.EqualTo("process.name"));
+        Assert.That(first.IgnoreCase, Is.True);
+        Assert.That(first.Values, Is.EqualTo(new[] { "a.exe" }));
+        Assert.That(first.Prefixes, Is.Empty);
+        Assert.That(first.Suffixes, Is.EqualTo(new[] { ".dll" }));
+        var second = branches[1].Terms.Single();
+        Assert.That(second.IgnoreCase, Is.False);
+        Assert.That(second.Prefixes, Is.EqualTo(new[] { "st" }));
+    }
+
+    [TestCase("""[[{"values":["a"]}]]""", "'field' is missing or not a string")]
+    [TestCase("""[[{"field":"f","ignore_case":"yes"}]]""", "'ignore_case' is missing or not a boolean")]
+    [TestCase("""[[{"field":"f","values":"a"}]]""", "'values' is missing or not an array of strings")]
+    [TestCase("""[[{"field":"f","values":[1]}]]""", "'values' is missing or not an array of strings")]
+    [TestCase("""[{"field":"f"}]""", "'branches' is missing or not an array of arrays")]
+    public void WrongTermIsNamed(string json, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => DispatchBranchJson.Read(json));
+
+        Assert.That(error!.Message, Does.Contain(message));
+    }
+}

@@ -60,10 +60,8 @@ public sealed class FirstProcessOnHost : global::Compiled.Runtime.Stateful.NewTe
     }
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
-    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
-    {
-        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("event.category", false, new[] { "process" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()), new("event.type", false, new[] { "start" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
-    };
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches = global::Compiled.Runtime.Rules.DispatchBranchJson.Read(
+        """[[{"field":"event.category","values":["process"]},{"field":"event.type","values":["start"]}]]""");
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 

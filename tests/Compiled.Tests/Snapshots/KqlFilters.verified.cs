@@ -62,10 +62,8 @@ public sealed class KqlFilters : global::Compiled.Runtime.Rules.DetectionRule
     }
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
-    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
-    {
-        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("event.category", false, new[] { "file" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
-    };
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches = global::Compiled.Runtime.Rules.DispatchBranchJson.Read(
+        """[[{"field":"event.category","values":["file"]}]]""");
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 

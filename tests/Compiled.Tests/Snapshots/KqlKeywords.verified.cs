@@ -69,10 +69,8 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
     }
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
-    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
-    {
-        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("event.category", false, new[] { "process" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()), new("process.name", false, new[] { "cmd.exe", "power shell.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()), new("process.executable", false, global::System.Array.Empty<string>(), new[] { "C:\\Windows\\" }, global::System.Array.Empty<string>()) }),
-    };
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches = global::Compiled.Runtime.Rules.DispatchBranchJson.Read(
+        """[[{"field":"event.category","values":["process"]},{"field":"process.name","values":["cmd.exe","power shell.exe"]},{"field":"process.executable","prefixes":["C:\\Windows\\"]}]]""");
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 

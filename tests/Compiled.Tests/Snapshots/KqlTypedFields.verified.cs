@@ -73,10 +73,8 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     }
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
-    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
-    {
-        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("process.parent.name", false, new[] { "cmd.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
-    };
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches = global::Compiled.Runtime.Rules.DispatchBranchJson.Read(
+        """[[{"field":"process.parent.name","values":["cmd.exe"]}]]""");
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 

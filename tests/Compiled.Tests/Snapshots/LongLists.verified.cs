@@ -69,10 +69,8 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.DetectionRule
     public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
-    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
-    {
-        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("process.name", true, new[] { "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe" }, new[] { "sys" }, new[] { ".ps1", "c.exe" }), new("process.parent.name", false, new[] { "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
-    };
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches = global::Compiled.Runtime.Rules.DispatchBranchJson.Read(
+        """[[{"field":"process.name","ignore_case":true,"values":["tool1.exe","tool2.exe","tool3.exe","tool4.exe","tool5.exe","tool6.exe","tool7.exe","tool8.exe","tool9.exe","tool10.exe","tool11.exe","tool12.exe"],"prefixes":["sys"],"suffixes":[".ps1","c.exe"]},{"field":"process.parent.name","values":["tool1.exe","tool2.exe","tool3.exe","tool4.exe","tool5.exe","tool6.exe","tool7.exe","tool8.exe","tool9.exe","tool10.exe","tool11.exe","tool12.exe"]}]]""");
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 

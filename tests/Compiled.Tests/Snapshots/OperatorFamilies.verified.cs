@@ -78,10 +78,8 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
 
     /// <summary>Terms every event this rule uses passes, one branch per filter, for the host's dispatch.</summary>
-    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches =
-    {
-        new(new global::Compiled.Runtime.Rules.DispatchTerm[] { new("process.name", true, new[] { "cmd.exe" }, new[] { "power" }, global::System.Array.Empty<string>()), new("process.parent.name", true, new[] { "explorer.exe" }, global::System.Array.Empty<string>(), global::System.Array.Empty<string>()) }),
-    };
+    private static readonly global::Compiled.Runtime.Rules.DispatchBranch[] s_dispatchBranches = global::Compiled.Runtime.Rules.DispatchBranchJson.Read(
+        """[[{"field":"process.name","ignore_case":true,"values":["cmd.exe"],"prefixes":["power"]},{"field":"process.parent.name","ignore_case":true,"values":["explorer.exe"]}]]""");
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
