@@ -9,7 +9,8 @@ using Compiled.Benchmarks;
 // Usage:
 //   dotnet run -c Release --project tests/Compiled.Benchmarks -- --quick [--size-mb N]
 //   dotnet run -c Release --project tests/Compiled.Benchmarks -- --detailed
-// --quick measures each case once over N MiB of events (default 100), after a warm-up over the N MiB before them.
+// --quick measures each case once over N MiB of events (default 100), after a warm-up over the N MiB before them,
+// each case in its own process unless --one-process is given.
 // --detailed runs the same cases under BenchmarkDotNet with the memory diagnoser, in process, over 10,000 events.
 if (args.Contains("--detailed"))
 {
@@ -45,7 +46,30 @@ if (args.Contains("--state-memory"))
     return;
 }
 
-Console.WriteLine($"Compiled quick benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+// Each case runs in a process of its own, as a command-line scan would: what one case runs first, such
+// as Roslyn compiling the corpus rules, then cannot change how the runtime optimizes the next one.
+// --one-process runs them all in this process instead.
+string[] caseNames = ["baseline", "decode", "seed", "hundred", "all"];
+int caseArgument = Array.IndexOf(args, "--case");
+string? onlyCase = caseArgument >= 0 && caseArgument + 1 < args.Length ? args[caseArgument + 1] : null;
+if (onlyCase is null && !args.Contains("--one-process"))
+{
+    Console.WriteLine($"Compiled quick benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, one process per case");
+    var childResults = new List<Result>();
+    foreach (string caseName in caseNames)
+    {
+        childResults.Add(RunCaseProcess(caseName, sizeMb));
+    }
+
+    PrintTable(childResults);
+    return;
+}
+
+if (onlyCase is null)
+{
+    Console.WriteLine($"Compiled quick benchmark, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, .NET {Environment.Version}, all cases in one process");
+}
+
 // The warm-up input comes first in time and the measured input continues it, so a host measured on the
 // second runs in steady state: its reorder buffer, dispatch indexes and rule state already exist.
 int nextCopy = 0;
@@ -53,30 +77,93 @@ var warmUpLines = BenchmarkInput.Build(Workload.CorpusEvents, sizeMb * 1_048_576
 var lines = BenchmarkInput.Build(Workload.CorpusEvents, sizeMb * 1_048_576L, ref nextCopy);
 Console.WriteLine($"Input: {BenchmarkInput.Describe(lines)} measured, after {BenchmarkInput.Describe(warmUpLines)} of warm-up (corpus events repeated with shifted @timestamp and event.ingested)");
 
-var compileWatch = Stopwatch.StartNew();
-var allRules = Workload.AllRules;
-Console.WriteLine($"Compiled {allRules.Rules.Count} corpus EQL rules at run time in {compileWatch.Elapsed.TotalSeconds:F1} s");
-var hundredRules = Workload.HundredRules;
-
 byte[] warmUp = warmUpLines.SelectMany(line => line.Append((byte)'\n')).ToArray();
 byte[] stream = lines.SelectMany(line => line.Append((byte)'\n')).ToArray();
-var results = new List<Result>
+var results = new List<Result>();
+foreach (string caseName in onlyCase is null ? caseNames : [onlyCase])
 {
-    Measure("Utf8JsonReader, every token (baseline)", lines.Count, stream.Length, () => { Workload.ReadAllTokens(warmUpLines); return () => { Workload.ReadAllTokens(lines); return 0; }; }),
-    Measure($"decode into {allRules.Schema.Fields.Count} field slots", lines.Count, stream.Length, () => { Workload.DecodeOnly(warmUpLines, allRules.Schema); return () => { Workload.DecodeOnly(lines, allRules.Schema); return 0; }; }),
-    Measure("host, seed rule alone", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.SeedRules, warmUp, stream)),
-    Measure($"host, {hundredRules.Rules.Count} corpus rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.HundredRules, warmUp, stream)),
-    Measure($"host, all {allRules.Rules.Count} corpus EQL rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, stream)),
-};
+    results.Add(caseName switch
+    {
+        "baseline" => Measure("Utf8JsonReader, every token (baseline)", lines.Count, stream.Length, () => { Workload.ReadAllTokens(warmUpLines); return () => { Workload.ReadAllTokens(lines); return 0; }; }),
+        "decode" => MeasureDecode(CompiledAllRules().Schema),
+        "seed" => Measure("host, seed rule alone", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.SeedRules, warmUp, stream)),
+        "hundred" => Measure($"host, {Workload.HundredRules.Rules.Count} corpus rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.HundredRules, warmUp, stream)),
+        "all" => Measure($"host, all {CompiledAllRules().Rules.Count} corpus EQL rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, stream)),
+        _ => throw new ArgumentException($"Unknown case '{caseName}'. Use one of: {string.Join(", ", caseNames)}."),
+    });
+}
 
-double baseline = results[0].MegabytesPerSecond;
-double seed = results[2].MegabytesPerSecond;
-Console.WriteLine();
-Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8}");
-foreach (var result in results)
+Result MeasureDecode(Compiled.Runtime.Events.FieldSchema schema) =>
+    Measure($"decode into {schema.Fields.Count} field slots", lines.Count, stream.Length, () => { Workload.DecodeOnly(warmUpLines, schema); return () => { Workload.DecodeOnly(lines, schema); return 0; }; });
+
+if (onlyCase is null)
 {
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8}"));
+    PrintTable(results);
+}
+else
+{
+    Console.WriteLine(results[0].ToLine());
+}
+
+// Compiles the corpus rules once per process and says how long that took.
+static Compiled.Runtime.Rules.RuleSet CompiledAllRules()
+{
+    var watch = Stopwatch.StartNew();
+    var rules = Workload.AllRules;
+    if (watch.Elapsed > TimeSpan.FromSeconds(1))
+    {
+        Console.WriteLine($"Compiled {rules.Rules.Count} corpus EQL rules at run time in {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    return rules;
+}
+
+// Runs one case in a new process of this program and passes on what it prints besides its result.
+static Result RunCaseProcess(string caseName, int sizeMb)
+{
+    string host = Environment.ProcessPath!;
+    var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+    if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+    {
+        start.ArgumentList.Add(typeof(Result).Assembly.Location);
+    }
+
+    foreach (string argument in new[] { "--quick", "--case", caseName, "--size-mb", sizeMb.ToString(CultureInfo.InvariantCulture) })
+    {
+        start.ArgumentList.Add(argument);
+    }
+
+    using var process = Process.Start(start)!;
+    Result? result = null;
+    while (process.StandardOutput.ReadLine() is { } line)
+    {
+        if (Result.TryParse(line, out var parsed))
+        {
+            result = parsed;
+        }
+        else if (caseName == "baseline" || !line.StartsWith("Input: ", StringComparison.Ordinal))
+        {
+            Console.WriteLine(line);
+        }
+    }
+
+    process.WaitForExit();
+    return process.ExitCode == 0 && result is not null
+        ? result
+        : throw new InvalidOperationException($"The '{caseName}' case failed with exit code {process.ExitCode}.");
+}
+
+static void PrintTable(List<Result> results)
+{
+    double baseline = results[0].MegabytesPerSecond;
+    double seed = results[2].MegabytesPerSecond;
+    Console.WriteLine();
+    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8}");
+    foreach (var result in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8}"));
+    }
 }
 
 // prepare runs the warm-up and returns the measured run.
@@ -94,4 +181,25 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
     return new Result(name, events, bytes / 1_048_576.0 / seconds, events / seconds, (double)allocated / events, alerts);
 }
 
-internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts);
+internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts)
+{
+    private const string Prefix = "RESULT\t";
+
+    /// <summary>Returns the result as the one line a case process prints for its parent.</summary>
+    public string ToLine() => string.Create(CultureInfo.InvariantCulture,
+        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{Alerts}");
+
+    public static bool TryParse(string line, out Result result)
+    {
+        result = null!;
+        var parts = line.Split('\t');
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 7)
+        {
+            return false;
+        }
+
+        var culture = CultureInfo.InvariantCulture;
+        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), long.Parse(parts[6], culture));
+        return true;
+    }
+}

@@ -51,8 +51,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor RuleIdNotUuid = new(
         id: "CMP006",
-        title: "rule_id is not a UUID",
-        messageFormat: "The rule_id '{0}' is not a UUID; Kibana accepts it, and the typed RuleId is {1}, derived from the text",
+        title: "rule_id is not a lowercase hyphenated UUID",
+        messageFormat: "The rule_id '{0}' is not a UUID in lowercase hyphenated form. Kibana accepts it as text, and the typed RuleId is {1}, derived from the text so that no two rule_ids share one.",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);

@@ -76,6 +76,8 @@ internal static class PatternEmitter
         writer.Line("var result = Tri.Null;");
         writer.Open("foreach (ref readonly var value in ev.Values(slot))");
         writer.Line("result = Tri.False;");
+        // NOTE: a boolean or a number in a keyword field is skipped here, so `process.name : "true"` misses
+        // an event with `"name": true`, although Elasticsearch indexes that value as "true" and `==` matches it.
         writer.Open("if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)");
         writer.Line("continue;");
         writer.Close();

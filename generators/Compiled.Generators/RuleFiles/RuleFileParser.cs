@@ -93,7 +93,9 @@ internal sealed partial class RuleFileParser
             }
             else
             {
-                if (!Guid.TryParse(ruleIdText, out var guid))
+                // Only the lowercase hyphenated form counts as the UUID itself: Kibana compares rule_ids as
+                // text, so "ABC..." and "abc..." are two rules and must not share one typed RuleId.
+                if (!Guid.TryParseExact(ruleIdText, "D", out var guid) || guid.ToString("D") != ruleIdText)
                 {
                     guid = DerivedGuid(ruleIdText);
                     _diagnostics.Add(DiagnosticInfo.Create(

@@ -17,6 +17,16 @@ public class CliBuildTests
         Assert.That(passed, Has.Some.Contains("NetAnalyzers"), "the SDK's own analyzers still check the command line's code");
     }
 
+    [Test]
+    public void CommandLineRunsWithoutDynamicPgo()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "compiled.runtimeconfig.json");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.That(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean(), Is.False);
+    }
+
     private static List<string> Items(string target, string itemType)
     {
         var result = ProcessRunner.Run(

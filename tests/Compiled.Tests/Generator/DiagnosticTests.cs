@@ -126,6 +126,22 @@ public class DiagnosticTests
         Assert.That(rule.RuleId.ToString()[14], Is.EqualTo('5'));
     }
 
+    [TestCase("99239E7D-B0D4-46E3-8609-ACAFCF99F68C")]
+    [TestCase("99239e7db0d446e38609acafcf99f68c")]
+    [TestCase("{99239e7d-b0d4-46e3-8609-acafcf99f68c}")]
+    public void OtherUuidSpellingsGetOwnRuleId(string ruleId)
+    {
+        const string canonical = "99239e7d-b0d4-46e3-8609-acafcf99f68c";
+        string toml = RuleFiles.Eql("process where true", ruleId: ruleId);
+
+        var diagnostic = Single(toml, "CMP006");
+
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        var rule = Scan.CompileRules(("rule.toml", toml)).Rules.Single().Descriptor;
+        Assert.That(rule.RuleIdText, Is.EqualTo(ruleId));
+        Assert.That(rule.RuleId, Is.Not.EqualTo(Guid.Parse(canonical)));
+    }
+
     [Test]
     public void DuplicateRuleIdPointsAtSecondFile()
     {
