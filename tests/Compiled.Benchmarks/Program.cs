@@ -105,7 +105,7 @@ else
     Console.WriteLine(results[0].ToLine());
 }
 
-// Compiles the corpus rules once per process and says how long that took.
+// Compiles the corpus rules once per process and prints how long that took.
 static Compiled.Runtime.Rules.RuleSet CompiledAllRules()
 {
     var watch = Stopwatch.StartNew();

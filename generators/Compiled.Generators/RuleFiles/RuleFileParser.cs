@@ -262,18 +262,18 @@ internal sealed partial class RuleFileParser
             if (table.TryGet("tactic", out var tacticEntry))
             {
                 tactic = tacticEntry.Value is TomlTableNode tacticTable
-                    ? ReadAttackEntry(tacticTable, "threat.tactic")
-                    : WrongTypeNull("threat.tactic", "a table", tacticEntry.Value);
+                    ? ReadAttackEntry(tacticTable, "rule.threat.tactic")
+                    : WrongTypeNull("rule.threat.tactic", "a table", tacticEntry.Value);
             }
 
             var techniques = new List<TechniqueSpec>();
-            foreach (var techniqueTable in TableArray(table, "technique", "threat.technique"))
+            foreach (var techniqueTable in TableArray(table, "technique", "rule.threat.technique"))
             {
-                var technique = ReadAttackEntry(techniqueTable, "threat.technique");
+                var technique = ReadAttackEntry(techniqueTable, "rule.threat.technique");
                 var subtechniques = new List<AttackEntry>();
-                foreach (var subTable in TableArray(techniqueTable, "subtechnique", "threat.technique.subtechnique"))
+                foreach (var subTable in TableArray(techniqueTable, "subtechnique", "rule.threat.technique.subtechnique"))
                 {
-                    var sub = ReadAttackEntry(subTable, "threat.technique.subtechnique");
+                    var sub = ReadAttackEntry(subTable, "rule.threat.technique.subtechnique");
                     if (sub is not null)
                     {
                         subtechniques.Add(sub);
@@ -440,7 +440,7 @@ internal sealed partial class RuleFileParser
         string[] formats = { "yyyy/MM/dd", "yyyy-MM-dd" };
         if (!DateTime.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
-            Invalid(scalar, key, text, "write the date as yyyy/MM/dd");
+            Invalid(scalar, key, text, "write the date as yyyy/MM/dd or yyyy-MM-dd");
             return null;
         }
 

@@ -143,6 +143,16 @@ public class DiagnosticTests
     }
 
     [Test]
+    public void TacticWithoutNameNamesRuleTable()
+    {
+        string toml = RuleFiles.Eql("process where true") + "\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[rule.threat.tactic]\nid = \"TA0002\"\nreference = \"https://attack.mitre.org/tactics/TA0002/\"\n";
+
+        var diagnostic = Single(toml, "CMP002");
+
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'name'").And.Contain("[rule.threat.tactic]"));
+    }
+
+    [Test]
     public void DuplicateRuleIdPointsAtSecondFile()
     {
         string first = RuleFiles.Eql("process where true", name: "First");
