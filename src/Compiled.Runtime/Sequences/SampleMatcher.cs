@@ -30,8 +30,7 @@ public sealed class SampleMatcher
     private readonly JoinKeyBuilder _keys = new();
     private readonly List<(string Key, KeyState State)> _touched = [];
     // Keys from the least to the most recently offered an event, linked through the states themselves.
-    private KeyState? _oldest;
-    private KeyState? _newest;
+    private readonly RecencyList<KeyState> _recency = new();
     private int _maxEntries = DetectionRule.DefaultMaxStateEntries;
     private long _ordinal;
     private long _capturedOrdinal;
@@ -111,7 +110,7 @@ public sealed class SampleMatcher
     {
         if (_lookup.TryGetValue(key, out string? storedKey, out var state))
         {
-            MoveToNewest(state);
+            _recency.MoveToNewest(state);
         }
         else
         {
@@ -123,7 +122,7 @@ public sealed class SampleMatcher
 
             storedKey = key.ToString();
             _states[storedKey] = state = new KeyState(_filterCount) { Key = storedKey };
-            Link(state);
+            _recency.Add(state);
         }
 
         if (state.Candidates is null)
@@ -158,59 +157,10 @@ public sealed class SampleMatcher
     /// <summary>Evicts the key least recently offered an event.</summary>
     private void Evict()
     {
-        var oldest = _oldest!;
+        var oldest = _recency.Oldest!;
         _states.Remove(oldest.Key);
-        Unlink(oldest);
+        _recency.Remove(oldest);
         Evictions++;
-    }
-
-    private void MoveToNewest(KeyState state)
-    {
-        if (!ReferenceEquals(state, _newest))
-        {
-            Unlink(state);
-            Link(state);
-        }
-    }
-
-    private void Link(KeyState state)
-    {
-        state.Older = _newest;
-        state.Newer = null;
-        if (_newest is not null)
-        {
-            _newest.Newer = state;
-        }
-        else
-        {
-            _oldest = state;
-        }
-
-        _newest = state;
-    }
-
-    private void Unlink(KeyState state)
-    {
-        if (state.Older is not null)
-        {
-            state.Older.Newer = state.Newer;
-        }
-        else
-        {
-            _oldest = state.Newer;
-        }
-
-        if (state.Newer is not null)
-        {
-            state.Newer.Older = state.Older;
-        }
-        else
-        {
-            _newest = state.Older;
-        }
-
-        state.Older = null;
-        state.Newer = null;
     }
 
     /// <summary>
@@ -269,7 +219,7 @@ public sealed class SampleMatcher
     }
 
     /// <summary>The candidates of one join key, or null once it has all its samples, and the samples it reported.</summary>
-    private sealed class KeyState(int filterCount)
+    private sealed class KeyState(int filterCount) : RecencyNode<KeyState>
     {
         public List<Candidate>[]? Candidates = CreateLists(filterCount);
 
@@ -278,10 +228,6 @@ public sealed class SampleMatcher
         public int Count;
 
         public string Key = string.Empty;
-
-        public KeyState? Older;
-
-        public KeyState? Newer;
 
         private static List<Candidate>[] CreateLists(int count)
         {

@@ -45,8 +45,7 @@ public sealed class SequenceMatcher
     private readonly JoinKeyBuilder _keys = new();
     private int _advancesSincePrune;
     // Key states from the least to the most recently created or updated, linked through the states themselves.
-    private KeyState? _oldest;
-    private KeyState? _newest;
+    private readonly RecencyList<KeyState> _recency = new();
     private int _maxEntries = DetectionRule.DefaultMaxStateEntries;
     // Ordinals number events from 1, so 0 can mean "none" in the state below.
     private long _ordinal = 1;
@@ -326,7 +325,7 @@ public sealed class SequenceMatcher
         }
 
         states.Pending[stage] = pending;
-        MoveToNewest(states);
+        _recency.MoveToNewest(states);
     }
 
     /// <summary>Decides what a sequence whose positive stages are complete needs before it is reported.</summary>
@@ -441,14 +440,14 @@ public sealed class SequenceMatcher
     {
         if (_lookup.TryGetValue(key, out var state))
         {
-            MoveToNewest(state);
+            _recency.MoveToNewest(state);
             return state;
         }
 
         MakeRoom();
         state = new KeyState(key.ToString(), Math.Max(0, _positiveCount - 1), LeadingCount);
         _states[state.Key] = state;
-        Link(state);
+        _recency.Add(state);
         return state;
     }
 
@@ -465,7 +464,7 @@ public sealed class SequenceMatcher
     {
         while (_states.Count + _heldCount >= _maxEntries)
         {
-            if (_oldest is { } oldest)
+            if (_recency.Oldest is { } oldest)
             {
                 Remove(oldest);
             }
@@ -500,57 +499,8 @@ public sealed class SequenceMatcher
         if (_states.TryGetValue(state.Key, out var current) && ReferenceEquals(current, state))
         {
             _states.Remove(state.Key);
-            Unlink(state);
+            _recency.Remove(state);
         }
-    }
-
-    private void MoveToNewest(KeyState state)
-    {
-        if (!ReferenceEquals(state, _newest))
-        {
-            Unlink(state);
-            Link(state);
-        }
-    }
-
-    private void Link(KeyState state)
-    {
-        state.Older = _newest;
-        state.Newer = null;
-        if (_newest is not null)
-        {
-            _newest.Newer = state;
-        }
-        else
-        {
-            _oldest = state;
-        }
-
-        _newest = state;
-    }
-
-    private void Unlink(KeyState state)
-    {
-        if (state.Older is not null)
-        {
-            state.Older.Newer = state.Newer;
-        }
-        else
-        {
-            _oldest = state.Newer;
-        }
-
-        if (state.Newer is not null)
-        {
-            state.Newer.Older = state.Older;
-        }
-        else
-        {
-            _newest = state.Older;
-        }
-
-        state.Older = null;
-        state.Newer = null;
     }
 
     /// <summary>A partial sequence: its events so far, when it last grew, and its leading chain.</summary>
@@ -570,13 +520,9 @@ public sealed class SequenceMatcher
     }
 
     /// <summary>The state of one join key, linked into the matcher's list from oldest to newest.</summary>
-    private sealed class KeyState(string key, int pendingSlots, int leadingStages)
+    private sealed class KeyState(string key, int pendingSlots, int leadingStages) : RecencyNode<KeyState>
     {
         public string Key { get; } = key;
-
-        public KeyState? Older { get; set; }
-
-        public KeyState? Newer { get; set; }
 
         /// <summary>The pending sequence whose last matched positive stage is the index.</summary>
         public Pending?[] Pending { get; } = new Pending?[pendingSlots];
