@@ -1,9 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Text;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Kql;
-using Compiled.Generators.RuleFiles;
 
 namespace Compiled.Generators.Emission;
 
@@ -63,51 +61,31 @@ internal sealed class DispatchEmitter
     /// </summary>
     private string BranchesJson()
     {
-        var builder = new StringBuilder("[");
-        for (int i = 0; i < _branches.Count; i++)
+        var json = new JsonTextWriter();
+        json.StartArray();
+        foreach (var branch in _branches)
         {
-            builder.Append(i == 0 ? "[" : ",[");
-            for (int j = 0; j < _branches[i].Count; j++)
+            json.StartArray();
+            foreach (var term in branch)
             {
-                var term = _branches[i][j];
-                builder.Append(j == 0 ? "{\"field\":" : ",{\"field\":");
-                TomlJson.WriteString(builder, term.Field);
+                json.StartObject();
+                json.String("field", term.Field);
                 if (term.IgnoreCase)
                 {
-                    builder.Append(",\"ignore_case\":true");
+                    json.True("ignore_case");
                 }
 
-                AppendStrings(builder, "values", term.Values);
-                AppendStrings(builder, "prefixes", term.Prefixes);
-                AppendStrings(builder, "suffixes", term.Suffixes);
-                builder.Append('}');
+                json.Strings("values", term.Values);
+                json.Strings("prefixes", term.Prefixes);
+                json.Strings("suffixes", term.Suffixes);
+                json.EndObject();
             }
 
-            builder.Append(']');
+            json.EndArray();
         }
 
-        return builder.Append(']').ToString();
-    }
-
-    private static void AppendStrings(StringBuilder builder, string key, List<string> values)
-    {
-        if (values.Count == 0)
-        {
-            return;
-        }
-
-        builder.Append(",\"").Append(key).Append("\":[");
-        for (int i = 0; i < values.Count; i++)
-        {
-            if (i > 0)
-            {
-                builder.Append(',');
-            }
-
-            TomlJson.WriteString(builder, values[i]);
-        }
-
-        builder.Append(']');
+        json.EndArray();
+        return json.ToString();
     }
 
     private static DispatchTermSpec? Derive(Expr clause, string emittedTest, ICollection<string> dateFields)

@@ -612,7 +612,8 @@ internal sealed class RuleEmitter
     /// </summary>
     private string MetadataJson(string severity, string maturity)
     {
-        var json = new JsonObjectWriter();
+        var json = new JsonTextWriter();
+        json.StartObject();
         json.String("rule_id", _rule.RuleId);
         json.String("rule_guid", _rule.RuleGuid);
         json.String("name", _rule.Name);
@@ -680,6 +681,7 @@ internal sealed class RuleEmitter
             json.EndArray();
         }
 
-        return json.Finish();
+        json.EndObject();
+        return json.ToString();
     }
 }

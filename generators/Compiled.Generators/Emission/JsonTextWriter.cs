@@ -5,10 +5,13 @@ using Compiled.Generators.RuleFiles;
 
 namespace Compiled.Generators.Emission;
 
-/// <summary>Writes one compact JSON object, member by member. A null string value leaves its key out.</summary>
-internal sealed class JsonObjectWriter
+/// <summary>
+/// Writer of compact JSON text, value by value. A method with a key writes an object member, and one
+/// without writes an array element. A null string and an empty string list leave their key out.
+/// </summary>
+internal sealed class JsonTextWriter
 {
-    private readonly StringBuilder _builder = new("{");
+    private readonly StringBuilder _builder = new();
     private bool _needsComma;
 
     public void String(string key, string? value)
@@ -20,18 +23,21 @@ internal sealed class JsonObjectWriter
 
         Key(key);
         TomlJson.WriteString(_builder, value);
+        _needsComma = true;
     }
 
     public void Number(string key, int value)
     {
         Key(key);
         _builder.Append(value.ToString(CultureInfo.InvariantCulture));
+        _needsComma = true;
     }
 
     public void True(string key)
     {
         Key(key);
         _builder.Append("true");
+        _needsComma = true;
     }
 
     /// <summary>Writes an array of strings. An empty list leaves its key out.</summary>
@@ -65,9 +71,7 @@ internal sealed class JsonObjectWriter
         }
         else
         {
-            Key(key);
-            _builder.Append('{');
-            _needsComma = false;
+            StartObject(key);
         }
 
         String("id", id);
@@ -76,40 +80,50 @@ internal sealed class JsonObjectWriter
         EndObject();
     }
 
+    /// <summary>Starts an object as the whole text or as an array element.</summary>
+    public void StartObject() => Open('{');
+
+    public void StartObject(string key)
+    {
+        Key(key);
+        Open('{');
+    }
+
+    public void EndObject() => Close('}');
+
+    /// <summary>Starts an array as the whole text or as an array element.</summary>
+    public void StartArray() => Open('[');
+
     public void StartArray(string key)
     {
         Key(key);
-        _builder.Append('[');
-        _needsComma = false;
+        Open('[');
     }
 
-    public void EndArray()
-    {
-        _builder.Append(']');
-        _needsComma = true;
-    }
+    public void EndArray() => Close(']');
 
-    /// <summary>Starts an object as an array element.</summary>
-    public void StartObject()
-    {
-        Separate();
-        _builder.Append('{');
-        _needsComma = false;
-    }
+    public override string ToString() => _builder.ToString();
 
-    public void EndObject()
-    {
-        _builder.Append('}');
-        _needsComma = true;
-    }
-
-    public string Finish() => _builder.Append('}').ToString();
-
+    /// <summary>Writes the separator and the key of an object member, which its value follows.</summary>
     private void Key(string key)
     {
         Separate();
         TomlJson.WriteString(_builder, key);
         _builder.Append(':');
+        _needsComma = false;
+    }
+
+    private void Open(char bracket)
+    {
+        Separate();
+        _builder.Append(bracket);
+        _needsComma = false;
+    }
+
+    private void Close(char bracket)
+    {
+        _builder.Append(bracket);
+        _needsComma = true;
     }
 
     private void Separate()
