@@ -105,7 +105,7 @@ else
     Console.WriteLine(results[0].ToLine());
 }
 
-// Compiles the corpus rules once per process and prints how long that took.
+// Returns the corpus rules, printing the compile time when they compile in this call.
 static Compiled.Runtime.Rules.RuleSet CompiledAllRules()
 {
     var watch = Stopwatch.StartNew();
@@ -150,7 +150,7 @@ static Result RunCaseProcess(string caseName, int sizeMb)
     process.WaitForExit();
     return process.ExitCode == 0 && result is not null
         ? result
-        : throw new InvalidOperationException($"The '{caseName}' case failed with exit code {process.ExitCode}.");
+        : throw new InvalidOperationException($"The '{caseName}' case failed with exit code {process.ExitCode}. Its output is above.");
 }
 
 static void PrintTable(List<Result> results)

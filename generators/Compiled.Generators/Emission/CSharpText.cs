@@ -49,9 +49,8 @@ internal static class CSharpText
 
     /// <summary>
     /// Returns <paramref name="text"/> as a single-line raw string literal (<c>"""..."""</c>), which
-    /// keeps JSON readable in generated code. The text must contain no character that
-    /// <see cref="NeedsEscape"/> flags; text that does, or that starts or ends with a quote, becomes a
-    /// regular literal instead.
+    /// keeps JSON readable in generated code. Text with a character that <see cref="NeedsEscape"/> flags,
+    /// or that starts or ends with a quote, becomes a regular literal instead.
     /// </summary>
     public static string RawLiteral(string text)
     {

@@ -97,7 +97,7 @@ internal static class TomlJson
         }
     }
 
-    /// <summary>Appends <paramref name="text"/> as a JSON string, with every character C# code must not hold raw written as <c>\uXXXX</c>.</summary>
+    /// <summary>Appends <paramref name="text"/> as a JSON string, writing as <c>\uXXXX</c> every character that generated C# must not contain unescaped.</summary>
     public static void WriteString(StringBuilder builder, string text)
     {
         builder.Append('"');

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Compiled.Runtime.Rules;
 
-/// <summary>Reads the values of the JSON that generated rule classes hold, and names the key of a value that does not fit.</summary>
+/// <summary>Readers of the values in the JSON of generated rule classes. Each names the key of a value that does not fit.</summary>
 internal static class RuleJson
 {
     internal static string RequiredString(JsonElement element, string key) =>
@@ -69,7 +69,12 @@ internal static class RuleJson
         int i = 0;
         foreach (var item in array.EnumerateArray())
         {
-            values[i++] = item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Invalid(key, "an array of strings");
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                throw Invalid(key, "an array of strings");
+            }
+
+            values[i++] = item.GetString()!;
         }
 
         return values;

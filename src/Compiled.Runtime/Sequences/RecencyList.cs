@@ -48,7 +48,7 @@ internal sealed class RecencyList<T>
         }
     }
 
-    /// <summary>Takes <paramref name="item"/>, which must be in the list, out of it.</summary>
+    /// <summary>Removes <paramref name="item"/>, which must be in the list.</summary>
     public void Remove(T item)
     {
         if (item.Older is not null)

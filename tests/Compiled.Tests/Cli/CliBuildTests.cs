@@ -7,7 +7,7 @@ namespace Compiled.Tests.Cli;
 public class CliBuildTests
 {
     [Test]
-    public void CompilerDoesNotGetAnalyzerAuthoringAnalyzers()
+    public void CliOmitsAnalyzerAuthoringAnalyzers()
     {
         var resolved = Items("ResolveLockFileAnalyzers", "ResolvedAnalyzers");
         var passed = Items("CompiledRemoveAnalyzerAuthoringAnalyzers", "Analyzer");
