@@ -163,6 +163,7 @@ internal sealed class ConditionEmitter
         string inner = Test(nested.Inner, true);
         var method = new SourceWriter();
         method.Line($"/// <summary>{CSharpText.Xml(CSharpText.OneLine(_describe(nested)))}</summary>");
+        method.Line(RuleEmitter.HotPath);
         method.Open($"private bool {name}(EventRecord ev)");
         method.Open($"for (int element = ev.NextElement({scope}, -1); element >= 0; element = ev.NextElement({scope}, element))");
         method.Line("int outer = ev.EnterElement(element);");

@@ -41,6 +41,7 @@ internal sealed class ExpressionEmitter
         writer.Line("/// <summary>");
         writer.Comment(CSharpText.Xml(comment), "/// ");
         writer.Line("/// </summary>");
+        writer.Line(RuleEmitter.HotPath);
         writer.Open($"private Tri {name}(EventRecord ev)");
         writer.Line("var result = Tri.Null;");
         bool product = emitter._fieldVariables.Count > 1;

@@ -72,6 +72,7 @@ internal static class PatternEmitter
         writer.Line("/// <summary>");
         writer.Comment(CSharpText.Xml(comment), "/// ");
         writer.Line("/// </summary>");
+        writer.Line(RuleEmitter.HotPath);
         writer.Open($"private static Tri {name}(EventRecord ev, int slot)");
         writer.Line("var result = Tri.Null;");
         writer.Open("foreach (ref readonly var value in ev.Values(slot))");

@@ -20,6 +20,12 @@ internal sealed class RuleEmitter
 
     private const string Runtime = "global::Compiled.Runtime";
 
+    /// <summary>
+    /// The attribute of a method that runs per event: the runtime compiles it fully optimized at its first call,
+    /// instead of running it unoptimized until it has been called often enough to be recompiled.
+    /// </summary>
+    internal const string HotPath = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>Short names for the runtime types the matching code uses on every line.</summary>
     private static readonly string[] Aliases =
     {
@@ -29,6 +35,8 @@ internal sealed class RuleEmitter
         "using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;",
         "using EqlValue = global::Compiled.Runtime.Matching.EqlValue;",
         "using EventRecord = global::Compiled.Runtime.Events.EventRecord;",
+        "using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;",
+        "using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;",
         "using StringComparison = global::System.StringComparison;",
         "using Tri = global::Compiled.Runtime.Matching.Tri;",
 
@@ -247,6 +255,7 @@ internal sealed class RuleEmitter
 
     private void WriteEventQuery(SourceWriter body, EventQuery query, string timestampSlot, string fallbackSlot)
     {
+        body.Line(HotPath);
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line("if (Match(ev) && ev.TryGetTimestamp(" + timestampSlot + ", " + fallbackSlot + ", out long timestamp))");
@@ -316,6 +325,7 @@ internal sealed class RuleEmitter
 
         body.Line($"public override long StateEvictions => {matcher}.Evictions;");
         body.Line();
+        body.Line(HotPath);
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line($"if (!ev.TryGetTimestamp({timestampSlot}, {fallbackSlot}, out long timestamp))");
@@ -483,6 +493,7 @@ internal sealed class RuleEmitter
 
         body.Line($"public override long StateEvictions => {matcher}.Evictions;");
         body.Line();
+        body.Line(HotPath);
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line("// A sample ignores time and order; the time is only reported in alerts.");
@@ -535,6 +546,7 @@ internal sealed class RuleEmitter
         body.Line("/// <summary>");
         body.Comment(CSharpText.Xml(summary), "/// ");
         body.Line("/// </summary>");
+        body.Line(HotPath);
         body.Line($"private bool {name}(EventRecord ev)");
         body.Open();
         _dispatch.StartBranch();

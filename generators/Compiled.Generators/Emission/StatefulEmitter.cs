@@ -145,6 +145,7 @@ internal sealed class StatefulEmitter
         body.Line("/// <summary>Writes the alerts of the suppression groups still open.</summary>");
         body.Line($"public override void Flush({Runtime}.Alerts.IAlertSink sink) => {suppressor}.Flush(sink);");
         body.Line();
+        body.Line(RuleEmitter.HotPath);
         body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
         body.Open();
         body.Line($"if (!ev.TryGetTimestamp({timestampSlot}, {fallbackSlot}, out long timestamp))");

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Compiled.Runtime.Rules;
 using Compiled.Tests.Support;
 
@@ -34,6 +35,32 @@ public class EmissionTests
         Assert.That(rule.Threat[0].Techniques.Single().Id, Is.EqualTo("T1059"));
         Assert.That(rule.Threat[0].Techniques.Single().Subtechniques.Single().Name, Is.EqualTo("JavaScript"));
         Assert.That(rule.Threat[1].Techniques.Single().Subtechniques.Single().Reference, Is.EqualTo("https://attack.mitre.org/techniques/T1071/001/"));
+    }
+
+    [Test]
+    public void PerEventMethodsAreFullyOptimized()
+    {
+        var rules = Scan.CompileRules(
+            ("query.toml", RuleFiles.Eql(
+                "process where process.name : (\"a*\", \"*b\") and length(process.command_line) > 3 and " +
+                "process.args : \"-x\"", name: "Query Rule", ruleId: "1c2d3e4f-0000-4000-8000-000000000011")),
+            ("sequence.toml", RuleFiles.Eql(
+                "sequence by host.id [process where process.name == \"a\"] [network where destination.port == 22]",
+                name: "Sequence Rule", ruleId: "1c2d3e4f-0000-4000-8000-000000000012")),
+            ("kql.toml", RuleFiles.Kql("process.name:(a or b*) and not user.name:root", name: "Kql Rule")));
+
+        var perEvent = rules.Rules
+            .SelectMany(rule => rule.GetType().GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Where(method => method.GetParameters().Any(parameter => parameter.ParameterType == typeof(Compiled.Runtime.Events.EventRecord)))
+            .ToList();
+
+        // Evaluate and Match of three rules, plus the helper methods of the first query.
+        Assert.That(perEvent, Has.Count.GreaterThan(6));
+        foreach (var method in perEvent)
+        {
+            Assert.That(method.MethodImplementationFlags & MethodImplAttributes.AggressiveOptimization, Is.EqualTo(MethodImplAttributes.AggressiveOptimization),
+                $"{method.DeclaringType!.Name}.{method.Name}");
+        }
     }
 
     [Test]

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -72,6 +74,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
 
     public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
@@ -83,6 +86,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
@@ -127,6 +131,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>
     /// length(process.name) &gt; 3
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tri Clause1(EventRecord ev)
     {
         var result = Tri.Null;
@@ -147,6 +152,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>
     /// startsWith~(concat(user.domain, "\\", user.name), "corp\\")
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tri Clause2(EventRecord ev)
     {
         var result = Tri.Null;
@@ -179,6 +185,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>
     /// stringContains(process.command_line, "-nop")
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tri Clause3(EventRecord ev)
     {
         var result = Tri.Null;
@@ -198,6 +205,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>
     /// process.pid % 2 == 0
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tri Clause4(EventRecord ev)
     {
         var result = Tri.Null;
@@ -218,6 +226,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     /// <summary>
     /// cidrMatch(string(source.ip), "10.0.0.0/8")
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Tri Clause5(EventRecord ev)
     {
         var result = Tri.Null;

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -81,6 +83,7 @@ public sealed class FirstProcessOnHost : global::Compiled.Runtime.Stateful.NewTe
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // event.category:process

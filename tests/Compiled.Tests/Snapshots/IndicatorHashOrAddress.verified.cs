@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -93,6 +95,7 @@ public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.T
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // file.hash.md5:* or source.ip:*
@@ -107,6 +110,7 @@ public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.T
     /// <summary>
     /// The threat query and filters, applied to indicator documents.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchThreatQuery(EventRecord ev)
     {
         // threat_query: event.module:ti_*

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -74,6 +76,7 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
@@ -85,6 +88,7 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // event.category:process

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -78,6 +80,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
@@ -89,6 +92,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // source.ip:(10.0.0.0/8 or "::1")
@@ -143,6 +147,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     }
 
     /// <summary>process.parent:{ name:cmd.exe }</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchOneProcessParent(EventRecord ev)
     {
         for (int element = ev.NextElement(_processParentNested, -1); element >= 0; element = ev.NextElement(_processParentNested, element))

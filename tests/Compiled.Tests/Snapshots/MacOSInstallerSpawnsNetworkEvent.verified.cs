@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -89,6 +91,7 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
 
     public override long StateEvictions => _sequence.Evictions;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (!ev.TryGetTimestamp(_eventIngested, _timestamp, out long timestamp))
@@ -113,6 +116,7 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
     /// <summary>
     /// Stage 1: [process where event.type == "start" and host.os.family == "macos" and process.parent.executable in ("/usr/sbin/installer", "/System/Library/CoreServices/Ins...
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchStage1(EventRecord ev)
     {
         // process where: event.category is "process"
@@ -145,6 +149,7 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
     /// <summary>
     /// Stage 2: [network where not cidrmatch(destination.ip, "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.0.0/29", "192.0.0.8/32", ...
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchStage2(EventRecord ev)
     {
         // network where: event.category is "network"

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -83,6 +85,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
@@ -94,6 +97,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
@@ -150,6 +154,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>
     /// process.name : ("cmd.exe", "power*.exe")
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tri LikeProcessName(EventRecord ev, int slot)
     {
         var result = Tri.Null;
@@ -182,6 +187,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>
     /// process.args like~ "*-enc*"
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tri LikeProcessArgs(EventRecord ev, int slot)
     {
         var result = Tri.Null;

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -78,6 +80,7 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
 
     public override long StateEvictions => _sample.Evictions;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         // A sample ignores time and order; the time is only reported in alerts.
@@ -98,6 +101,7 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
     /// <summary>
     /// Filter 1: [process where process.name regex~ "(power|pwsh).*"] by user.name
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchFilter1(EventRecord ev)
     {
         // process where: event.category is "process"
@@ -118,6 +122,7 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
     /// <summary>
     /// Filter 2: [network where destination.port in (4444, 8443)] by user.name
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchFilter2(EventRecord ev)
     {
         // network where: event.category is "network"

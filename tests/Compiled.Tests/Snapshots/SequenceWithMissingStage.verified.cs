@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -87,6 +89,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
 
     public override long StateEvictions => _sequence.Evictions;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (!ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
@@ -124,6 +127,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>
     /// Stage 1: [process where event.type == "start" and process.name : "*.tmp"] by process.entity_id
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchStage1(EventRecord ev)
     {
         // process where: event.category is "process"
@@ -150,6 +154,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>
     /// Stage 2 (missing event): ![network where true] by process.entity_id
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchStage2(EventRecord ev)
     {
         // network where: event.category is "network"
@@ -164,6 +169,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>
     /// Stage 3: [file where event.type == "deletion"] by process.entity_id
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchStage3(EventRecord ev)
     {
         // file where: event.category is "file"
@@ -184,6 +190,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>
     /// until [process where event.type == "end"] by process.entity_id
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool MatchUntil(EventRecord ev)
     {
         // process where: event.category is "process"
@@ -204,6 +211,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>
     /// process.name : "*.tmp"
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Tri LikeProcessName(EventRecord ev, int slot)
     {
         var result = Tri.Null;

@@ -10,6 +10,8 @@ using EqlFunctions = global::Compiled.Runtime.Matching.EqlFunctions;
 using EqlOperators = global::Compiled.Runtime.Matching.EqlOperators;
 using EqlValue = global::Compiled.Runtime.Matching.EqlValue;
 using EventRecord = global::Compiled.Runtime.Events.EventRecord;
+using MethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using MethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using StringComparison = global::System.StringComparison;
 using Tri = global::Compiled.Runtime.Matching.Tri;
 using static global::System.MemoryExtensions;
@@ -74,6 +76,7 @@ public sealed class SuppressedNetcat : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>Writes the alerts of the suppression groups still open.</summary>
     public override void Flush(global::Compiled.Runtime.Alerts.IAlertSink sink) => _suppressor.Flush(sink);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
     {
         if (!ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
@@ -91,6 +94,7 @@ public sealed class SuppressedNetcat : global::Compiled.Runtime.Rules.DetectionR
     /// <summary>
     /// The query condition.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
