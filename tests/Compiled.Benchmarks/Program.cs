@@ -7,7 +7,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Compiled.Benchmarks;
 
 // Usage:
-//   dotnet run -c Release --project tests/Compiled.Benchmarks -- --quick [--size-mb N]
+//   dotnet run -c Release --project tests/Compiled.Benchmarks -- --quick [--size-mb N] [--one-process] [--default-tiering]
 //   dotnet run -c Release --project tests/Compiled.Benchmarks -- --detailed
 // --quick measures each case once over N MiB of events (default 100), after a warm-up over the N MiB before them,
 // each case in its own process unless --one-process is given.
@@ -58,7 +58,7 @@ if (onlyCase is null && !args.Contains("--one-process"))
     var childResults = new List<Result>();
     foreach (string caseName in caseNames)
     {
-        childResults.Add(RunCaseProcess(caseName, sizeMb));
+        childResults.Add(RunCaseProcess(caseName, sizeMb, args.Contains("--default-tiering")));
     }
 
     PrintTable(childResults);
@@ -119,10 +119,18 @@ static Compiled.Runtime.Rules.RuleSet CompiledAllRules()
 }
 
 // Runs one case in a new process of this program and passes on what it prints besides its result.
-static Result RunCaseProcess(string caseName, int sizeMb)
+static Result RunCaseProcess(string caseName, int sizeMb, bool defaultTiering)
 {
     string host = Environment.ProcessPath!;
     var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+
+    // Roslyn compiles the corpus rules in the process, and the runtime recompiles Roslyn's hot methods in the
+    // background long after, so the measured pass would start before the process reaches steady state. With no
+    // delay before the runtime counts calls, that work ends during the warm-up. --default-tiering keeps the delay.
+    if (!defaultTiering)
+    {
+        start.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+    }
     if (Path.GetFileNameWithoutExtension(host) == "dotnet")
     {
         start.ArgumentList.Add(typeof(Result).Assembly.Location);

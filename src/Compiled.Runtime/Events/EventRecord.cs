@@ -9,6 +9,7 @@ public sealed class EventRecord
     private readonly int[] _first;
     private readonly int[] _last;
     private readonly int[] _generationOfSlot;
+    private readonly int[] _filledSlots;
     private readonly long[] _timestampCache;
     private readonly int[] _timestampGeneration;
     private FieldValue[] _values = new FieldValue[64];
@@ -19,6 +20,7 @@ public sealed class EventRecord
     private int _elementFilter = -1;
     private char[] _chars = new char[4096];
     private int _valueCount;
+    private int _filledCount;
     private int _charCount;
     private int _generation = 1;
 
@@ -30,6 +32,7 @@ public sealed class EventRecord
         _first = new int[count];
         _last = new int[count];
         _generationOfSlot = new int[count];
+        _filledSlots = new int[count];
         _timestampCache = new long[count];
         _timestampGeneration = new int[count];
     }
@@ -104,6 +107,9 @@ public sealed class EventRecord
 
         return false;
     }
+
+    /// <summary>The slots that have at least one value, in the order their first values were decoded. Element restrictions do not apply.</summary>
+    internal ReadOnlySpan<int> FilledSlots => _filledSlots.AsSpan(0, _filledCount);
 
     /// <summary>Enumerates the values of a field without allocating. Inside <see cref="EnterElement"/>, only the current element's values.</summary>
     public ValueEnumerator Values(int slot) => new(this, _generationOfSlot[slot] == _generation ? _first[slot] : -1);
@@ -238,6 +244,7 @@ public sealed class EventRecord
         Scratch.Clear();
         _generation++;
         _valueCount = 0;
+        _filledCount = 0;
         _charCount = 0;
         _elementCount = 0;
         _currentElement = -1;
@@ -283,6 +290,7 @@ public sealed class EventRecord
         {
             _generationOfSlot[slot] = _generation;
             _first[slot] = index;
+            _filledSlots[_filledCount++] = slot;
         }
         else
         {

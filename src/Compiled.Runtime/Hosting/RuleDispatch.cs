@@ -35,7 +35,7 @@ public sealed class RuleDispatch
     private readonly FrozenDictionary<string, ulong[]>.AlternateLookup<ReadOnlySpan<char>> _byCategory;
     private readonly ulong[] _anyCategory;
     private readonly ulong[] _unguarded;
-    private readonly FieldIndex[] _indexes;
+    private readonly FieldIndex[]?[] _indexesBySlot;
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
 
@@ -94,7 +94,14 @@ public sealed class RuleDispatch
         }
 
         _byCategory = byCategory.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        _indexes = [.. indexes.Select(pair => pair.Value.Build(pair.Key.Slot))];
+        // An event fills few of the schema's slots, so Select visits the indexes of the filled slots only.
+        // Freezing the schema keeps its slot count, and so the size of this table, fixed.
+        rules.Schema.Freeze();
+        _indexesBySlot = new FieldIndex[]?[rules.Schema.SlotCount];
+        foreach (var ((indexSlot, _), builder) in indexes)
+        {
+            _indexesBySlot[indexSlot] = [.. _indexesBySlot[indexSlot] ?? [], builder.Build(indexSlot)];
+        }
     }
 
     /// <summary>The number of rules that run for every event of their categories, because no term narrows them.</summary>
@@ -165,9 +172,15 @@ public sealed class RuleDispatch
 
         var hits = _hits.AsSpan();
         _unguarded.AsSpan().CopyTo(hits);
-        foreach (var index in _indexes)
+        foreach (int slot in ev.FilledSlots)
         {
-            index.Collect(ev, hits);
+            if (_indexesBySlot[slot] is { } indexes)
+            {
+                foreach (var index in indexes)
+                {
+                    index.Collect(ev, hits);
+                }
+            }
         }
     }
 
@@ -228,41 +241,44 @@ public sealed class RuleDispatch
     /// <summary>The terms on one field with one case rule: exact values, prefixes and suffixes, each mapped to the rules that use it.</summary>
     private sealed class FieldIndex(
         int slot,
-        FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>>? exact,
-        (int Length, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules)[] prefixes,
-        (int Length, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules)[] suffixes)
+        ExactTable? exact,
+        AffixTable[] prefixes,
+        AffixTable[] suffixes)
     {
         public void Collect(EventRecord ev, Span<ulong> hits)
         {
             foreach (ref readonly var value in ev.Values(slot))
             {
                 var text = ev.Text(value);
-                if (exact is { } lookup && lookup.TryGetValue(text, out var rules))
+                int[]? rules;
+                if (exact is not null && exact.MayContain(text) && exact.Rules.TryGetValue(text, out rules))
                 {
                     Mark(hits, rules);
                 }
 
-                foreach (var (length, byPrefix) in prefixes)
+                foreach (var table in prefixes)
                 {
-                    if (length > text.Length)
+                    if (table.Length > text.Length)
                     {
                         break;
                     }
 
-                    if (byPrefix.TryGetValue(text[..length], out rules))
+                    var prefix = text[..table.Length];
+                    if (table.MayContain(prefix) && table.Rules.TryGetValue(prefix, out rules))
                     {
                         Mark(hits, rules);
                     }
                 }
 
-                foreach (var (length, bySuffix) in suffixes)
+                foreach (var table in suffixes)
                 {
-                    if (length > text.Length)
+                    if (table.Length > text.Length)
                     {
                         break;
                     }
 
-                    if (bySuffix.TryGetValue(text[^length..], out rules))
+                    var suffix = text[^table.Length..];
+                    if (table.MayContain(suffix) && table.Rules.TryGetValue(suffix, out rules))
                     {
                         Mark(hits, rules);
                     }
@@ -306,7 +322,7 @@ public sealed class RuleDispatch
         }
 
         public FieldIndex Build(int slot) =>
-            new(slot, _exact.Count > 0 ? Freeze(_exact) : null, Tables(_prefixes), Tables(_suffixes));
+            new(slot, _exact.Count > 0 ? new ExactTable(Freeze(_exact), _exact.Keys, ignoreCase) : null, Tables(_prefixes), Tables(_suffixes));
 
         private Dictionary<string, List<int>> Table(Dictionary<int, Dictionary<string, List<int>>> byLength, int length)
         {
@@ -331,10 +347,105 @@ public sealed class RuleDispatch
             }
         }
 
-        private (int, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>>)[] Tables(Dictionary<int, Dictionary<string, List<int>>> byLength) =>
-            [.. byLength.OrderBy(pair => pair.Key).Select(pair => (pair.Key, Freeze(pair.Value)))];
+        private AffixTable[] Tables(Dictionary<int, Dictionary<string, List<int>>> byLength) =>
+            [.. byLength.OrderBy(pair => pair.Key).Select(pair => new AffixTable(
+                pair.Key, Freeze(pair.Value), CharFilter.Of(pair.Value.Keys, 0, ignoreCase), CharFilter.Of(pair.Value.Keys, pair.Key - 1, ignoreCase)))];
 
         private FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Freeze(Dictionary<string, List<int>> table) =>
             table.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray(), _comparer).GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>
+    /// The prefixes or suffixes of one length on one field, with filters on their first and last characters,
+    /// so that most values of the event are passed over without hashing a slice of them.
+    /// </summary>
+    private sealed class AffixTable(int length, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, CharFilter first, CharFilter last)
+    {
+        public int Length { get; } = length;
+
+        public FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
+
+        /// <summary>Returns false when no affix of the table can equal <paramref name="slice"/>, which has <see cref="Length"/> characters.</summary>
+        public bool MayContain(ReadOnlySpan<char> slice) => first.MayMatch(slice[0]) && last.MayMatch(slice[^1]);
+    }
+
+    /// <summary>The exact values on one field, with filters on their lengths and first and last characters, like <see cref="AffixTable"/>.</summary>
+    private sealed class ExactTable(FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, IReadOnlyCollection<string> values, bool ignoreCase)
+    {
+        private const int LengthBits = 256;
+
+        private readonly ulong[] _lengths = LengthSet(values);
+        private readonly CharFilter _first = CharFilter.Of(values.Where(value => value.Length > 0), 0, ignoreCase);
+        private readonly CharFilter _last = CharFilter.Of(values.Where(value => value.Length > 0), ^1, ignoreCase);
+
+        public FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
+
+        /// <summary>Returns false when no value of the table can equal <paramref name="text"/>.</summary>
+        public bool MayContain(ReadOnlySpan<char> text)
+        {
+            // Lengths from LengthBits up share the last bit.
+            int length = Math.Min(text.Length, LengthBits - 1);
+            if ((_lengths[length >> 6] & (1UL << (length & 63))) == 0)
+            {
+                return false;
+            }
+
+            return text.IsEmpty || (_first.MayMatch(text[0]) && _last.MayMatch(text[^1]));
+        }
+
+        private static ulong[] LengthSet(IEnumerable<string> values)
+        {
+            var lengths = new ulong[LengthBits / 64];
+            foreach (string value in values)
+            {
+                int length = Math.Min(value.Length, LengthBits - 1);
+                lengths[length >> 6] |= 1UL << (length & 63);
+            }
+
+            return lengths;
+        }
+    }
+
+    /// <summary>
+    /// The ASCII characters found at one position of a set of strings, as a 128-bit set. A character outside
+    /// ASCII always passes, because case-insensitive comparison can map it to an ASCII one, such as the dotless i to I.
+    /// </summary>
+    private readonly struct CharFilter(ulong low, ulong high, bool passesAll)
+    {
+        public bool MayMatch(char c) => c >= 128 || passesAll || ((c < 64 ? low >> c : high >> (c - 64)) & 1) != 0;
+
+        /// <summary>Builds the filter for position <paramref name="index"/> of <paramref name="values"/>, with both cases of letters when <paramref name="ignoreCase"/> is true.</summary>
+        public static CharFilter Of(IEnumerable<string> values, Index index, bool ignoreCase)
+        {
+            ulong low = 0, high = 0;
+            foreach (string value in values)
+            {
+                char c = value[index];
+                if (c >= 128)
+                {
+                    return new CharFilter(0, 0, passesAll: true);
+                }
+
+                Add(ref low, ref high, c);
+                if (ignoreCase && char.IsAsciiLetter(c))
+                {
+                    Add(ref low, ref high, (char)(c ^ 0x20));
+                }
+            }
+
+            return new CharFilter(low, high, passesAll: false);
+        }
+
+        private static void Add(ref ulong low, ref ulong high, char c)
+        {
+            if (c < 64)
+            {
+                low |= 1UL << c;
+            }
+            else
+            {
+                high |= 1UL << (c - 64);
+            }
+        }
     }
 }

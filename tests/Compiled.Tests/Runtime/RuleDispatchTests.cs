@@ -126,6 +126,9 @@ public class RuleDispatchTests
             ("Until", "sequence by host.id [process where process.name == \"a.exe\"] [process where process.name == \"b.exe\"] until [process where process.name == \"stop.exe\"]"),
             ("UnguardedStage", "sequence by host.id [process where process.name == \"a.exe\"] [network where true]"),
             ("MissingStage", "sequence by host.id with maxspan=1h [process where process.name == \"a.exe\"] ![process where process.name == \"veto.exe\"] [process where process.name == \"b.exe\"]"),
+            ("LongValue", $"process where process.title == \"{new string('t', 300)}\""),
+            ("EmptyValue", "process where process.working_directory == \"\""),
+            ("LongS", "process where process.parent.executable : \"*sys.exe\""),
         };
         var files = cases.Select((item, i) => (item.Name + ".toml", RuleFiles.Eql(item.Query, name: item.Name, ruleId: $"1c2d3e4f-0000-4000-8000-0000000001{i:D2}"))).ToArray();
         string[] events =
@@ -146,6 +149,10 @@ public class RuleDispatchTests
             """{"event":{"category":"process"},"host":{"id":"h2"},"process":{"name":"b.exe"}}""",
             """{"event":{"category":"process"},"host":{"id":"h3"},"process":{"name":"a.exe"}}""",
             """{"event":{"category":"process"},"host":{"id":"h3"},"process":{"name":"b.exe"}}""",
+            $$$"""{"event":{"category":"process"},"process":{"title":"{{{new string('t', 300)}}}"}}""",
+            $$$"""{"event":{"category":"process"},"process":{"title":"{{{new string('t', 299)}}}"}}""",
+            """{"event":{"category":"process"},"process":{"working_directory":""}}""",
+            """{"event":{"category":"process"},"process":{"parent":{"executable":"c:\\\u017Fys.exe"}}}""",
         ];
         var lines = events.Select((line, i) => line.Insert(1, $"\"@timestamp\":\"2024-01-01T00:00:{i:D2}Z\",")).ToList();
 
@@ -167,12 +174,15 @@ public class RuleDispatchTests
             [.. sink.Events.Select(match => match.Rule).Concat(sink.Sequences.Select(match => match.Rule + " " + string.Join(",", match.Events.Select(e => e.GetProperty("@timestamp").GetString()))))];
 
         var expected = Names(reference);
-        foreach (var (name, _) in cases.Where(item => item.Name != "Until"))
+        foreach (var (name, _) in cases.Where(item => item.Name is not ("Until" or "LongS")))
         {
             Assert.That(expected.Count(alert => alert.StartsWith(name, StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(1), name);
         }
 
         Assert.That(expected.Count(alert => alert.StartsWith("Until", StringComparison.Ordinal)), Is.EqualTo(2), "until ends the sequence of h1, not those of h2 and h3");
+
+        // The dispatch's case-insensitive lookup takes the long s for an s, and the rule's match does not.
+        Assert.That(expected.Count(alert => alert.StartsWith("LongS", StringComparison.Ordinal)), Is.Zero);
         Assert.That(Names(dispatched).Order(), Is.EqualTo(expected.Order()));
     }
 
