@@ -322,7 +322,7 @@ public sealed class RuleDispatch
         }
 
         public FieldIndex Build(int slot) =>
-            new(slot, _exact.Count > 0 ? new ExactTable(Freeze(_exact), _exact.Keys, ignoreCase) : null, Tables(_prefixes), Tables(_suffixes));
+            new(slot, _exact.Count > 0 ? new ExactTable(Lookup(_exact), _exact.Keys, ignoreCase) : null, Tables(_prefixes), Tables(_suffixes));
 
         private Dictionary<string, List<int>> Table(Dictionary<int, Dictionary<string, List<int>>> byLength, int length)
         {
@@ -349,28 +349,30 @@ public sealed class RuleDispatch
 
         private AffixTable[] Tables(Dictionary<int, Dictionary<string, List<int>>> byLength) =>
             [.. byLength.OrderBy(pair => pair.Key).Select(pair => new AffixTable(
-                pair.Key, Freeze(pair.Value), CharFilter.Of(pair.Value.Keys, 0, ignoreCase), CharFilter.Of(pair.Value.Keys, pair.Key - 1, ignoreCase)))];
+                pair.Key, Lookup(pair.Value), CharFilter.Of(pair.Value.Keys, 0, ignoreCase), CharFilter.Of(pair.Value.Keys, pair.Key - 1, ignoreCase)))];
 
-        private FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Freeze(Dictionary<string, List<int>> table) =>
-            table.ToFrozenDictionary(pair => pair.Key, pair => pair.Value.ToArray(), _comparer).GetAlternateLookup<ReadOnlySpan<char>>();
+        // Not a FrozenDictionary: with case folding it hashes a slice of each key, which can split a surrogate
+        // pair, so "x\U00010428" would miss the key "x\U00010400" that OrdinalIgnoreCase finds equal.
+        private Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Lookup(Dictionary<string, List<int>> table) =>
+            table.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), _comparer).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>
     /// The prefixes or suffixes of one length on one field, with filters on their first and last characters,
     /// so that most values of the event are passed over without hashing a slice of them.
     /// </summary>
-    private sealed class AffixTable(int length, FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, CharFilter first, CharFilter last)
+    private sealed class AffixTable(int length, Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, CharFilter first, CharFilter last)
     {
         public int Length { get; } = length;
 
-        public FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
+        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
 
         /// <summary>Returns false when no affix of the table can equal <paramref name="slice"/>, which has <see cref="Length"/> characters.</summary>
         public bool MayContain(ReadOnlySpan<char> slice) => first.MayMatch(slice[0]) && last.MayMatch(slice[^1]);
     }
 
     /// <summary>The exact values on one field, with filters on their lengths and first and last characters, like <see cref="AffixTable"/>.</summary>
-    private sealed class ExactTable(FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, IReadOnlyCollection<string> values, bool ignoreCase)
+    private sealed class ExactTable(Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, IReadOnlyCollection<string> values, bool ignoreCase)
     {
         private const int LengthBits = 256;
 
@@ -378,7 +380,7 @@ public sealed class RuleDispatch
         private readonly CharFilter _first = CharFilter.Of(values.Where(value => value.Length > 0), 0, ignoreCase);
         private readonly CharFilter _last = CharFilter.Of(values.Where(value => value.Length > 0), ^1, ignoreCase);
 
-        public FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
+        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
 
         /// <summary>Returns false when no value of the table can equal <paramref name="text"/>.</summary>
         public bool MayContain(ReadOnlySpan<char> text)
@@ -408,7 +410,7 @@ public sealed class RuleDispatch
 
     /// <summary>
     /// The ASCII characters found at one position of a set of strings, as a 128-bit set. A character outside
-    /// ASCII always passes, because case-insensitive comparison can map it to an ASCII one, such as the dotless i to I.
+    /// ASCII always passes, and a set with one outside ASCII at that position passes every character.
     /// </summary>
     private readonly struct CharFilter(ulong low, ulong high, bool passesAll)
     {

@@ -8,16 +8,30 @@ namespace Compiled.Runtime.Matching;
 /// </summary>
 public sealed class StringSet
 {
-    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _frozen;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _folded;
+    private readonly bool _useFolded;
 
     public StringSet(bool ignoreCase, params string[] values)
     {
-        var set = values.ToFrozenSet(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
-        _lookup = set.GetAlternateLookup<ReadOnlySpan<char>>();
-        Count = set.Count;
+        // With case folding a FrozenSet hashes a slice of each string, which can split a surrogate pair, so
+        // "x\U00010428" would miss "x\U00010400", which OrdinalIgnoreCase finds equal. A HashSet hashes whole strings.
+        _useFolded = ignoreCase && values.Any(value => value.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'));
+        if (_useFolded)
+        {
+            var set = new HashSet<string>(values, StringComparer.OrdinalIgnoreCase);
+            _folded = set.GetAlternateLookup<ReadOnlySpan<char>>();
+            Count = set.Count;
+        }
+        else
+        {
+            var set = values.ToFrozenSet(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            _frozen = set.GetAlternateLookup<ReadOnlySpan<char>>();
+            Count = set.Count;
+        }
     }
 
     public int Count { get; }
 
-    public bool Contains(ReadOnlySpan<char> value) => _lookup.Contains(value);
+    public bool Contains(ReadOnlySpan<char> value) => _useFolded ? _folded.Contains(value) : _frozen.Contains(value);
 }

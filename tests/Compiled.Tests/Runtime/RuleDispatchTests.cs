@@ -129,6 +129,8 @@ public class RuleDispatchTests
             ("LongValue", $"process where process.title == \"{new string('t', 300)}\""),
             ("EmptyValue", "process where process.working_directory == \"\""),
             ("LongS", "process where process.parent.executable : \"*sys.exe\""),
+            ("DeseretSuffix", "process where process.name : (\"*za\", \"*zb\", \"*zc\", \"*zd\", \"*ze\", \"*\U00010400\")"),
+            ("DeseretList", "process where user.name in~ (\"zx\U00010400\", \"zxaa\", \"zxab\", \"zxac\", \"zxad\", \"zxae\", \"zxaf\", \"zxag\", \"zxah\", \"zxai\", \"zxaj\")"),
         };
         var files = cases.Select((item, i) => (item.Name + ".toml", RuleFiles.Eql(item.Query, name: item.Name, ruleId: $"1c2d3e4f-0000-4000-8000-0000000001{i:D2}"))).ToArray();
         string[] events =
@@ -153,6 +155,8 @@ public class RuleDispatchTests
             $$$"""{"event":{"category":"process"},"process":{"title":"{{{new string('t', 299)}}}"}}""",
             """{"event":{"category":"process"},"process":{"working_directory":""}}""",
             """{"event":{"category":"process"},"process":{"parent":{"executable":"c:\\\u017Fys.exe"}}}""",
+            """{"event":{"category":"process"},"process":{"name":"x\ud801\udc28"}}""",
+            """{"event":{"category":"process"},"user":{"name":"ZX\ud801\udc28"}}""",
         ];
         var lines = events.Select((line, i) => line.Insert(1, $"\"@timestamp\":\"2024-01-01T00:00:{i:D2}Z\",")).ToList();
 
