@@ -379,12 +379,26 @@ internal sealed class KqlParser
                 _position += 2;
                 return true;
             case 'u':
-                if (_position + 6 <= _text.Length &&
-                    int.TryParse(_text.Substring(_position + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
+                if (TryHexEscape(_position, out char code))
                 {
-                    into.Append((char)code);
-                    _position += 6;
-                    return true;
+                    if (!char.IsSurrogate(code))
+                    {
+                        into.Append(code);
+                        _position += 6;
+                        return true;
+                    }
+
+                    // A character above U+FFFF is written as two escapes, high surrogate then low. Half a pair is
+                    // no character, and the generated code could not hold it.
+                    if (char.IsHighSurrogate(code) && TryHexEscape(_position + 6, out char low) && char.IsLowSurrogate(low))
+                    {
+                        into.Append(code).Append(low);
+                        _position += 12;
+                        return true;
+                    }
+
+                    throw new KqlSyntaxException(new TextRange(_position, 6),
+                        $"'{_text.Substring(_position, 6)}' is half of a surrogate pair; write a character above U+FFFF as a high and a low surrogate escape in a row, such as \\uD83D\\uDE00");
                 }
 
                 if (quoted)
@@ -396,6 +410,20 @@ internal sealed class KqlParser
             default:
                 return false;
         }
+    }
+
+    /// <summary>Reads the four hexadecimal digits of a <c>\uXXXX</c> escape that starts at <paramref name="at"/>.</summary>
+    private bool TryHexEscape(int at, out char code)
+    {
+        code = '\0';
+        if (at + 6 > _text.Length || _text[at] != '\\' || _text[at + 1] != 'u' ||
+            !int.TryParse(_text.Substring(at + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int value))
+        {
+            return false;
+        }
+
+        code = (char)value;
+        return true;
     }
 
     private KqlValue ParseUnquoted(string expected)

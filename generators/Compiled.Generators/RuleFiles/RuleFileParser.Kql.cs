@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Text;
 using Compiled.Generators.Diagnostics;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
@@ -208,7 +209,7 @@ internal sealed partial class RuleFileParser
                 case "match":
                     return FieldQuery(body, kind, "query", (field, value) => FieldValue(field, value, quoted: false));
                 case "term":
-                    return FieldQuery(body, kind, "value", (field, value) => FieldValue(field, value, quoted: true));
+                    return Term(body);
                 case "exists":
                     var name = _parser.OptionalString(body, "field");
                     if (name is null)
@@ -285,6 +286,62 @@ internal sealed partial class RuleFileParser
             var condition = KqlBinder.Bind(node, _types, (descriptor, _, args) =>
                 _parser._diagnostics.Add(DiagnosticInfo.Create(descriptor, _parser._path, span, args)));
             return _parser.ErrorCount() > before ? null : condition;
+        }
+
+        /// <summary>
+        /// Reads a term query. With <c>case_insensitive = true</c> on a keyword field, the value is matched as a
+        /// case-insensitive wildcard pattern with its own <c>*</c>, <c>?</c> and <c>\</c> escaped.
+        /// </summary>
+        private Expr? Term(TomlTableNode body)
+        {
+            var clauses = new List<Expr>();
+            foreach (var entry in body.Entries)
+            {
+                var options = entry.Value.Value as TomlTableNode;
+                var valueNode = options is not null ? Scalar(options, "value") : entry.Value.Value as TomlScalarNode;
+                if (valueNode is null)
+                {
+                    Unsupported(entry.Value.Value, $"'term' on '{entry.Key}' needs a value");
+                    return null;
+                }
+
+                string text = ScalarText(valueNode);
+                bool ignoreCase = options is not null && _parser.OptionalBoolean(options, "case_insensitive") == true;
+                _description.Add($"{entry.Key} term {text}{(ignoreCase ? " (case-insensitive)" : string.Empty)}");
+                if (!ignoreCase)
+                {
+                    if (FieldValue(entry.Key, valueNode, quoted: true) is not { } clause)
+                    {
+                        return null;
+                    }
+
+                    clauses.Add(clause);
+                    continue;
+                }
+
+                var field = _types.Resolve(entry.Key);
+                if (field.Kind is not (KqlFieldKind.Keyword or KqlFieldKind.Text or KqlFieldKind.Caseless))
+                {
+                    Unsupported(options!, $"'case_insensitive' on a 'term' query needs a keyword field, and '{entry.Key}' has type {field.Type}");
+                    return null;
+                }
+
+                var pattern = new StringBuilder(text.Length);
+                foreach (char c in text)
+                {
+                    pattern.Append(c is '*' or '?' or '\\' ? "\\" + c : c.ToString());
+                }
+
+                clauses.Add(new KqlMatchExpr(default, field.SourceField, KqlMatchKind.KeywordWildcardIgnoreCase, new[] { pattern.ToString() }.ToEquatableArray(), default));
+            }
+
+            if (clauses.Count == 0)
+            {
+                Unsupported(body, "'term' names no field");
+                return null;
+            }
+
+            return All(clauses);
         }
 
         private Expr? Wildcard(TomlTableNode body)

@@ -45,6 +45,7 @@ public class KqlBehaviourTests
     [TestCase("file.name:New Folder", "\"file\":{\"name\":\"New Folder\"}", true)]
     [TestCase("file.path:\"C:\\WinRAR\\uninstall.exe\"", "\"file\":{\"path\":\"C:\\\\WinRAR\\\\uninstall.exe\"}", true)]
     [TestCase("file.name:\"\\u0041b\"", "\"file\":{\"name\":\"Ab\"}", true)]
+    [TestCase("file.name:\\uD83D\\uDE00x", "\"file\":{\"name\":\"\\ud83d\\ude00x\"}", true)]
     public void EscapesAndSpacesDecodeAsKibanaDoes(string query, string fields, bool expected)
     {
         Assert.That(Matches(query, fields), Is.EqualTo(expected));
@@ -258,6 +259,22 @@ public class KqlBehaviourTests
     public void NegatedWildcardFilterExcludesMatches(string path, bool expected)
     {
         Assert.That(Matches("file.name:app.exe", "\"file\":{\"name\":\"app.exe\",\"path\":\"" + path + "\"}", WildcardFilter), Is.EqualTo(expected));
+    }
+
+    private const string CaseInsensitiveTermFilter = """
+        [[rule.filters]]
+        [rule.filters.query.term."process.name"]
+        value = "FT1*.EXE"
+        case_insensitive = true
+        """;
+
+    [TestCase("FT1*.EXE", true)]
+    [TestCase("ft1*.exe", true)]
+    [TestCase("ft1x.exe", false)]
+    [TestCase("FT1.EXE", false)]
+    public void CaseInsensitiveTermFilterMatchesValueLiterally(string name, bool expected)
+    {
+        Assert.That(Matches("event.action:start", "\"event\":{\"action\":\"start\"},\"process\":{\"name\":\"" + name + "\"}", CaseInsensitiveTermFilter), Is.EqualTo(expected));
     }
 
     private const string PhraseFilter = """

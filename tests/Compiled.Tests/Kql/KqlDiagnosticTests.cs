@@ -20,6 +20,9 @@ public class KqlDiagnosticTests
     [TestCase("process.name:a)", ")", "unmatched ')'")]
     [TestCase("process.name:a\\qb", "\\q", "'\\q' is not a KQL escape")]
     [TestCase("process.name:a\\unb", "\\u", "'\\u' must be followed by four hexadecimal digits")]
+    [TestCase("custom.ls:\\ud800zz", "\\ud800", "'\\ud800' is half of a surrogate pair")]
+    [TestCase("custom.ls:\"a\\udc00\"", "\\udc00", "'\\udc00' is half of a surrogate pair")]
+    [TestCase("custom.ls:\\uD83D\\u0041", "\\uD83D", "'\\uD83D' is half of a surrogate pair")]
     [TestCase("process.name:{ name:a", "{", "the '{' is never closed")]
     [TestCase("cmd.exe", "cmd.exe", "has no field name")]
     public void SyntaxErrorPointsAtText(string query, string marker, string message)
@@ -81,6 +84,24 @@ public class KqlDiagnosticTests
         Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Error));
         Assert.That(diagnostic.GetMessage(), Does.Contain("'regexp'"));
         Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition.Line, Is.EqualTo(LineOf(toml, "[rule.filters.query.regexp")));
+        AssertNoRuleCode(toml);
+    }
+
+    [Test]
+    public void CaseInsensitiveTermOnNumberIsRejected()
+    {
+        const string filter = """
+            [[rule.filters]]
+            [rule.filters.query.term."process.pid"]
+            value = 4
+            case_insensitive = true
+            """;
+        string toml = RuleFiles.Kql("process.name:a", after: filter);
+
+        var diagnostic = Single(toml, "CMP032");
+
+        Assert.That(diagnostic.GetMessage(), Does.Contain("'case_insensitive' on a 'term' query needs a keyword field"));
+        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition.Line, Is.EqualTo(LineOf(toml, "[rule.filters.query.term")));
         AssertNoRuleCode(toml);
     }
 
