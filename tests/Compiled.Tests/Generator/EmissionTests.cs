@@ -64,6 +64,25 @@ public class EmissionTests
     }
 
     [Test]
+    public void ConstantFilterCompilesWithoutWarnings()
+    {
+        const string filter = """
+            [[rule.filters]]
+            [rule.filters.query.bool]
+            minimum_should_match = 0
+            [[rule.filters.query.bool.should]]
+            [rule.filters.query.bool.should.match_phrase]
+            "host.name" = "a"
+            """;
+        var driver = GeneratorHarness.CreateDriver(new InMemoryRuleFile("/rules/r.toml", RuleFiles.Kql("process.name:a", after: filter)));
+
+        driver.RunGeneratorsAndUpdateCompilation(GeneratorHarness.CreateCompilation(), out var output, out _);
+
+        var warnings = output.GetDiagnostics().Where(d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).Select(d => d.ToString());
+        Assert.That(warnings, Is.Empty);
+    }
+
+    [Test]
     public void HostileTextCompilesToExactStrings()
     {
         // Each of these would break or change generated code if it were pasted in unescaped.
