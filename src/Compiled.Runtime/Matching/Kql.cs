@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using Compiled.Runtime.Events;
 
 namespace Compiled.Runtime.Matching;
@@ -26,7 +27,7 @@ public static class Kql
     /// <summary>
     /// Keyword terms on a field indexed with a lowercase normalizer, such as a <c>.caseless</c> multi-field:
     /// any value, lowercased, equals any of <paramref name="lowered"/>, which must already be lowercase.
-    /// Lowercasing is <see cref="char.ToLowerInvariant"/> per UTF-16 code unit.
+    /// Lowercasing is invariant and per code point, so a letter above U+FFFF lowercases as Lucene's lowercase filter does.
     /// </summary>
     public static Tri InLowercase(EventRecord ev, int slot, string[] lowered)
     {
@@ -55,10 +56,7 @@ public static class Kql
             char[]? rented = null;
             Span<char> buffer = text.Length <= LowercaseStackLimit ? stack : (rented = ArrayPool<char>.Shared.Rent(text.Length));
             var folded = buffer.Slice(0, text.Length);
-            for (int i = 0; i < text.Length; i++)
-            {
-                folded[i] = char.ToLowerInvariant(text[i]);
-            }
+            text.ToLowerInvariant(folded);
 
             bool found = lowered.Contains(folded);
             if (rented is not null)
@@ -85,9 +83,22 @@ public static class Kql
             return false;
         }
 
+        Span<char> pair = stackalloc char[2];
         for (int i = 0; i < text.Length; i++)
         {
-            if (char.ToLowerInvariant(text[i]) != lowered[i])
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                // Simple case mapping keeps a code point above U+FFFF at two UTF-16 units.
+                Rune.ToLowerInvariant(new Rune(c, text[i + 1])).EncodeToUtf16(pair);
+                if (pair[0] != lowered[i] || pair[1] != lowered[i + 1])
+                {
+                    return false;
+                }
+
+                i++;
+            }
+            else if (char.ToLowerInvariant(c) != lowered[i])
             {
                 return false;
             }

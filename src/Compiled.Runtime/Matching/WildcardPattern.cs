@@ -13,7 +13,14 @@ public sealed class WildcardPattern
     public WildcardPattern(string pattern, bool ignoreCase)
     {
         _ignoreCase = ignoreCase;
-        _pattern = ignoreCase ? pattern.ToLowerInvariant() : pattern;
+        // Lowered one UTF-16 unit at a time, as Fold lowers the value, so a letter above U+FFFF folds on neither side.
+        _pattern = ignoreCase ? string.Create(pattern.Length, pattern, static (target, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                target[i] = char.ToLowerInvariant(source[i]);
+            }
+        }) : pattern;
         Pattern = pattern;
     }
 

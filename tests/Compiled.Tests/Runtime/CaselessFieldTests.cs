@@ -43,6 +43,18 @@ public class CaselessFieldTests
         Assert.That(KqlMatches(query), Is.EqualTo(expected));
     }
 
+    [TestCase("\U00010400x", "\\ud801\\udc00x")]
+    [TestCase("\U00010400x", "\\ud801\\udc28X")]
+    [TestCase("\U00010428X", "\\ud801\\udc00x")]
+    public void KqlCaselessFoldsLettersAboveBmp(string value, string jsonName)
+    {
+        string ev = MixedCase.Replace("\"MSBuild.exe\"", "\"" + jsonName + "\"");
+        var list = string.Join(" or ", Enumerable.Range(0, 20).Select(i => $"tool{i}.exe"));
+
+        Assert.That(KqlMatches("process.name.caseless:" + value, ev), Is.True);
+        Assert.That(KqlMatches($"process.name.caseless:({list} or {value})", ev), Is.True);
+    }
+
     [Test]
     public void KqlCaselessLongListMatches()
     {

@@ -66,6 +66,9 @@ public class MatchingTests
     [TestCase("abc", "abcd", false, false)]
     [TestCase("", "", false, true)]
     [TestCase("*", "", false, true)]
+    [TestCase("\U00010400?", "\U00010400x", true, true)]
+    [TestCase("a\U00010400?", "A\U00010400X", true, true)]
+    [TestCase("?\U00010400", "x\U00010400", true, true)]
     public void WildcardPatternIsAnchored(string pattern, string value, bool ignoreCase, bool expected)
     {
         Assert.That(new WildcardPattern(pattern, ignoreCase).IsMatch(value), Is.EqualTo(expected));
