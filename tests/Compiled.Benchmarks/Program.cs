@@ -178,6 +178,7 @@ static void PrintTable(List<Result> results)
 static Result Measure(string name, int events, long bytes, Func<Func<long>> prepare)
 {
     var run = prepare();
+    WaitForJitIdle();
     GC.Collect();
     GC.WaitForPendingFinalizers();
     long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -187,6 +188,24 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
     long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
     double seconds = watch.Elapsed.TotalSeconds;
     return new Result(name, events, bytes / 1_048_576.0 / seconds, events / seconds, (double)allocated / events, alerts);
+}
+
+// The runtime recompiles hot methods on a background thread, which on 2 cores competes with the measured pass.
+// Waits until it has compiled no method for half a second, or for at most 20 s.
+static void WaitForJitIdle()
+{
+    long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+    for (int wait = 0; wait < 40; wait++)
+    {
+        Thread.Sleep(500);
+        long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+        if (now == compiled)
+        {
+            return;
+        }
+
+        compiled = now;
+    }
 }
 
 internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts)

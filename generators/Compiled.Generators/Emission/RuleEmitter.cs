@@ -89,15 +89,29 @@ internal sealed class RuleEmitter
     {
         // The body comes first because emitting it declares the slot and static fields the header lists.
         var body = new SourceWriter();
-        string timestampSlot = _scope.Slot(_rule.TimestampOverride ?? "@timestamp");
-        string fallbackSlot = _rule.TimestampOverride is not null && !_rule.TimestampOverrideFallbackDisabled
-            ? _scope.Slot("@timestamp")
-            : "-1";
+        var stateful = _rule.Stateful is { } statefulSpec ? new StatefulEmitter(_rule, statefulSpec, _scope) : null;
+        bool fallsBack = _rule.TimestampOverride is not null && !_rule.TimestampOverrideFallbackDisabled;
+
+        // EventQueryRule reads the event time itself, so a plain event query declares no slot fields for it.
+        string timestampSlot = "-1", fallbackSlot = "-1";
+        if (_rule.ParsedQuery is not EventQuery || stateful is not null)
+        {
+            timestampSlot = _scope.Slot(_rule.TimestampOverride ?? "@timestamp");
+            fallbackSlot = fallsBack ? _scope.Slot("@timestamp") : "-1";
+        }
+        else
+        {
+            _scope.AddField(_rule.TimestampOverride ?? "@timestamp");
+            if (fallsBack)
+            {
+                _scope.AddField("@timestamp");
+            }
+        }
+
         var matcherFields = new List<string>();
         var constructorLines = new List<string>();
         string baseClass = $"{Runtime}.Rules.DetectionRule";
         string baseArguments = "Metadata";
-        var stateful = _rule.Stateful is { } statefulSpec ? new StatefulEmitter(_rule, statefulSpec, _scope) : null;
         switch (_rule.ParsedQuery)
         {
             case EventQuery query when stateful is not null && StatefulEmitter.HasStatefulBase(_rule):
@@ -109,7 +123,10 @@ internal sealed class RuleEmitter
                 stateful.WriteSuppressedEventQuery(body, query, timestampSlot, fallbackSlot, matcherFields, constructorLines, WriteFilterMethod);
                 break;
             case EventQuery query:
-                WriteEventQuery(body, query, timestampSlot, fallbackSlot);
+                WriteFilterMethod(body, "Match", query.Filter, "The query condition.", "protected override");
+                baseClass = $"{Runtime}.Rules.EventQueryRule";
+                baseArguments = $"Metadata, schema.Slot({CSharpText.Literal(_rule.TimestampOverride ?? "@timestamp")}), " +
+                    (fallsBack ? "schema.Slot(\"@timestamp\")" : "-1");
                 break;
             case SequenceQuery sequence:
                 WriteSequence(body, sequence, timestampSlot, fallbackSlot, matcherFields, constructorLines);
@@ -255,20 +272,6 @@ internal sealed class RuleEmitter
 
     /// <summary>The parsed threat query of a threat_match rule, applied to indicator documents, or null.</summary>
     private EventFilter? IndicatorFilter => _rule.Stateful?.ThreatMatch?.IndicatorFilter;
-
-    private void WriteEventQuery(SourceWriter body, EventQuery query, string timestampSlot, string fallbackSlot)
-    {
-        body.Line(HotPath);
-        body.Line($"public override void Evaluate(EventRecord ev, {Runtime}.Alerts.IAlertSink sink)");
-        body.Open();
-        body.Line("if (Match(ev) && ev.TryGetTimestamp(" + timestampSlot + ", " + fallbackSlot + ", out long timestamp))");
-        body.Open();
-        body.Line("sink.OnEventMatch(this, ev, timestamp);");
-        body.Close();
-        body.Close();
-        body.Line();
-        WriteFilterMethod(body, "Match", query.Filter, "The query condition.");
-    }
 
     private void WriteSequence(
         SourceWriter body,
@@ -544,13 +547,16 @@ internal sealed class RuleEmitter
         return $"new {Runtime}.Sequences.JoinKeys(new[] {{ {slots} }}, new[] {{ {optional} }})";
     }
 
-    private void WriteFilterMethod(SourceWriter body, string name, EventFilter filter, string summary)
+    private void WriteFilterMethod(SourceWriter body, string name, EventFilter filter, string summary) =>
+        WriteFilterMethod(body, name, filter, summary, "private");
+
+    private void WriteFilterMethod(SourceWriter body, string name, EventFilter filter, string summary, string modifiers)
     {
         body.Line("/// <summary>");
         body.Comment(CSharpText.Xml(summary), "/// ");
         body.Line("/// </summary>");
         body.Line(HotPath);
-        body.Line($"private bool {name}(EventRecord ev)");
+        body.Line($"{modifiers} bool {name}(EventRecord ev)");
         body.Open();
         _dispatch.StartBranch();
         if (filter.Category is { } category)

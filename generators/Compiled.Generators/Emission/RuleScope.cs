@@ -32,8 +32,17 @@ internal sealed class RuleScope
 
         name = Unique("_" + CamelCase(path));
         _slotFields[path] = name;
-        Fields.Add(path);
+        AddField(path);
         return name;
+    }
+
+    /// <summary>Adds <paramref name="path"/> to <see cref="Fields"/> without a slot field, for a field that a base class reads.</summary>
+    public void AddField(string path)
+    {
+        if (!Fields.Contains(path))
+        {
+            Fields.Add(path);
+        }
     }
 
     public IEnumerable<KeyValuePair<string, string>> SlotFields => _slotFields;

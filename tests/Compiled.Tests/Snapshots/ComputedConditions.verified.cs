@@ -30,7 +30,7 @@ using static global::System.MemoryExtensions;
 /// </code>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
-public sealed class ComputedConditions : global::Compiled.Runtime.Rules.DetectionRule
+public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQueryRule
 {
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000001";
     public const string Name = "Computed Conditions";
@@ -49,7 +49,6 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
 
     private static readonly global::Compiled.Runtime.Matching.CidrSet s_computedBlocks = new("10.0.0.0/8");
 
-    private readonly int _timestamp;
     private readonly int _eventCategory;
     private readonly int _processName;
     private readonly int _userDomain;
@@ -59,9 +58,8 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
     private readonly int _sourceIp;
 
     public ComputedConditions(global::Compiled.Runtime.Events.FieldSchema schema)
-        : base(Metadata)
+        : base(Metadata, schema.Slot("@timestamp"), -1)
     {
-        _timestamp = schema.Slot("@timestamp");
         _eventCategory = schema.Slot("event.category");
         _processName = schema.Slot("process.name");
         _userDomain = schema.Slot("user.domain");
@@ -75,20 +73,11 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.Detectio
 
     public override global::System.Collections.Generic.IReadOnlyList<string>? EventCategories => s_eventCategories;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
-    {
-        if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
-        {
-            sink.OnEventMatch(this, ev, timestamp);
-        }
-    }
-
     /// <summary>
     /// The query condition.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Match(EventRecord ev)
+    protected override bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
         if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)

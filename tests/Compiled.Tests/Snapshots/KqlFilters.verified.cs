@@ -29,7 +29,7 @@ using static global::System.MemoryExtensions;
 /// </code>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
-public sealed class KqlFilters : global::Compiled.Runtime.Rules.DetectionRule
+public sealed class KqlFilters : global::Compiled.Runtime.Rules.EventQueryRule
 {
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000002";
     public const string Name = "Kql Filters";
@@ -48,16 +48,14 @@ public sealed class KqlFilters : global::Compiled.Runtime.Rules.DetectionRule
 
     private static readonly global::Compiled.Runtime.Matching.KqlWildcard s_filePathPattern = new("?:\\\\Program Files\\\\*", ignoreCase: true);
 
-    private readonly int _timestamp;
     private readonly int _eventCategory;
     private readonly int _filePath;
     private readonly int _eventModule;
     private readonly int _fileHashSha256;
 
     public KqlFilters(global::Compiled.Runtime.Events.FieldSchema schema)
-        : base(Metadata)
+        : base(Metadata, schema.Slot("@timestamp"), -1)
     {
-        _timestamp = schema.Slot("@timestamp");
         _eventCategory = schema.Slot("event.category");
         _filePath = schema.Slot("file.path");
         _eventModule = schema.Slot("event.module");
@@ -70,20 +68,11 @@ public sealed class KqlFilters : global::Compiled.Runtime.Rules.DetectionRule
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
-    {
-        if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
-        {
-            sink.OnEventMatch(this, ev, timestamp);
-        }
-    }
-
     /// <summary>
     /// The query condition.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Match(EventRecord ev)
+    protected override bool Match(EventRecord ev)
     {
         // event.category:file
         if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "file") != Tri.True)

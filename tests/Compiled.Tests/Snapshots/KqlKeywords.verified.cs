@@ -30,7 +30,7 @@ using static global::System.MemoryExtensions;
 /// </code>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
-public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
+public sealed class KqlKeywords : global::Compiled.Runtime.Rules.EventQueryRule
 {
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000002";
     public const string Name = "Kql Keywords";
@@ -51,7 +51,6 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
     private static readonly global::Compiled.Runtime.Matching.KqlWildcard s_processExecutablePattern = new("C:\\\\Windows\\\\*", ignoreCase: false);
     private static readonly string[] s_processArgsValues = { "-enc", "*" };
 
-    private readonly int _timestamp;
     private readonly int _eventCategory;
     private readonly int _processName;
     private readonly int _processExecutable;
@@ -60,9 +59,8 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
     private readonly int _hostName;
 
     public KqlKeywords(global::Compiled.Runtime.Events.FieldSchema schema)
-        : base(Metadata)
+        : base(Metadata, schema.Slot("@timestamp"), -1)
     {
-        _timestamp = schema.Slot("@timestamp");
         _eventCategory = schema.Slot("event.category");
         _processName = schema.Slot("process.name");
         _processExecutable = schema.Slot("process.executable");
@@ -77,20 +75,11 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.DetectionRule
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
-    {
-        if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
-        {
-            sink.OnEventMatch(this, ev, timestamp);
-        }
-    }
-
     /// <summary>
     /// The query condition.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Match(EventRecord ev)
+    protected override bool Match(EventRecord ev)
     {
         // event.category:process
         if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "process") != Tri.True)

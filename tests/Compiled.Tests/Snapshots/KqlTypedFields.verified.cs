@@ -31,7 +31,7 @@ using static global::System.MemoryExtensions;
 /// </code>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
-public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRule
+public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.EventQueryRule
 {
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000002";
     public const string Name = "Kql Typed Fields";
@@ -53,9 +53,9 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     private static readonly global::Compiled.Runtime.Matching.KqlWildcard s_processCommandLineTokenPattern = new("power*", ignoreCase: true);
     private static readonly global::Compiled.Runtime.Events.FieldPattern s_fileHashFieldPattern = new(new string[] { "file.hash.", "" }, global::System.Array.Empty<string>());
 
-    private readonly int _timestamp;
     private readonly int _sourceIp;
     private readonly int _processPid;
+    private readonly int _timestamp;
     private readonly int _dllCodeSignatureTrusted;
     private readonly int _processCommandLine;
     private readonly int _processParentName;
@@ -63,11 +63,11 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
     private readonly int _processParentNested;
 
     public KqlTypedFields(global::Compiled.Runtime.Events.FieldSchema schema)
-        : base(Metadata)
+        : base(Metadata, schema.Slot("@timestamp"), -1)
     {
-        _timestamp = schema.Slot("@timestamp");
         _sourceIp = schema.Slot("source.ip");
         _processPid = schema.Slot("process.pid");
+        _timestamp = schema.Slot("@timestamp");
         _dllCodeSignatureTrusted = schema.Slot("dll.code_signature.trusted");
         _processCommandLine = schema.Slot("process.command_line");
         _processParentName = schema.Slot("process.parent.name");
@@ -81,20 +81,11 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.DetectionRul
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
-    {
-        if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
-        {
-            sink.OnEventMatch(this, ev, timestamp);
-        }
-    }
-
     /// <summary>
     /// The query condition.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Match(EventRecord ev)
+    protected override bool Match(EventRecord ev)
     {
         // source.ip:(10.0.0.0/8 or "::1")
         if (global::Compiled.Runtime.Matching.Kql.Ip(ev, _sourceIp, s_sourceIpBlocks) != Tri.True)

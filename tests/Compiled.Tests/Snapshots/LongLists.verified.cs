@@ -29,7 +29,7 @@ using static global::System.MemoryExtensions;
 /// </code>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
-public sealed class LongLists : global::Compiled.Runtime.Rules.DetectionRule
+public sealed class LongLists : global::Compiled.Runtime.Rules.EventQueryRule
 {
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000001";
     public const string Name = "Long Lists";
@@ -51,16 +51,14 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.DetectionRule
     private static readonly global::System.Buffers.SearchValues<string> s_processCommandLineSubstrings = global::System.Buffers.SearchValues.Create(new[] { "-flag1", "-flag2", "-flag3", "-flag4", "-flag5", "-flag6", "-flag7", "-flag8" }, StringComparison.OrdinalIgnoreCase);
     private static readonly global::Compiled.Runtime.Matching.StringSet s_processParentNameValues = new(false, "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe");
 
-    private readonly int _timestamp;
     private readonly int _eventCategory;
     private readonly int _processName;
     private readonly int _processCommandLine;
     private readonly int _processParentName;
 
     public LongLists(global::Compiled.Runtime.Events.FieldSchema schema)
-        : base(Metadata)
+        : base(Metadata, schema.Slot("@timestamp"), -1)
     {
-        _timestamp = schema.Slot("@timestamp");
         _eventCategory = schema.Slot("event.category");
         _processName = schema.Slot("process.name");
         _processCommandLine = schema.Slot("process.command_line");
@@ -77,20 +75,11 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.DetectionRule
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
-    {
-        if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
-        {
-            sink.OnEventMatch(this, ev, timestamp);
-        }
-    }
-
     /// <summary>
     /// The query condition.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Match(EventRecord ev)
+    protected override bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
         if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)

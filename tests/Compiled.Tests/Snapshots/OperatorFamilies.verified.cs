@@ -31,7 +31,7 @@ using static global::System.MemoryExtensions;
 /// </code>
 /// </remarks>
 [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generators", "0.1.0")]
-public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionRule
+public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQueryRule
 {
     public const string RuleIdText = "1c2d3e4f-0000-4000-8000-000000000001";
     public const string Name = "Operator Families";
@@ -50,7 +50,6 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
 
     private static readonly string[] s_processParentNameValues = { "explorer.exe" };
 
-    private readonly int _timestamp;
     private readonly int _eventCategory;
     private readonly int _processName;
     private readonly int _processPid;
@@ -62,9 +61,8 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
     private readonly int _processArgsCount;
 
     public OperatorFamilies(global::Compiled.Runtime.Events.FieldSchema schema)
-        : base(Metadata)
+        : base(Metadata, schema.Slot("@timestamp"), -1)
     {
-        _timestamp = schema.Slot("@timestamp");
         _eventCategory = schema.Slot("event.category");
         _processName = schema.Slot("process.name");
         _processPid = schema.Slot("process.pid");
@@ -86,20 +84,11 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.DetectionR
 
     public override global::System.Collections.Generic.IReadOnlyList<global::Compiled.Runtime.Rules.DispatchBranch>? DispatchBranches => s_dispatchBranches;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void Evaluate(EventRecord ev, global::Compiled.Runtime.Alerts.IAlertSink sink)
-    {
-        if (Match(ev) && ev.TryGetTimestamp(_timestamp, -1, out long timestamp))
-        {
-            sink.OnEventMatch(this, ev, timestamp);
-        }
-    }
-
     /// <summary>
     /// The query condition.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Match(EventRecord ev)
+    protected override bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
         if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
