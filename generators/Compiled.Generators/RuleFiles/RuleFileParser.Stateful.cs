@@ -13,10 +13,10 @@ internal sealed partial class RuleFileParser
     private const long Second = 1_000_000_000L;
 
     /// <summary>
-    /// Reads the schedule and the type's own keys; returns null for a rule that keeps no state and does not
-    /// suppress alerts. Problems are reported at the key or value they concern.
+    /// Reads the type's own keys and pairs them with the schedule the caller has read. Returns null for a rule
+    /// that keeps no state and does not suppress alerts. Problems are reported at the key or value they concern.
     /// </summary>
-    private StatefulSpec? ReadStateful(TomlTableNode rule, string? type)
+    private StatefulSpec? ReadStateful(TomlTableNode rule, string? type, long interval, long lookback)
     {
         bool stateful = type is "threshold" or "new_terms" or "threat_match";
         bool suppressed = rule.TryGet("alert_suppression", out _);
@@ -25,8 +25,6 @@ internal sealed partial class RuleFileParser
             return null;
         }
 
-        long interval = ReadDuration(rule, "interval", "5m", allowNow: false) ?? 5 * 60 * Second;
-        long lookback = ReadDuration(rule, "from", "now-6m", allowNow: true) ?? 6 * 60 * Second;
         ThresholdSpec? threshold = type == "threshold" ? ReadThreshold(rule) : null;
         NewTermsSpec? newTerms = type == "new_terms" ? ReadNewTerms(rule) : null;
         ThreatMatchSpec? threatMatch = type == "threat_match" ? ReadThreatMatch(rule) : null;
@@ -34,10 +32,12 @@ internal sealed partial class RuleFileParser
         return new StatefulSpec(interval, lookback, threshold, newTerms, threatMatch, suppression);
     }
 
-    /// <summary>Reads <c>5m</c> (or <c>now-5m</c> when <paramref name="allowNow"/>) as nanoseconds; null when absent or invalid.</summary>
-    private long? ReadDuration(TomlTableNode table, string key, string example, bool allowNow)
+    /// <summary>
+    /// Reads <paramref name="text"/>, the value of <paramref name="key"/>, as <c>5m</c> (or <c>now-5m</c> when
+    /// <paramref name="allowNow"/>) in nanoseconds. Returns null when the key is absent or the value invalid, and reports an invalid value.
+    /// </summary>
+    private long? CheckDuration(TomlTableNode table, string key, string? text, string example, bool allowNow)
     {
-        var text = OptionalString(table, key);
         if (text is null)
         {
             return null;

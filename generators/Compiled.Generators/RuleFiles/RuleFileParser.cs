@@ -132,7 +132,16 @@ internal sealed partial class RuleFileParser
         var author = OptionalStringArray(rule, "author");
         var from = OptionalString(rule, "from");
         var interval = OptionalString(rule, "interval");
+
+        // Kibana rejects a schedule it cannot read, and the host caps alerts at max_signals per interval.
+        long? intervalLength = CheckDuration(rule, "interval", interval, "5m", allowNow: false);
+        long? lookback = CheckDuration(rule, "from", from, "now-6m", allowNow: true);
         var maxSignals = OptionalInteger(rule, "max_signals");
+        if (maxSignals is < 1)
+        {
+            Invalid(ScalarNode(rule, "max_signals")!, "max_signals", maxSignals.Value.ToString(CultureInfo.InvariantCulture), "write a whole number of at least 1, such as 100");
+        }
+
         var version = OptionalInteger(rule, "version");
         var timestampOverride = OptionalString(rule, "timestamp_override");
         var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
@@ -140,7 +149,7 @@ internal sealed partial class RuleFileParser
         var requiredFields = RequiredFieldsOf(rule);
         var buildingBlockType = OptionalString(rule, "building_block_type");
         var license = OptionalString(rule, "license");
-        var stateful = ReadStateful(rule, type);
+        var stateful = ReadStateful(rule, type, intervalLength ?? 5 * 60 * Second, lookback ?? 6 * 60 * Second);
 
         if (HasErrors() || type is null || name is null || description is null || severityNode is null || riskScore is null)
         {

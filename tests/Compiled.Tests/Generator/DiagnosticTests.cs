@@ -99,6 +99,23 @@ public class DiagnosticTests
         Assert.That(diagnostic.GetMessage(), Does.Contain("'urgent'").And.Contain("low, medium, high or critical"));
     }
 
+    [TestCase("interval = \"abc\"", "\"abc\"", "'interval'")]
+    [TestCase("interval = \"0m\"", "\"0m\"", "'interval'")]
+    [TestCase("from = \"\"", "\"\"", "'from'")]
+    [TestCase("from = \"6m\"", "\"6m\"", "'from'")]
+    [TestCase("max_signals = 0", "0", "'max_signals'")]
+    public void InvalidScheduleKeyPointsAtValue(string line, string marker, string key)
+    {
+        string toml = RuleFiles.Eql("process where true", extra: line);
+
+        var diagnostic = Single(toml, "CMP004");
+
+        int offset = toml.IndexOf(line, StringComparison.Ordinal) + line.IndexOf(marker, line.IndexOf('='), StringComparison.Ordinal);
+        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition, Is.EqualTo(SourceText.From(toml).Lines.GetLinePosition(offset)));
+        Assert.That(diagnostic.GetMessage(), Does.Contain(key));
+        AssertNoRuleCode(toml);
+    }
+
     [Test]
     public void EmptyRuleIdPointsAtValue()
     {
