@@ -80,6 +80,11 @@ internal static class ScanCommand
             DefaultValueFactory = _ => ScanOptions.DefaultMaxBufferedEvents,
         };
 
+        private readonly Option<bool> _noValueDispatch = new("--no-value-dispatch")
+        {
+            Description = "Run every rule of an event's categories on it, not only the rules whose literal values the event has. The alerts are the same and the scan is slower; the summary's rule runs show the difference.",
+        };
+
         private readonly Option<bool> _strict = new("--strict")
         {
             Description = "Stop at the first rejected line, print it with its file, line and reason, and exit with code 4.",
@@ -92,6 +97,7 @@ internal static class ScanCommand
             command.Options.Add(options._idleFlush);
             command.Options.Add(options._maxBufferedEvents);
             command.Options.Add(options._strict);
+            command.Options.Add(options._noValueDispatch);
             command.Arguments.Add(options._inputs);
             options._inputs.Validators.Add(OutputOptions.RejectUnknownOptions);
             return options;
@@ -132,6 +138,7 @@ internal static class ScanCommand
                 IdleFlush = idleFlush,
                 MaxBufferedEvents = maxBuffered,
                 Strict = parse.GetValue(_strict),
+                DispatchByValue = !parse.GetValue(_noValueDispatch),
             };
             return (parse.GetValue(_inputs) ?? [], options);
         }
@@ -300,7 +307,7 @@ internal static class ScanCommand
             writer.Flush();
             totalAlerts = writer.TotalAlerts;
             progress?.Dispose();
-            SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer);
+            SummaryPrinter.Print(Console.Error, engine.Summary, ruleSet, writer, engine.RulesRun, scanOptions.DispatchByValue);
         }
 
         Console.CancelKeyPress -= onCancel;

@@ -20,12 +20,15 @@ internal static class SummaryPrinter
             }
         });
 
-    public static void Print(TextWriter error, ScanSummary summary, RuleSet rules, AlertWriter alerts)
+    public static void Print(TextWriter error, ScanSummary summary, RuleSet rules, AlertWriter alerts, long rulesRun, bool dispatchByValue)
     {
         error.WriteLine();
         error.WriteLine($"Scanned {summary.FilesRead} input(s) with {rules.Rules.Count} rule(s).");
         error.WriteLine($"  lines read:       {summary.LinesRead}");
         error.WriteLine($"  events evaluated: {summary.EventsEvaluated}");
+        double perEvent = summary.EventsEvaluated == 0 ? 0 : (double)rulesRun / summary.EventsEvaluated;
+        error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"  rule runs:        {rulesRun} ({perEvent:F1} per event{(dispatchByValue ? string.Empty : ", value dispatch off")})"));
         if (summary.BlankLinesSkipped > 0)
         {
             error.WriteLine($"  blank lines skipped: {summary.BlankLinesSkipped}");

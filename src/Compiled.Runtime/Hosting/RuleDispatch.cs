@@ -38,6 +38,7 @@ public sealed class RuleDispatch
     private readonly FieldIndex[]?[] _indexesBySlot;
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
+    private long _rulesRun;
 
     /// <summary>
     /// Builds the dispatch over <paramref name="rules"/>. With <paramref name="byValue"/> false only event
@@ -119,6 +120,9 @@ public sealed class RuleDispatch
         }
     }
 
+    /// <summary>How many times <see cref="Evaluate"/> has run a rule, over all events.</summary>
+    public long RulesRun => _rulesRun;
+
     /// <summary>Evaluates every rule that can match <paramref name="ev"/>.</summary>
     public void Evaluate(EventRecord ev, IAlertSink sink)
     {
@@ -130,6 +134,7 @@ public sealed class RuleDispatch
             {
                 int bit = BitOperations.TrailingZeroCount(run);
                 run &= run - 1;
+                _rulesRun++;
                 _rules[(w << 6) + bit].Evaluate(ev, sink);
             }
         }

@@ -69,6 +69,21 @@ public sealed class ScanEngine
 
     public ScanSummary Summary { get; } = new();
 
+    /// <summary>How many times a rule has run on an event, over all events so far: what dispatch left to run.</summary>
+    public long RulesRun
+    {
+        get
+        {
+            long runs = 0;
+            foreach (var group in _groups)
+            {
+                runs += group.All.RulesRun + (group.SingleEvent?.RulesRun ?? 0);
+            }
+
+            return runs;
+        }
+    }
+
     /// <summary>
     /// Reads every document of <paramref name="input"/>, which stays open. <paramref name="sourceName"/> names it in
     /// alerts and messages. The events are released in time order before this returns.

@@ -33,6 +33,24 @@ public class ScanCommandTests
     }
 
     [Test]
+    public void NoValueDispatchRunsMoreRules()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-rules-").FullName;
+        File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
+        File.WriteAllText(Path.Combine(folder, "absent.toml"), RuleFiles.Eql("process where process.name == \"absent.exe\"", name: "Absent Process"));
+
+        var dispatched = ProcessRunner.RunCompiled(null, "scan", "--rules", folder, "samples/");
+        var everyRule = ProcessRunner.RunCompiled(null, "scan", "--no-value-dispatch", "--rules", folder, "samples/");
+
+        Assert.That(everyRule.ExitCode, Is.EqualTo(0), everyRule.ToString());
+        Assert.That(AlertLines(everyRule), Has.Count.EqualTo(6));
+        Assert.That(everyRule.StandardOutput, Is.EqualTo(dispatched.StandardOutput));
+        Assert.That(everyRule.StandardError, Does.Contain("value dispatch off"));
+        Assert.That(Count(everyRule, "rule runs"), Is.GreaterThan(Count(dispatched, "rule runs")));
+        Assert.That(Count(dispatched, "rule runs"), Is.GreaterThan(0));
+    }
+
+    [Test]
     public void StandardInputAndOutputFileWork()
     {
         string output = Path.Combine(Directory.CreateTempSubdirectory("compiled-out-").FullName, "alerts.ndjson");
