@@ -130,11 +130,11 @@ public sealed class RuleDispatch
         for (int w = 0; w < _words; w++)
         {
             ulong run = _allowed[w] & _hits[w];
+            _rulesRun += BitOperations.PopCount(run);
             while (run != 0)
             {
                 int bit = BitOperations.TrailingZeroCount(run);
                 run &= run - 1;
-                _rulesRun++;
                 _rules[(w << 6) + bit].Evaluate(ev, sink);
             }
         }
