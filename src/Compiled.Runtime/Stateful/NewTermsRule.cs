@@ -53,38 +53,24 @@ public sealed record NewTermsSettings(
 /// when it first appears and again only after a full window without it. The history starts empty at the
 /// start of the input, as it does in Kibana for an index without older events.
 /// </remarks>
-public abstract class NewTermsRule : DetectionRule
+public abstract class NewTermsRule : TermStateRule
 {
     private readonly NewTermsSettings _settings;
-    private readonly TermKey _keys;
     private readonly Dictionary<string, LinkedListNode<Seen>> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LinkedListNode<Seen>>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly LinkedList<Seen> _byLastSeen = new();
-    private readonly AlertSuppressor? _suppressor;
-    private long _evictions;
 
     protected NewTermsRule(RuleDescriptor descriptor, NewTermsSettings settings)
-        : base(descriptor)
+        : base(descriptor, settings.Slots, settings.Suppression, settings.Schedule)
     {
         _settings = settings;
-        _keys = new TermKey(settings.Slots);
         _lookup = _seen.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (settings.Suppression is { } suppression)
-        {
-            _suppressor = new AlertSuppressor(this, suppression, settings.Schedule);
-        }
     }
 
     public NewTermsSettings Settings => _settings;
 
     /// <summary>The number of terms remembered.</summary>
     public int TermCount => _seen.Count;
-
-    public override long StateEvictions => _evictions + (_suppressor?.Evictions ?? 0);
-
-    protected abstract bool MatchQuery(EventRecord ev);
-
-    protected abstract bool TryGetTime(EventRecord ev, out long timestamp);
 
     public override void Evaluate(EventRecord ev, IAlertSink sink)
     {
@@ -93,7 +79,7 @@ public abstract class NewTermsRule : DetectionRule
             return;
         }
 
-        _suppressor?.Advance(timestamp, sink);
+        Suppressor?.Advance(timestamp, sink);
         long horizon = timestamp - _settings.HistoryWindow;
         while (_byLastSeen.First is { } oldest && oldest.Value.LastSeen < horizon)
         {
@@ -106,11 +92,11 @@ public abstract class NewTermsRule : DetectionRule
             return;
         }
 
-        long combinations = _keys.CombinationCount(ev);
+        long combinations = Keys.CombinationCount(ev);
         bool raised = false;
         for (long i = 0; i < combinations; i++)
         {
-            var key = _keys.Combination(ev, i);
+            var key = Keys.Combination(ev, i);
             if (_lookup.TryGetValue(key, out var node))
             {
                 node.Value.LastSeen = timestamp;
@@ -123,7 +109,7 @@ public abstract class NewTermsRule : DetectionRule
             {
                 _byLastSeen.RemoveFirst();
                 _seen.Remove(first.Value.Key);
-                _evictions++;
+                Evictions++;
             }
 
             var seen = new Seen(key.ToString(), timestamp);
@@ -133,11 +119,11 @@ public abstract class NewTermsRule : DetectionRule
         }
     }
 
-    public override void Flush(IAlertSink sink) => _suppressor?.Flush(sink);
+    public override void Flush(IAlertSink sink) => Suppressor?.Flush(sink);
 
     private void Raise(EventRecord ev, long timestamp, string key, IAlertSink sink, bool countsDocument)
     {
-        if (_suppressor is not null && _suppressor.TryMerge(ev, timestamp, sink, countsDocument))
+        if (Suppressor is not null && Suppressor.TryMerge(ev, timestamp, sink, countsDocument))
         {
             return;
         }
@@ -155,13 +141,13 @@ public abstract class NewTermsRule : DetectionRule
             Fields = new NewTermsFields(terms),
         };
 
-        if (_suppressor is null)
+        if (Suppressor is null)
         {
             sink.OnStatefulMatch(this, alert);
         }
         else
         {
-            _suppressor.Open(alert, sink);
+            Suppressor.Open(alert, sink);
         }
     }
 

@@ -60,43 +60,31 @@ public sealed record ThresholdSettings(
 /// events within the look-back reach the threshold, and the cardinality condition if any, raises one alert.
 /// As with Kibana's threshold signal history, the events a bucket already alerted on are not counted again.
 /// </summary>
-public abstract class ThresholdRule : DetectionRule
+public abstract class ThresholdRule : TermStateRule
 {
     private readonly ThresholdSettings _settings;
-    private readonly TermKey _keys;
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Bucket>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly LinkedList<Bucket> _byLastUse = new();
-    private readonly AlertSuppressor? _suppressor;
     private readonly List<Bucket> _expired = [];
     private long _nextRun = long.MinValue;
     private long _lastTime;
-    private long _evictions;
 
     protected ThresholdRule(RuleDescriptor descriptor, ThresholdSettings settings)
-        : base(descriptor)
+        : base(
+            descriptor,
+            settings.Slots,
+            settings.SuppressionDuration is { } duration ? new SuppressionSettings(settings.Fields, settings.Slots, duration, MissingFieldsStrategy.Suppress) : null,
+            settings.Schedule)
     {
         _settings = settings;
-        _keys = new TermKey(settings.Slots);
         _lookup = _buckets.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (settings.SuppressionDuration is { } duration)
-        {
-            _suppressor = new AlertSuppressor(this, new SuppressionSettings(settings.Fields, settings.Slots, duration, MissingFieldsStrategy.Suppress), settings.Schedule);
-        }
     }
 
     public ThresholdSettings Settings => _settings;
 
     /// <summary>The number of buckets held.</summary>
     public int BucketCount => _buckets.Count;
-
-    public override long StateEvictions => _evictions + (_suppressor?.Evictions ?? 0);
-
-    /// <summary>The rule's query.</summary>
-    protected abstract bool MatchQuery(EventRecord ev);
-
-    /// <summary>Reads the event time by the rule's timestamp field.</summary>
-    protected abstract bool TryGetTime(EventRecord ev, out long timestamp);
 
     public override void Evaluate(EventRecord ev, IAlertSink sink)
     {
@@ -106,23 +94,23 @@ public abstract class ThresholdRule : DetectionRule
         }
 
         RunUntil(timestamp, sink);
-        _suppressor?.Advance(timestamp, sink);
+        Suppressor?.Advance(timestamp, sink);
         _lastTime = timestamp;
         if (!MatchQuery(ev))
         {
             return;
         }
 
-        long combinations = _keys.CombinationCount(ev);
+        long combinations = Keys.CombinationCount(ev);
         for (long i = 0; i < combinations; i++)
         {
-            var key = _keys.Combination(ev, i);
+            var key = Keys.Combination(ev, i);
             if (!_lookup.TryGetValue(key, out var bucket))
             {
                 if (_buckets.Count >= MaxStateEntries && _byLastUse.First is { } oldest)
                 {
                     Remove(oldest.Value);
-                    _evictions++;
+                    Evictions++;
                 }
 
                 bucket = new Bucket(key.ToString());
@@ -167,7 +155,7 @@ public abstract class ThresholdRule : DetectionRule
             RunUntil(_settings.Schedule.NextRunAfter(_lastTime), sink);
         }
 
-        _suppressor?.Flush(sink);
+        Suppressor?.Flush(sink);
     }
 
     private void RunUntil(long time, IAlertSink sink)
@@ -254,13 +242,13 @@ public abstract class ThresholdRule : DetectionRule
             Fields = new ThresholdResult(_settings, terms, count, distinct, firstTime),
         };
 
-        if (_suppressor is null)
+        if (Suppressor is null)
         {
             sink.OnStatefulMatch(this, alert);
         }
-        else if (!_suppressor.TryMerge(key, lastTime, sink))
+        else if (!Suppressor.TryMerge(key, lastTime, sink))
         {
-            _suppressor.Open(alert, sink);
+            Suppressor.Open(alert, sink);
         }
     }
 
