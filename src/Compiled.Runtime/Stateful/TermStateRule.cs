@@ -21,13 +21,13 @@ public abstract class TermStateRule : DetectionRule
 
     public override long StateEvictions => Evictions + (Suppressor?.Evictions ?? 0);
 
-    /// <summary>Builds the key of each combination of the event's values in the rule's fields.</summary>
+    /// <summary>The key builder for each combination of the event's values in the rule's fields.</summary>
     private protected TermKey Keys { get; }
 
     /// <summary>The rule's alert suppression, or null when it has none.</summary>
     private protected AlertSuppressor? Suppressor { get; }
 
-    /// <summary>The state entries evicted to respect <see cref="DetectionRule.MaxStateEntries"/>.</summary>
+    /// <summary>The number of state entries evicted to respect <see cref="DetectionRule.MaxStateEntries"/>.</summary>
     private protected long Evictions { get; set; }
 
     /// <summary>The rule's query.</summary>
