@@ -146,15 +146,7 @@ internal static class DocumentShape
 
                 if ((isId || isIndex) && reader.TokenType == JsonTokenType.String)
                 {
-                    var token = hit.Slice(start, (int)reader.BytesConsumed - start);
-                    if (isId)
-                    {
-                        id = token;
-                    }
-                    else
-                    {
-                        index = token;
-                    }
+                    KeepIdOrIndex(reader, hit, start, isId, ref id, ref index);
                 }
 
                 reader.Skip();
@@ -191,16 +183,7 @@ internal static class DocumentShape
                 reader.Read();
                 if ((isId || isIndex) && reader.TokenType == JsonTokenType.String)
                 {
-                    int start = (int)reader.TokenStartIndex;
-                    var token = action.Slice(start, (int)reader.BytesConsumed - start);
-                    if (isId)
-                    {
-                        id = token;
-                    }
-                    else
-                    {
-                        index = token;
-                    }
+                    KeepIdOrIndex(reader, action, (int)reader.TokenStartIndex, isId, ref id, ref index);
                 }
 
                 reader.Skip();
@@ -208,6 +191,20 @@ internal static class DocumentShape
         }
         catch (JsonException)
         {
+        }
+    }
+
+    /// <summary>Keeps the string token the reader is on, which starts at <paramref name="start"/>, as the document's <c>_id</c> or <c>_index</c>.</summary>
+    private static void KeepIdOrIndex(in Utf8JsonReader reader, ReadOnlyMemory<byte> document, int start, bool isId, ref ReadOnlyMemory<byte> id, ref ReadOnlyMemory<byte> index)
+    {
+        var token = document.Slice(start, (int)reader.BytesConsumed - start);
+        if (isId)
+        {
+            id = token;
+        }
+        else
+        {
+            index = token;
         }
     }
 
