@@ -320,9 +320,9 @@ internal sealed partial class RuleFileParser
                 }
 
                 var field = _types.Resolve(entry.Key);
-                if (field.Kind is not (KqlFieldKind.Keyword or KqlFieldKind.Text or KqlFieldKind.Caseless))
+                if (field.Kind is not (KqlFieldKind.Keyword or KqlFieldKind.Caseless))
                 {
-                    Unsupported(options!, $"'case_insensitive' on a 'term' query needs a keyword field, and '{entry.Key}' has type {field.Type}");
+                    Unsupported(Scalar(options!, "case_insensitive") ?? (TomlNode)options!, $"'case_insensitive' on a 'term' query needs a keyword field, and '{entry.Key}' has type {field.Type}");
                     return null;
                 }
 

@@ -49,7 +49,7 @@ internal sealed partial class RuleFileParser
             return value;
         }
 
-        Invalid(node, key, text, $"write a positive duration in s, m, h or d, such as \"{example}\"");
+        Invalid(node, key, text, $"write a positive duration in s, m, h, d or w, such as \"{example}\"");
         return null;
     }
 

@@ -76,7 +76,8 @@ public static class Kql
     /// <summary>The longest value that <see cref="InLowercase(EventRecord, int, StringSet)"/> lowercases on the stack.</summary>
     private const int LowercaseStackLimit = 256;
 
-    private static bool EqualsLowered(ReadOnlySpan<char> text, string lowered)
+    /// <summary>Compares <paramref name="text"/>, lowercased per code point, with <paramref name="lowered"/>, which is already lowercase.</summary>
+    internal static bool EqualsLowered(ReadOnlySpan<char> text, string lowered)
     {
         if (text.Length != lowered.Length)
         {

@@ -86,24 +86,8 @@ public sealed class KqlText
         return false;
     }
 
-    /// <summary>Compares a token with an already lowercased one, lowercasing the token as it goes.</summary>
-    internal static bool EqualsLower(ReadOnlySpan<char> token, string lowered)
-    {
-        if (token.Length != lowered.Length)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < token.Length; i++)
-        {
-            if (char.ToLowerInvariant(token[i]) != lowered[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Compares a token with an already lowercased one, lowercasing the token per code point as it goes.</summary>
+    internal static bool EqualsLower(ReadOnlySpan<char> token, string lowered) => Kql.EqualsLowered(token, lowered);
 
     private static string Lower(ReadOnlySpan<char> token)
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Compiled.Runtime.Matching;
 
 /// <summary>
@@ -19,14 +21,17 @@ public sealed class KqlWildcard
     {
         Pattern = pattern;
         _ignoreCase = ignoreCase;
-        var chars = new List<char>(pattern.Length);
-        var kinds = new List<byte>(pattern.Length);
-        for (int i = 0; i < pattern.Length; i++)
+
+        // Lowercasing changes no '*', '?' or backslash, so the lowered pattern parses the same.
+        string source = ignoreCase ? pattern.ToLowerInvariant() : pattern;
+        var chars = new List<char>(source.Length);
+        var kinds = new List<byte>(source.Length);
+        for (int i = 0; i < source.Length; i++)
         {
-            char c = pattern[i];
-            if (c == '\\' && i + 1 < pattern.Length)
+            char c = source[i];
+            if (c == '\\' && i + 1 < source.Length)
             {
-                chars.Add(Fold(pattern[++i]));
+                chars.Add(source[++i]);
                 kinds.Add(Literal);
             }
             else if (c is '*' or '?')
@@ -36,7 +41,7 @@ public sealed class KqlWildcard
             }
             else
             {
-                chars.Add(Fold(c));
+                chars.Add(c);
                 kinds.Add(Literal);
             }
         }
@@ -50,6 +55,31 @@ public sealed class KqlWildcard
 
     public bool IsMatch(ReadOnlySpan<char> value)
     {
+        if (!_ignoreCase)
+        {
+            return Matches(value);
+        }
+
+        // Lowercased per code point, as the pattern is and as Lucene's lowercase normalizer does, so a letter
+        // above U+FFFF folds too. Simple case mapping keeps the length.
+        char[]? rented = null;
+        Span<char> folded = value.Length <= StackLimit ? stackalloc char[StackLimit] : (rented = ArrayPool<char>.Shared.Rent(value.Length));
+        folded = folded[..value.Length];
+        value.ToLowerInvariant(folded);
+        bool matches = Matches(folded);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return matches;
+    }
+
+    /// <summary>The longest value that <see cref="IsMatch"/> lowercases on the stack.</summary>
+    private const int StackLimit = 256;
+
+    private bool Matches(ReadOnlySpan<char> value)
+    {
         int v = 0, p = 0;
         int starPattern = -1, starValue = 0;
         while (v < value.Length)
@@ -59,7 +89,7 @@ public sealed class KqlWildcard
                 starPattern = p++;
                 starValue = v;
             }
-            else if (p < _kinds.Length && (_kinds[p] == AnyOne || _chars[p] == Fold(value[v])))
+            else if (p < _kinds.Length && (_kinds[p] == AnyOne || _chars[p] == value[v]))
             {
                 p++;
                 v++;
@@ -84,5 +114,4 @@ public sealed class KqlWildcard
         return p == _kinds.Length;
     }
 
-    private char Fold(char c) => _ignoreCase ? char.ToLowerInvariant(c) : c;
 }

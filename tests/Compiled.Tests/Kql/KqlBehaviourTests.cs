@@ -159,6 +159,8 @@ public class KqlBehaviourTests
     [TestCase("process.command_line.text:power*", "\"process\":{\"command_line\":\"x PowerShell -c\"}", true)]
     [TestCase("process.command_line.text:*shell", "\"process\":{\"command_line\":\"PowerShell.exe\"}", false)]
     [TestCase("message:\"10.0.0.1\"", "\"message\":\"from 10.0.0.1 port 22\"", true)]
+    [TestCase("message:\\uD801\\uDC00x", "\"message\":\"say \\ud801\\udc28X now\"", true)]
+    [TestCase("message:\\uD801\\uDC28x", "\"message\":\"say \\ud801\\udc00x now\"", true)]
     [TestCase("message:\"from port\"", "\"message\":\"from 10.0.0.1 port 22\"", false)]
     [TestCase("message:\"a b\"", "\"message\":[\"x a\",\"b y\"]", false)]
     public void TextFieldsMatchAnalyzedTokens(string query, string fields, bool expected)

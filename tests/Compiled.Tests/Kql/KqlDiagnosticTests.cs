@@ -87,13 +87,14 @@ public class KqlDiagnosticTests
         AssertNoRuleCode(toml);
     }
 
-    [Test]
-    public void CaseInsensitiveTermOnNumberIsRejected()
+    [TestCase("process.pid", "4")]
+    [TestCase("message", "\"hello\"")]
+    public void CaseInsensitiveTermOffKeywordIsRejected(string field, string value)
     {
-        const string filter = """
+        string filter = $"""
             [[rule.filters]]
-            [rule.filters.query.term."process.pid"]
-            value = 4
+            [rule.filters.query.term."{field}"]
+            value = {value}
             case_insensitive = true
             """;
         string toml = RuleFiles.Kql("process.name:a", after: filter);
@@ -101,7 +102,7 @@ public class KqlDiagnosticTests
         var diagnostic = Single(toml, "CMP032");
 
         Assert.That(diagnostic.GetMessage(), Does.Contain("'case_insensitive' on a 'term' query needs a keyword field"));
-        Assert.That(diagnostic.Location.GetLineSpan().StartLinePosition.Line, Is.EqualTo(LineOf(toml, "[rule.filters.query.term")));
+        AssertAt(diagnostic, toml, "case_insensitive = true", "true");
         AssertNoRuleCode(toml);
     }
 

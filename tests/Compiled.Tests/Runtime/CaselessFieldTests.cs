@@ -53,6 +53,7 @@ public class CaselessFieldTests
 
         Assert.That(KqlMatches("process.name.caseless:" + value, ev), Is.True);
         Assert.That(KqlMatches($"process.name.caseless:({list} or {value})", ev), Is.True);
+        Assert.That(KqlMatches("process.name.caseless:" + value[..2] + "*", ev), Is.True);
     }
 
     [Test]
