@@ -136,12 +136,7 @@ internal sealed partial class RuleFileParser
         // Kibana rejects a schedule it cannot read, and the host caps alerts at max_signals per interval.
         long? intervalLength = CheckDuration(rule, "interval", interval, "5m", allowNow: false);
         long? lookback = CheckDuration(rule, "from", from, "now-6m", allowNow: true);
-        var maxSignals = OptionalInteger(rule, "max_signals");
-        if (maxSignals is < 1)
-        {
-            Invalid(ScalarNode(rule, "max_signals")!, "max_signals", maxSignals.Value.ToString(CultureInfo.InvariantCulture), "write a whole number of at least 1, such as 100");
-        }
-
+        var maxSignals = OptionalInteger(rule, "max_signals", minimum: 1);
         var version = OptionalInteger(rule, "version");
         var timestampOverride = OptionalString(rule, "timestamp_override");
         var fallbackDisabled = OptionalBoolean(rule, "timestamp_override_fallback_disabled") ?? false;
@@ -456,7 +451,7 @@ internal sealed partial class RuleFileParser
         return date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
 
-    private int? OptionalInteger(TomlTableNode table, string key)
+    private int? OptionalInteger(TomlTableNode table, string key, int minimum = 0)
     {
         if (!table.TryGet(key, out var entry))
         {
@@ -466,9 +461,9 @@ internal sealed partial class RuleFileParser
         if (entry.Value is TomlScalarNode { Kind: TomlScalarKind.Integer } scalar)
         {
             long value = (long)scalar.Value;
-            if (value < 0 || value > int.MaxValue)
+            if (value < minimum || value > int.MaxValue)
             {
-                Invalid(scalar, key, value.ToString(CultureInfo.InvariantCulture), "the value must be from 0 to 2147483647");
+                Invalid(scalar, key, value.ToString(CultureInfo.InvariantCulture), $"the value must be from {minimum} to 2147483647");
                 return null;
             }
 

@@ -104,6 +104,7 @@ public class DiagnosticTests
     [TestCase("from = \"\"", "\"\"", "'from'")]
     [TestCase("from = \"6m\"", "\"6m\"", "'from'")]
     [TestCase("max_signals = 0", "0", "'max_signals'")]
+    [TestCase("max_signals = -1", "-1", "from 1 to 2147483647")]
     public void InvalidScheduleKeyPointsAtValue(string line, string marker, string key)
     {
         string toml = RuleFiles.Eql("process where true", extra: line);
