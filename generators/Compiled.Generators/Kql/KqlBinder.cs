@@ -257,7 +257,7 @@ internal sealed class KqlBinder
         new(range, field.SourceField, kind, values.ToEquatableArray(), default);
 
     /// <summary>Joins the parts of a KQL value with <c>*</c>, escaping the characters Elasticsearch's wildcard syntax treats specially.</summary>
-    private static string WildcardSyntax(EquatableArray<string> parts)
+    internal static string WildcardSyntax(EquatableArray<string> parts)
     {
         var text = new System.Text.StringBuilder();
         for (int i = 0; i < parts.Count; i++)

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Text;
 using Compiled.Generators.Diagnostics;
 using Compiled.Generators.Eql;
 using Compiled.Generators.Helpers;
@@ -326,13 +325,8 @@ internal sealed partial class RuleFileParser
                     return null;
                 }
 
-                var pattern = new StringBuilder(text.Length);
-                foreach (char c in text)
-                {
-                    pattern.Append(c is '*' or '?' or '\\' ? "\\" + c : c.ToString());
-                }
-
-                clauses.Add(new KqlMatchExpr(default, field.SourceField, KqlMatchKind.KeywordWildcardIgnoreCase, new[] { pattern.ToString() }.ToEquatableArray(), default));
+                string pattern = KqlBinder.WildcardSyntax(new[] { text }.ToEquatableArray());
+                clauses.Add(new KqlMatchExpr(default, field.SourceField, KqlMatchKind.KeywordWildcardIgnoreCase, new[] { pattern }.ToEquatableArray(), default));
             }
 
             if (clauses.Count == 0)

@@ -51,7 +51,7 @@ public sealed class KqlText
                 continue;
             }
 
-            if (!EqualsLower(tokenizer.Current, _tokens[0]))
+            if (!Kql.EqualsLowered(tokenizer.Current, _tokens[0]))
             {
                 continue;
             }
@@ -59,7 +59,7 @@ public sealed class KqlText
             // Compare the following tokens on a copy, so the outer scan goes on from the next token.
             var rest = tokenizer;
             int matched = 1;
-            while (matched < _tokens.Length && rest.MoveNext() && EqualsLower(rest.Current, _tokens[matched]))
+            while (matched < _tokens.Length && rest.MoveNext() && Kql.EqualsLowered(rest.Current, _tokens[matched]))
             {
                 matched++;
             }
@@ -77,7 +77,7 @@ public sealed class KqlText
     {
         foreach (var candidate in _tokens)
         {
-            if (EqualsLower(token, candidate))
+            if (Kql.EqualsLowered(token, candidate))
             {
                 return true;
             }
@@ -85,9 +85,6 @@ public sealed class KqlText
 
         return false;
     }
-
-    /// <summary>Compares a token with an already lowercased one, lowercasing the token per code point as it goes.</summary>
-    internal static bool EqualsLower(ReadOnlySpan<char> token, string lowered) => Kql.EqualsLowered(token, lowered);
 
     private static string Lower(ReadOnlySpan<char> token)
     {
