@@ -120,7 +120,7 @@ public sealed class RuleDispatch
         }
     }
 
-    /// <summary>How many times <see cref="Evaluate"/> has run a rule, over all events.</summary>
+    /// <summary>The number of rules <see cref="Evaluate"/> has run, summed over all events.</summary>
     public long RulesRun => _rulesRun;
 
     /// <summary>Evaluates every rule that can match <paramref name="ev"/>.</summary>

@@ -69,7 +69,7 @@ public sealed class ScanEngine
 
     public ScanSummary Summary { get; } = new();
 
-    /// <summary>How many times a rule has run on an event, over all events so far: what dispatch left to run.</summary>
+    /// <summary>The number of rules run on events so far, summed over events: what dispatch left to run.</summary>
     public long RulesRun
     {
         get

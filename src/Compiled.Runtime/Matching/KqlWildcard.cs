@@ -63,8 +63,7 @@ public sealed class KqlWildcard
         // Lowercased per code point, as the pattern is and as Lucene's lowercase normalizer does, so a letter
         // above U+FFFF folds too. Simple case mapping keeps the length.
         char[]? rented = null;
-        Span<char> folded = value.Length <= StackLimit ? stackalloc char[StackLimit] : (rented = ArrayPool<char>.Shared.Rent(value.Length));
-        folded = folded[..value.Length];
+        Span<char> folded = value.Length <= StackLimit ? stackalloc char[value.Length] : (rented = ArrayPool<char>.Shared.Rent(value.Length)).AsSpan(0, value.Length);
         value.ToLowerInvariant(folded);
         bool matches = Matches(folded);
         if (rented is not null)

@@ -274,7 +274,7 @@ public class KqlBehaviourTests
     [TestCase("ft1*.exe", true)]
     [TestCase("ft1x.exe", false)]
     [TestCase("FT1.EXE", false)]
-    public void CaseInsensitiveTermFilterMatchesValueLiterally(string name, bool expected)
+    public void CaseInsensitiveTermMatchesLiterally(string name, bool expected)
     {
         Assert.That(Matches("event.action:start", "\"event\":{\"action\":\"start\"},\"process\":{\"name\":\"" + name + "\"}", CaseInsensitiveTermFilter), Is.EqualTo(expected));
     }
