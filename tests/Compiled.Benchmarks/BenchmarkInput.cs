@@ -6,10 +6,12 @@ using Compiled.Runtime.Events;
 namespace Compiled.Benchmarks;
 
 /// <summary>
-/// The benchmark's events: the real events of the corpus, repeated until the input reaches the
-/// requested size. Each repetition shifts <c>@timestamp</c> and <c>event.ingested</c>, the field the
-/// corpus rules name in <c>timestamp_override</c>, past the previous repetition, so the stream stays in
-/// time order for every rule and sequences see realistic gaps.
+/// The benchmark's events: the real events of the corpus in <c>@timestamp</c> order, repeated until the
+/// input reaches the requested size, each repetition later than the previous one. An event that has
+/// <c>event.ingested</c>, the field most corpus rules name in <c>timestamp_override</c>, gets its new
+/// <c>@timestamp</c> there too. The corpus's own values of the two fields disagree by up to years, so
+/// with them no order of the events could suit both kinds of rules, and a host would find most events
+/// late and skip them for sequences. With equal values the stream is in time order for every rule.
 /// </summary>
 internal static class BenchmarkInput
 {
@@ -26,8 +28,7 @@ internal static class BenchmarkInput
     /// </summary>
     public static List<byte[]> Build(string corpusFolder, long targetBytes, ref int nextCopy)
     {
-        var templates = new List<(JsonObject Event, long Offset)>();
-        long earliest = long.MaxValue, latest = long.MinValue;
+        var templates = new List<(JsonObject Event, long Time)>();
         var schema = FieldSchema.Create([]);
         var checker = new EventDecoder(schema);
         var checkedEvent = new EventRecord(schema);
@@ -45,29 +46,33 @@ internal static class BenchmarkInput
                 }
 
                 templates.Add((ev, time));
-                earliest = Math.Min(earliest, time);
-                latest = Math.Max(latest, time);
-                if (Ingested(ev) is { } ingested)
-                {
-                    earliest = Math.Min(earliest, ingested);
-                    latest = Math.Max(latest, ingested);
-                }
             }
         }
 
-        // Events keep their place within one copy; copies follow each other one span later.
-        templates.Sort((a, b) => a.Offset.CompareTo(b.Offset));
-        long span = latest - earliest + 1_000_000_000L;
+        // The corpus runs from 2008 to 2025, so copies that far apart would pass the year 2262, where a
+        // count of nanoseconds in a long ends, after 15 copies. Gaps over an hour between neighbouring
+        // events shrink to an hour, which keeps the short gaps that sequences see and makes a copy span
+        // about nine days, not 17 years. Copies then follow each other one span apart.
+        templates.Sort((a, b) => a.Time.CompareTo(b.Time));
+        const long MaxGap = 3_600_000_000_000L;
+        var offsets = new long[templates.Count];
+        for (int i = 1; i < templates.Count; i++)
+        {
+            offsets[i] = offsets[i - 1] + Math.Min(templates[i].Time - templates[i - 1].Time, MaxGap);
+        }
+
+        long start = templates[0].Time;
+        long span = offsets[^1] + 1_000_000_000L;
         var lines = new List<byte[]>();
         long size = 0;
         for (; size < targetBytes; nextCopy++)
         {
-            foreach (var (ev, time) in templates)
+            for (int i = 0; i < templates.Count; i++)
             {
-                long shift = nextCopy * span;
-                var clone = (JsonObject)ev.DeepClone();
-                clone["@timestamp"] = Timestamps.Format(time + shift);
-                ShiftIngested(clone, shift);
+                var clone = (JsonObject)templates[i].Event.DeepClone();
+                string shifted = Timestamps.Format(checked(start + offsets[i] + (nextCopy * span)));
+                clone["@timestamp"] = shifted;
+                ReplaceIngested(clone, shifted);
                 byte[] bytes = Encoding.UTF8.GetBytes(clone.ToJsonString());
                 lines.Add(bytes);
                 size += bytes.Length + 1;
@@ -77,27 +82,16 @@ internal static class BenchmarkInput
         return lines;
     }
 
-    /// <summary>Returns <c>event.ingested</c>, written as a nested or a dotted key, or null when the event has none.</summary>
-    private static long? Ingested(JsonObject ev)
+    /// <summary>Sets <c>event.ingested</c>, written as a nested or a dotted key, to <paramref name="time"/> where the event has it.</summary>
+    private static void ReplaceIngested(JsonObject ev, string time)
     {
-        var node = ev["event"] is JsonObject inner ? inner["ingested"] : ev["event.ingested"];
-        return node is JsonValue value && value.TryGetValue(out string? text) && Timestamps.TryParse(text, out long time) ? time : null;
-    }
-
-    private static void ShiftIngested(JsonObject ev, long shift)
-    {
-        if (Ingested(ev) is not { } time)
-        {
-            return;
-        }
-
         if (ev["event"] is JsonObject inner && inner.ContainsKey("ingested"))
         {
-            inner["ingested"] = Timestamps.Format(time + shift);
+            inner["ingested"] = time;
         }
-        else
+        else if (ev.ContainsKey("event.ingested"))
         {
-            ev["event.ingested"] = Timestamps.Format(time + shift);
+            ev["event.ingested"] = time;
         }
     }
 

@@ -83,6 +83,7 @@ internal static class Workload
         {
             engine.Scan(new MemoryStream(stream, writable: false), "benchmark");
             engine.Finish();
+            CheckEveryEventEvaluated(engine.Summary);
             return writer.TotalAlerts;
         };
     }
@@ -98,12 +99,27 @@ internal static class Workload
         var writer = new AlertWriter(Stream.Null);
         var engine = new ScanEngine(rules, writer);
         engine.Scan(new MemoryStream(warmUp, writable: false), "warm-up");
+        CheckEveryEventEvaluated(engine.Summary);
         long before = writer.TotalAlerts;
         return () =>
         {
             engine.Scan(new MemoryStream(measured, writable: false), "benchmark");
+            CheckEveryEventEvaluated(engine.Summary);
             return writer.TotalAlerts - before;
         };
+    }
+
+    /// <summary>
+    /// Throws when the host rejected an event or found one late. A late event skips every rule that keeps
+    /// state, so a measurement with late events would time a host that left part of the work undone.
+    /// </summary>
+    private static void CheckEveryEventEvaluated(ScanSummary summary)
+    {
+        if (summary.EventsLate > 0 || summary.LinesRejected > 0)
+        {
+            throw new InvalidOperationException(
+                $"The benchmark input is not a clean stream in time order: {summary.EventsLate} events were late and {summary.LinesRejected} rejected.");
+        }
     }
 
     private static List<RuleFile> EqlRuleFiles(string folder)
