@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -19,6 +20,9 @@ public sealed class EventDecoder
     /// <summary>The maximum nesting depth of an event, as Elasticsearch's default for documents.</summary>
     public const int MaxDepth = 64;
 
+    private static readonly SearchValues<byte> StringEnds = SearchValues.Create("\"\\"u8);
+    private static readonly SearchValues<byte> ScalarEnds = SearchValues.Create(",}] \t\r\n"u8);
+
     private readonly FieldSchema _schema;
     private readonly OpenObjectKeys? _keys;
     private readonly int[] _targets;
@@ -30,10 +34,12 @@ public sealed class EventDecoder
     }
 
     /// <summary>
-    /// Creates a decoder. With <paramref name="checkWholeEvent"/> false, the decoder checks only the values it
-    /// decodes and skips other subtrees unread, for a host that has already checked the same bytes.
+    /// Creates a decoder. With <paramref name="checkWholeEvent"/> false, the decoder is for a host that has
+    /// already decoded the same bytes with a checking decoder: it takes them as valid JSON, checks only the
+    /// values it decodes, and passes over the top-level members that hold no schema field by matching
+    /// brackets, without reading their tokens.
     /// </summary>
-    internal EventDecoder(FieldSchema schema, bool checkWholeEvent)
+    public EventDecoder(FieldSchema schema, bool checkWholeEvent)
     {
         _schema = schema;
         schema.Freeze();
@@ -50,6 +56,11 @@ public sealed class EventDecoder
         record.Clear();
         record.Json = json;
         var span = json.Span;
+        if (_keys is null)
+        {
+            return DecodeChecked(span, record);
+        }
+
         if (span.Trim(" \t\r"u8).IsEmpty)
         {
             return "empty line";
@@ -105,21 +116,175 @@ public sealed class EventDecoder
             AddKey(ref reader, json);
             int length = AppendName(ref reader, pathLength);
             reader.Read();
-            var path = _path.AsSpan(0, length);
-            bool known = _schema.PathLookup.TryGetValue(path, out var node);
-            if (!known)
-            {
-                node = new PathNode(-1, false, false, -1);
-            }
-
-            // Only a key with a dot of its own, such as "b.c" inside "a", can jump past a pattern's anchor.
-            int keyStart = pathLength == 0 ? 0 : pathLength + 1;
-            bool scope = inPatternScope || node.StartsPatternScope ||
-                (!known && _schema.Patterns.Count > 0 && path[keyStart..].Contains('.') && _schema.IsInPatternScope(path));
+            bool scope = Lookup(pathLength, length, inPatternScope, out var node);
             ReadValue(ref reader, record, node, length, scope, json);
         }
 
         _keys?.EndObject();
+    }
+
+    /// <summary>
+    /// Finds the node of the path in <see cref="_path"/>, whose last key starts after <paramref name="parentLength"/>
+    /// characters, and returns whether the value at the path is below a field pattern's anchor.
+    /// </summary>
+    private bool Lookup(int parentLength, int length, bool inPatternScope, out PathNode node)
+    {
+        var path = _path.AsSpan(0, length);
+        bool known = _schema.PathLookup.TryGetValue(path, out node);
+        if (!known)
+        {
+            node = new PathNode(-1, false, false, -1);
+        }
+
+        // Only a key with a dot of its own, such as "b.c" inside "a", can jump past a pattern's anchor.
+        int keyStart = parentLength == 0 ? 0 : parentLength + 1;
+        return inPatternScope || node.StartsPatternScope ||
+            (!known && _schema.Patterns.Count > 0 && path[keyStart..].Contains('.') && _schema.IsInPatternScope(path));
+    }
+
+    /// <summary>
+    /// Decodes an event that a checking decoder has accepted. Each top-level member whose path leads to no
+    /// schema field is passed over by matching brackets, and the others are read with a reader of their own.
+    /// </summary>
+    private string? DecodeChecked(ReadOnlySpan<byte> json, EventRecord record)
+    {
+        try
+        {
+            // An accepted event starts with its brace, after white space only.
+            int position = json.IndexOf((byte)'{') + 1;
+            while (true)
+            {
+                position = SkipWhiteSpace(json, position);
+                byte next = json[position];
+                if (next == (byte)'}')
+                {
+                    return null;
+                }
+
+                if (next == (byte)',')
+                {
+                    position++;
+                    continue;
+                }
+
+                int nameEnd = StringEnd(json, position + 1, out bool escaped);
+                int valueStart = SkipWhiteSpace(json, SkipWhiteSpace(json, nameEnd + 1) + 1);
+                int length = RootName(json[position..(nameEnd + 1)], escaped);
+                bool scope = Lookup(0, length, _schema.PatternsAtRoot, out var node);
+                if (node.Slot >= 0 || node.HasChildren || node.NestedScope >= 0 || scope)
+                {
+                    // The reader sees the value as a whole document and stops at its end, before the comma
+                    // or brace after it, which only a further Read would reject.
+                    var rest = json[valueStart..];
+                    var reader = new Utf8JsonReader(rest, new JsonReaderOptions { MaxDepth = MaxDepth });
+                    reader.Read();
+                    ReadValue(ref reader, record, node, length, scope, rest);
+                    position = valueStart + (int)reader.BytesConsumed;
+                }
+                else
+                {
+                    position = ValueEnd(json, valueStart);
+                }
+            }
+        }
+        catch (Exception error) when (error is InvalidOperationException or JsonException or IndexOutOfRangeException)
+        {
+            // CopyString throws InvalidOperationException for an escaped lone surrogate such as "\udc00", which
+            // has no UTF-16 form. The others come only from bytes that a checking decoder did not accept.
+            return "invalid JSON: " + error.Message;
+        }
+    }
+
+    /// <summary>Writes a top-level key, given as its JSON string token, to the path buffer and returns its length.</summary>
+    private int RootName(ReadOnlySpan<byte> token, bool escaped)
+    {
+        if (token.Length > _path.Length)
+        {
+            Array.Resize(ref _path, Math.Max(token.Length, _path.Length * 2));
+        }
+
+        if (!escaped)
+        {
+            return Encoding.UTF8.GetChars(token[1..^1], _path);
+        }
+
+        var reader = new Utf8JsonReader(token);
+        reader.Read();
+        return reader.CopyString(_path);
+    }
+
+    private static int SkipWhiteSpace(ReadOnlySpan<byte> json, int position)
+    {
+        while (json[position] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            position++;
+        }
+
+        return position;
+    }
+
+    /// <summary>Returns the position of the quote that closes the string whose text starts at <paramref name="position"/>.</summary>
+    private static int StringEnd(ReadOnlySpan<byte> json, int position, out bool escaped)
+    {
+        escaped = false;
+        while (true)
+        {
+            position = Find(json, position, StringEnds);
+            if (json[position] == (byte)'"')
+            {
+                return position;
+            }
+
+            // A backslash and the character after it; the rest of a \u escape has no quote or backslash.
+            escaped = true;
+            position += 2;
+        }
+    }
+
+    private static int Find(ReadOnlySpan<byte> json, int position, SearchValues<byte> values)
+    {
+        int found = json[position..].IndexOfAny(values);
+        return found >= 0 ? position + found : throw new JsonException("the event ends inside a value");
+    }
+
+    /// <summary>Returns the position just after the valid JSON value that starts at <paramref name="position"/>.</summary>
+    private static int ValueEnd(ReadOnlySpan<byte> json, int position)
+    {
+        byte first = json[position];
+        if (first == (byte)'"')
+        {
+            return StringEnd(json, position + 1, out _) + 1;
+        }
+
+        if (first is not ((byte)'{' or (byte)'['))
+        {
+            int end = json[position..].IndexOfAny(ScalarEnds);
+            return end < 0 ? json.Length : position + end;
+        }
+
+        // Quotes and brackets are a few bytes apart in an event, and over the corpus events a byte loop
+        // was faster here than a vector search for the next one.
+        int depth = 0;
+        while (true)
+        {
+            byte next = json[position++];
+            if (next == (byte)'"')
+            {
+                position = StringEnd(json, position, out _) + 1;
+            }
+            else if (next is (byte)'{' or (byte)'[')
+            {
+                depth++;
+            }
+            else if (next is (byte)'}' or (byte)']')
+            {
+                depth--;
+                if (depth == 0)
+                {
+                    return position;
+                }
+            }
+        }
     }
 
     private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
@@ -198,6 +363,7 @@ public sealed class EventDecoder
                 break;
         }
     }
+
 
     /// <summary>
     /// Fills <see cref="_targets"/> with the slots a value at the current path goes to: the field's slot,

@@ -172,25 +172,30 @@ internal sealed class OpenObjectKeys
     }
 
     /// <summary>
-    /// Returns the fingerprint of a key for linear search, made from its length and its first and last 8 bytes.
-    /// Keys shorter than 8 bytes have distinct fingerprints, and longer keys can share one.
+    /// Returns the fingerprint of a key for linear search, made from its length and its first and last bytes.
+    /// Different keys can share a fingerprint, so a match is compared byte by byte.
     /// </summary>
     private static long Fingerprint(ReadOnlySpan<byte> key)
     {
         ulong head;
-        ulong tail;
+        ulong tail = 0;
         if (key.Length >= 8)
         {
             head = BinaryPrimitives.ReadUInt64LittleEndian(key);
             tail = BinaryPrimitives.ReadUInt64LittleEndian(key[^8..]);
         }
+        else if (key.Length >= 4)
+        {
+            // The two reads overlap unless the key has 8 bytes, and together they cover every byte.
+            head = BinaryPrimitives.ReadUInt32LittleEndian(key) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(key[^4..]) << 24);
+        }
         else
         {
-            Span<byte> padded = stackalloc byte[8];
-            padded.Clear();
-            key.CopyTo(padded);
-            head = BinaryPrimitives.ReadUInt64LittleEndian(padded);
-            tail = 0;
+            head = 0;
+            foreach (byte b in key)
+            {
+                head = (head << 8) | b;
+            }
         }
 
         return (long)(head ^ BitOperations.RotateLeft(tail, 29) ^ ((ulong)key.Length << 56));
