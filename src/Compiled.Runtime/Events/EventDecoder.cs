@@ -198,11 +198,7 @@ public sealed class EventDecoder
     /// <summary>Writes a top-level key, given as its JSON string token, to the path buffer and returns its length.</summary>
     private int RootName(ReadOnlySpan<byte> token, bool escaped)
     {
-        if (token.Length > _path.Length)
-        {
-            Array.Resize(ref _path, Math.Max(token.Length, _path.Length * 2));
-        }
-
+        EnsurePathCapacity(token.Length);
         if (!escaped)
         {
             return Encoding.UTF8.GetChars(token[1..^1], _path);
@@ -235,7 +231,7 @@ public sealed class EventDecoder
                 return position;
             }
 
-            // A backslash and the character after it; the rest of a \u escape has no quote or backslash.
+            // Skips the backslash and the character after it. The rest of a \u escape contains no quote or backslash.
             escaped = true;
             position += 2;
         }
@@ -533,11 +529,7 @@ public sealed class EventDecoder
     private int AppendName(ref Utf8JsonReader reader, int pathLength)
     {
         int maxLength = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        int needed = pathLength + 1 + maxLength;
-        if (needed > _path.Length)
-        {
-            Array.Resize(ref _path, Math.Max(needed, _path.Length * 2));
-        }
+        EnsurePathCapacity(pathLength + 1 + maxLength);
 
         int start = pathLength;
         if (pathLength > 0)
@@ -548,6 +540,15 @@ public sealed class EventDecoder
 
         int written = reader.CopyString(_path.AsSpan(start));
         return start + written;
+    }
+
+    /// <summary>Grows the path buffer to at least <paramref name="needed"/> characters.</summary>
+    private void EnsurePathCapacity(int needed)
+    {
+        if (needed > _path.Length)
+        {
+            Array.Resize(ref _path, Math.Max(needed, _path.Length * 2));
+        }
     }
 
     /// <summary>A reason to reject the event, thrown from deep in the decoder and returned by <see cref="Decode"/>.</summary>

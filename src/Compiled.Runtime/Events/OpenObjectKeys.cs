@@ -186,7 +186,7 @@ internal sealed class OpenObjectKeys
         }
         else if (key.Length >= 4)
         {
-            // The two reads overlap unless the key has 8 bytes, and together they cover every byte.
+            // The two 4-byte reads overlap, and together they cover every byte of a key of 4 to 7 bytes.
             head = BinaryPrimitives.ReadUInt32LittleEndian(key) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(key[^4..]) << 24);
         }
         else

@@ -52,7 +52,7 @@ public class CheckedEventDecodingTests
             .ToList();
         Assert.That(lines, Has.Count.GreaterThan(2000));
 
-        // The EQL corpus rules read hundreds of fields; the KQL ones add field patterns and nested paths.
+        // The EQL corpus rules read hundreds of fields, and the KQL ones add field patterns and nested paths.
         foreach (var schema in new[] { CorpusRules.Compilation.CreateRuleSet().Schema, CorpusRules.KqlQueryCompilation.CreateRuleSet().Schema })
         {
             Assert.That(CompareAll(schema, lines), Is.GreaterThan(2000));
