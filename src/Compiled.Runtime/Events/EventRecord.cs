@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Compiled.Runtime.Events;
 
 /// <summary>
@@ -23,6 +26,8 @@ public sealed class EventRecord
     private int _filledCount;
     private int _charCount;
     private int _generation = 1;
+
+    private const int SnapshotHeaderInts = 4;
 
     public EventRecord(FieldSchema schema)
     {
@@ -251,6 +256,89 @@ public sealed class EventRecord
         _elementFilter = -1;
     }
 
+    /// <summary>The size in bytes of what <see cref="WriteSnapshot"/> writes for the current event.</summary>
+    internal int SnapshotLength =>
+        (SnapshotHeaderInts * sizeof(int))
+        + (_valueCount * Unsafe.SizeOf<FieldValue>())
+        + (_filledCount * 3 * sizeof(int))
+        + (_elementCount * 2 * sizeof(int))
+        + (_charCount * sizeof(char));
+
+    /// <summary>
+    /// Writes the decoded values of the current event into <paramref name="target"/>, which must hold
+    /// <see cref="SnapshotLength"/> bytes, so that <see cref="RestoreSnapshot"/> can bring them back
+    /// after other events were decoded. The origin (<see cref="Json"/>, <see cref="Source"/> and the
+    /// positions) is not part of the snapshot.
+    /// </summary>
+    internal void WriteSnapshot(Span<byte> target)
+    {
+        Span<int> header = [_valueCount, _filledCount, _elementCount, _charCount];
+        var writer = new SnapshotWriter(target);
+        writer.Write<int>(header);
+        writer.Write<FieldValue>(_values.AsSpan(0, _valueCount));
+        for (int i = 0; i < _filledCount; i++)
+        {
+            int slot = _filledSlots[i];
+            writer.Write<int>([slot, _first[slot], _last[slot]]);
+        }
+
+        writer.Write<int>(_elementScope.AsSpan(0, _elementCount));
+        writer.Write<int>(_elementParent.AsSpan(0, _elementCount));
+        writer.Write<char>(_chars.AsSpan(0, _charCount));
+    }
+
+    /// <summary>
+    /// Replaces the current event's values with those that <see cref="WriteSnapshot"/> wrote. Restoring
+    /// copies arrays, so it costs far less than decoding the JSON again.
+    /// </summary>
+    internal void RestoreSnapshot(ReadOnlySpan<byte> snapshot)
+    {
+        Clear();
+        Span<int> header = stackalloc int[SnapshotHeaderInts];
+        var reader = new SnapshotReader(snapshot);
+        reader.Read(header);
+        int valueCount = header[0];
+        int filledCount = header[1];
+        int elementCount = header[2];
+        int charCount = header[3];
+
+        if (valueCount > _values.Length)
+        {
+            Array.Resize(ref _values, valueCount);
+        }
+
+        reader.Read(_values.AsSpan(0, valueCount));
+        Span<int> filled = stackalloc int[3];
+        for (int i = 0; i < filledCount; i++)
+        {
+            reader.Read(filled);
+            int slot = filled[0];
+            _filledSlots[i] = slot;
+            _generationOfSlot[slot] = _generation;
+            _first[slot] = filled[1];
+            _last[slot] = filled[2];
+        }
+
+        if (elementCount > _elementScope.Length)
+        {
+            Array.Resize(ref _elementScope, elementCount);
+            Array.Resize(ref _elementParent, elementCount);
+        }
+
+        reader.Read(_elementScope.AsSpan(0, elementCount));
+        reader.Read(_elementParent.AsSpan(0, elementCount));
+        if (charCount > _chars.Length)
+        {
+            Array.Resize(ref _chars, charCount);
+        }
+
+        reader.Read(_chars.AsSpan(0, charCount));
+        _valueCount = valueCount;
+        _filledCount = filledCount;
+        _elementCount = elementCount;
+        _charCount = charCount;
+    }
+
     /// <summary>Reserves room for <paramref name="length"/> characters and returns where they go.</summary>
     internal Span<char> ReserveChars(int length)
     {
@@ -333,6 +421,34 @@ public sealed class EventRecord
             }
 
             return false;
+        }
+    }
+
+    /// <summary>Copies spans of unmanaged values into a byte span one after another.</summary>
+    private ref struct SnapshotWriter(Span<byte> target)
+    {
+        private Span<byte> _rest = target;
+
+        public void Write<T>(scoped ReadOnlySpan<T> values)
+            where T : unmanaged
+        {
+            var bytes = MemoryMarshal.AsBytes(values);
+            bytes.CopyTo(_rest);
+            _rest = _rest[bytes.Length..];
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SnapshotWriter"/> wrote, in the same order.</summary>
+    private ref struct SnapshotReader(ReadOnlySpan<byte> source)
+    {
+        private ReadOnlySpan<byte> _rest = source;
+
+        public void Read<T>(scoped Span<T> values)
+            where T : unmanaged
+        {
+            var bytes = MemoryMarshal.AsBytes(values);
+            _rest[..bytes.Length].CopyTo(bytes);
+            _rest = _rest[bytes.Length..];
         }
     }
 }

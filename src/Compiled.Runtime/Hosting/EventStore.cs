@@ -31,6 +31,11 @@ internal struct StoredEvent
     public long Element;
     public int References;
 
+    // The location of the event's decoded values, stored when another event replaced them while a group still had this one queued. SnapshotLength is 0 until then.
+    public int SnapshotChunk;
+    public int SnapshotOffset;
+    public int SnapshotLength;
+
     /// <summary>The full decode failed when the event was first released, so it is not evaluated again.</summary>
     public bool Rejected;
 }
@@ -90,35 +95,10 @@ internal sealed class EventStore
     public int Add(ReadOnlySpan<byte> json, ReadOnlySpan<byte> hitId, ReadOnlySpan<byte> hitIndex, int input, long line, long element)
     {
         int size = json.Length + hitId.Length + hitIndex.Length;
-        int chunk, offset;
-        if (size > ChunkSize)
-        {
-            chunk = NewSlot(new byte[size]);
-            offset = 0;
-        }
-        else
-        {
-            if (_current < 0 || _offset + size > ChunkSize)
-            {
-                int previous = _current;
-                _current = _spare.Count > 0 ? _spare.Pop() : NewSlot(new byte[ChunkSize]);
-                _offset = 0;
-                if (previous >= 0 && _live[previous] == 0)
-                {
-                    Retire(previous);
-                }
-            }
-
-            chunk = _current;
-            offset = _offset;
-            _offset += size;
-        }
-
-        var target = _chunks[chunk].AsSpan(offset);
+        var target = Allocate(size, out int chunk, out int offset);
         json.CopyTo(target);
         hitId.CopyTo(target[json.Length..]);
         hitIndex.CopyTo(target[(json.Length + hitId.Length)..]);
-        _live[chunk]++;
         int id;
         if (_freeEntries.Count > 0)
         {
@@ -157,14 +137,75 @@ internal sealed class EventStore
 
         Count--;
         Bytes -= entry.Length + entry.IdLength + entry.IndexLength;
-        int chunk = entry.Chunk;
-        if (--_live[chunk] == 0 && chunk != _current)
+        Free(entry.Chunk);
+        if (entry.SnapshotLength > 0)
         {
-            Retire(chunk);
+            Bytes -= entry.SnapshotLength;
+            Free(entry.SnapshotChunk);
         }
 
         _freeEntries.Push(id);
         return true;
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="length"/> bytes for the decoded values of event <paramref name="id"/> and
+    /// returns them to be written. They count toward <see cref="Bytes"/> and are freed with the event.
+    /// </summary>
+    public Span<byte> ReserveSnapshot(int id, int length)
+    {
+        var target = Allocate(length, out int chunk, out int offset);
+        ref var entry = ref _entries[id];
+        entry.SnapshotChunk = chunk;
+        entry.SnapshotOffset = offset;
+        entry.SnapshotLength = length;
+        Bytes += length;
+        return target;
+    }
+
+    /// <summary>Returns the decoded values stored by <see cref="ReserveSnapshot"/>, or an empty span when there are none.</summary>
+    public ReadOnlySpan<byte> Snapshot(int id)
+    {
+        ref var entry = ref _entries[id];
+        return entry.SnapshotLength == 0 ? default : _chunks[entry.SnapshotChunk].AsSpan(entry.SnapshotOffset, entry.SnapshotLength);
+    }
+
+    /// <summary>Returns <paramref name="size"/> bytes in the current chunk, or in a new one, and counts them as live there.</summary>
+    private Span<byte> Allocate(int size, out int chunk, out int offset)
+    {
+        if (size > ChunkSize)
+        {
+            chunk = NewSlot(new byte[size]);
+            offset = 0;
+        }
+        else
+        {
+            if (_current < 0 || _offset + size > ChunkSize)
+            {
+                int previous = _current;
+                _current = _spare.Count > 0 ? _spare.Pop() : NewSlot(new byte[ChunkSize]);
+                _offset = 0;
+                if (previous >= 0 && _live[previous] == 0)
+                {
+                    Retire(previous);
+                }
+            }
+
+            chunk = _current;
+            offset = _offset;
+            _offset += size;
+        }
+
+        _live[chunk]++;
+        return _chunks[chunk].AsSpan(offset, size);
+    }
+
+    private void Free(int chunk)
+    {
+        if (--_live[chunk] == 0 && chunk != _current)
+        {
+            Retire(chunk);
+        }
     }
 
     private void Retire(int chunk)

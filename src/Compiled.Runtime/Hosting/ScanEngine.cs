@@ -371,15 +371,10 @@ public sealed class ScanEngine
         }
 
         Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, _store.Count);
-        foreach (var group in _groups)
+        // Groups release in one merged time order, so an event that is due in several groups at once is decoded once.
+        while (OldestDue() is { } due)
         {
-            long watermark = _latenessNanoseconds != UnboundedLateness && group.MaxSeen > None + _latenessNanoseconds
-                ? group.MaxSeen - _latenessNanoseconds
-                : None;
-            while (group.Queue.TryPeek(out _, out var key) && key.Time <= watermark)
-            {
-                Release(group);
-            }
+            Release(due);
         }
 
         while (_store.Count > _options.MaxBufferedEvents || _store.Bytes > _options.MaxBufferedBytes)
@@ -428,6 +423,31 @@ public sealed class ScanEngine
         return (int)Math.Clamp(due - Environment.TickCount64, 0, int.MaxValue - 1);
     }
 
+    /// <summary>Returns the group whose next event is oldest among those that the group's watermark has passed, or null.</summary>
+    private OrderGroup? OldestDue()
+    {
+        if (_latenessNanoseconds == UnboundedLateness)
+        {
+            return null;
+        }
+
+        OrderGroup? oldest = null;
+        OrderKey oldestKey = default;
+        foreach (var group in _groups)
+        {
+            if (group.MaxSeen > None + _latenessNanoseconds
+                && group.Queue.TryPeek(out _, out var key)
+                && key.Time <= group.MaxSeen - _latenessNanoseconds
+                && (oldest is null || key.CompareTo(oldestKey) < 0))
+            {
+                oldest = group;
+                oldestKey = key;
+            }
+        }
+
+        return oldest;
+    }
+
     private OrderGroup? Oldest()
     {
         OrderGroup? oldest = null;
@@ -454,8 +474,14 @@ public sealed class ScanEngine
         {
             if (_decodedEntry != entry)
             {
-                _decodedEntry = -1;
-                if (DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element))
+                if (stored.SnapshotLength > 0)
+                {
+                    SaveDecoded();
+                    _record.RestoreSnapshot(_store.Snapshot(entry));
+                    SetOrigin(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
+                    _decodedEntry = entry;
+                }
+                else if (DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element))
                 {
                     _decodedEntry = entry;
                 }
@@ -477,16 +503,36 @@ public sealed class ScanEngine
         }
     }
 
-    /// <summary>Decodes an event in full. A failure moves the event from the evaluated count to the rejected count.</summary>
-    private bool DecodeInto(ReadOnlyMemory<byte> json, ReadOnlyMemory<byte> hitId, ReadOnlyMemory<byte> hitIndex, int input, long line, long element)
+    /// <summary>
+    /// Stores the values in <see cref="_record"/> with their event before another event replaces them, when
+    /// a group still has that event queued. Its release in that group then restores them instead of decoding the JSON again.
+    /// </summary>
+    private void SaveDecoded()
     {
+        if (_decodedEntry >= 0 && _store.Snapshot(_decodedEntry).IsEmpty)
+        {
+            _record.WriteSnapshot(_store.ReserveSnapshot(_decodedEntry, _record.SnapshotLength));
+        }
+
         _decodedEntry = -1;
-        string? error = _decoder.Decode(json, _record);
+    }
+
+    private void SetOrigin(ReadOnlyMemory<byte> json, ReadOnlyMemory<byte> hitId, ReadOnlyMemory<byte> hitIndex, int input, long line, long element)
+    {
+        _record.Json = json;
         _record.Source = _sources[input];
         _record.LineNumber = line;
         _record.ElementIndex = element;
         _record.HitId = hitId;
         _record.HitIndex = hitIndex;
+    }
+
+    /// <summary>Decodes an event in full. A failure moves the event from the evaluated count to the rejected count.</summary>
+    private bool DecodeInto(ReadOnlyMemory<byte> json, ReadOnlyMemory<byte> hitId, ReadOnlyMemory<byte> hitIndex, int input, long line, long element)
+    {
+        SaveDecoded();
+        string? error = _decoder.Decode(json, _record);
+        SetOrigin(json, hitId, hitIndex, input, line, element);
         if (error is null)
         {
             return true;
