@@ -180,6 +180,12 @@ internal sealed class EventStore
         }
         else
         {
+            // Every event in the current chunk was released, so writing starts over at its beginning.
+            if (_current >= 0 && _live[_current] == 0)
+            {
+                _offset = 0;
+            }
+
             if (_current < 0 || _offset + size > ChunkSize)
             {
                 int previous = _current;

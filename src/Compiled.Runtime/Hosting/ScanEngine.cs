@@ -32,6 +32,7 @@ public sealed class ScanEngine
     private readonly EventRecord _record;
     private readonly EventDecoder _timeDecoder;
     private readonly EventRecord _timeRecord;
+    private readonly bool _singlePass;
     private readonly OrderGroup[] _groups;
     private readonly EventStore _store = new();
     private long _latenessNanoseconds;
@@ -46,12 +47,9 @@ public sealed class ScanEngine
         _rules = rules;
         _sink = sink;
         _options = options ?? new ScanOptions();
-        // The time decoder checks every key and number of each event first, so this one skips what it does not decode.
-        _decoder = new EventDecoder(rules.Schema, checkWholeEvent: false);
         _record = new EventRecord(rules.Schema);
         _latenessNanoseconds = _options.SortSeekableInputsFully ? UnboundedLateness : checked(_options.MaxLateness.Ticks * 100);
 
-        // Reading only the time fields, an event is checked and timed without decoding what rules match on.
         var overrides = new List<string>();
         foreach (var rule in rules.Rules)
         {
@@ -61,10 +59,24 @@ public sealed class ScanEngine
             }
         }
 
-        var timeSchema = FieldSchema.Create([], overrides);
-        _timeDecoder = new EventDecoder(timeSchema);
-        _timeRecord = new EventRecord(timeSchema);
-        _groups = CreateGroups(rules, timeSchema, _options.DispatchByValue);
+        // Compiled rule sets have a slot for every timestamp field, so one checking decoder reads both the time and
+        // the rules' fields when an event is read. A rule set built by hand may lack those slots. Then a decoder of the
+        // time fields alone checks and times each event, and the rules' fields are decoded at its release.
+        _singlePass = overrides.TrueForAll(field => rules.Schema.TryGetSlot(field, out _));
+        _decoder = new EventDecoder(rules.Schema, checkWholeEvent: _singlePass);
+        if (_singlePass)
+        {
+            _timeDecoder = _decoder;
+            _timeRecord = _record;
+        }
+        else
+        {
+            var timeSchema = FieldSchema.Create([], overrides);
+            _timeDecoder = new EventDecoder(timeSchema);
+            _timeRecord = new EventRecord(timeSchema);
+        }
+
+        _groups = CreateGroups(rules, _timeRecord.Schema, _options.DispatchByValue);
     }
 
     public ScanSummary Summary { get; } = new();
@@ -135,6 +147,13 @@ public sealed class ScanEngine
             {
                 foreach (var cursor in cursors)
                 {
+                    // The next event of an input stopped early is in the store, and is dropped unevaluated.
+                    if (cursor.Entry >= 0)
+                    {
+                        ReleaseEntry(cursor.Entry);
+                        cursor.Entry = -1;
+                    }
+
                     cursor.Dispose();
                 }
             }
@@ -236,13 +255,22 @@ public sealed class ScanEngine
 
                 Reject(cursor.Index, document.Line, document.Element, document.Reason!, document.Detail!);
             }
-            else if (_timeDecoder.Decode(document.Json, _timeRecord) is { } error)
+            else if (DecodeForTime(document.Json) is { } error)
             {
                 RejectDecodeError(cursor.Index, document.Line, document.Element, error);
             }
             else if (Time(cursor, out string? problem))
             {
                 cursor.Current = document;
+                if (_singlePass)
+                {
+                    // The store keeps the event and, once another event is decoded, its values until Accept takes it.
+                    cursor.Entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
+                    _store.AddReference(cursor.Entry);
+                    SetOrigin(_store.Json(cursor.Entry), _store.HitId(cursor.Entry), _store.HitIndex(cursor.Entry), cursor.Index, document.Line, document.Element);
+                    _decodedEntry = cursor.Entry;
+                }
+
                 return true;
             }
             else if (problem is not null)
@@ -260,6 +288,20 @@ public sealed class ScanEngine
                 return false;
             }
         }
+    }
+
+    /// <summary>
+    /// Decodes a document into <see cref="_timeRecord"/>, checking every key and number. In a single pass that
+    /// record is <see cref="_record"/>, so the values of an event that a group still has queued are stored first.
+    /// </summary>
+    private string? DecodeForTime(ReadOnlyMemory<byte> json)
+    {
+        if (_singlePass)
+        {
+            SaveDecoded();
+        }
+
+        return _timeDecoder.Decode(json, _timeRecord);
     }
 
     /// <summary>Reads the time of the event in <see cref="_timeRecord"/> for each group. Returns false when no group has one.</summary>
@@ -308,7 +350,8 @@ public sealed class ScanEngine
             return $"invalid @timestamp {text}: not an ISO 8601 date or epoch milliseconds";
         }
 
-        var fields = _timeRecord.Schema.Fields;
+        var schema = _timeRecord.Schema;
+        var fields = schema.TimestampSlots.Select(slot => schema.Fields[slot]).ToList();
         return fields.Count == 1 ? "missing @timestamp" : $"missing @timestamp (and {string.Join(", ", fields.Skip(1))})";
     }
 
@@ -317,7 +360,10 @@ public sealed class ScanEngine
     {
         Summary.CountEvaluated();
         var document = cursor.Current;
-        int entry = -1;
+
+        // In a single pass, the event is in the store with one reference of its own until the end of this method.
+        int entry = cursor.Entry;
+        cursor.Entry = -1;
         bool late = false;
         bool decoded = false;
         for (int g = 0; g < _groups.Length; g++)
@@ -340,7 +386,11 @@ public sealed class ScanEngine
                 if (!decoded)
                 {
                     decoded = true;
-                    if (!DecodeInto(document.Json, document.Id, document.Index, cursor.Index, document.Line, document.Element))
+                    if (_singlePass)
+                    {
+                        Restore(entry);
+                    }
+                    else if (!DecodeInto(document.Json, document.Id, document.Index, cursor.Index, document.Line, document.Element))
                     {
                         return;
                     }
@@ -350,13 +400,13 @@ public sealed class ScanEngine
                 continue;
             }
 
+            if (_heldSince == None)
+            {
+                _heldSince = Environment.TickCount64;
+            }
+
             if (entry < 0)
             {
-                if (_heldSince == None)
-                {
-                    _heldSince = Environment.TickCount64;
-                }
-
                 entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
             }
 
@@ -370,8 +420,13 @@ public sealed class ScanEngine
             Summary.EventsLate++;
         }
 
+        if (_singlePass)
+        {
+            ReleaseEntry(entry);
+        }
+
         Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, _store.Count);
-        // Groups release in one merged time order, so an event that is due in several groups at once is decoded once.
+        // Groups release in one merged time order, so an event that is due in several groups at once is restored once.
         while (OldestDue() is { } due)
         {
             Release(due);
@@ -476,10 +531,7 @@ public sealed class ScanEngine
             {
                 if (stored.SnapshotLength > 0)
                 {
-                    SaveDecoded();
-                    _record.RestoreSnapshot(_store.Snapshot(entry));
-                    SetOrigin(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
-                    _decodedEntry = entry;
+                    Restore(entry);
                 }
                 else if (DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element))
                 {
@@ -497,10 +549,31 @@ public sealed class ScanEngine
             }
         }
 
+        ReleaseEntry(entry);
+    }
+
+    /// <summary>Drops one reference to a stored event, and clears <see cref="_decodedEntry"/> when that frees the event.</summary>
+    private void ReleaseEntry(int entry)
+    {
         if (_store.Release(entry) && _decodedEntry == entry)
         {
             _decodedEntry = -1;
         }
+    }
+
+    /// <summary>Makes <see cref="_record"/> hold the values of a stored event that was decoded before.</summary>
+    private void Restore(int entry)
+    {
+        if (_decodedEntry == entry)
+        {
+            return;
+        }
+
+        SaveDecoded();
+        ref var stored = ref _store[entry];
+        _record.RestoreSnapshot(_store.Snapshot(entry));
+        SetOrigin(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
+        _decodedEntry = entry;
     }
 
     /// <summary>
@@ -639,6 +712,9 @@ public sealed class ScanEngine
         public IEnumerator<Document> Documents { get; } = documents;
 
         public Document Current { get; set; }
+
+        /// <summary>The store entry of <see cref="Current"/> when the engine decodes in a single pass, else -1.</summary>
+        public int Entry { get; set; } = -1;
 
         public long Ordinal { get; set; }
 

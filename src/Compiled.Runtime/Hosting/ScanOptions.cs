@@ -44,7 +44,7 @@ public sealed record ScanOptions
     /// <summary>The most events held for reordering; past it the oldest is released early.</summary>
     public int MaxBufferedEvents { get; init; } = DefaultMaxBufferedEvents;
 
-    /// <summary>The most event bytes held for reordering; past it the oldest is released early.</summary>
+    /// <summary>The most bytes held for reordering, counting each event's JSON and its stored decoded values; past it the oldest is released early.</summary>
     public long MaxBufferedBytes { get; init; } = DefaultMaxBufferedBytes;
 
     /// <summary>Stop at the first rejected document; <see cref="ScanSummary.StoppedAt"/> records which.</summary>
