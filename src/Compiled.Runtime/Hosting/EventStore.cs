@@ -38,6 +38,9 @@ internal struct StoredEvent
 
     /// <summary>The full decode failed when the event was first released, so it is not evaluated again.</summary>
     public bool Rejected;
+
+    /// <summary>The event was read ahead of the reorder buffer and is not yet queued, so the buffer's limits do not count it.</summary>
+    public bool ReadAhead;
 }
 
 /// <summary>
@@ -65,6 +68,12 @@ internal sealed class EventStore
 
     /// <summary>The bytes of the events held.</summary>
     public long Bytes { get; private set; }
+
+    /// <summary>The number of held events marked by <see cref="SetReadAhead"/>.</summary>
+    public int ReadAheadCount { get; private set; }
+
+    /// <summary>The bytes of the events in <see cref="ReadAheadCount"/>, with their stored decoded values.</summary>
+    public long ReadAheadBytes { get; private set; }
 
     public ref StoredEvent this[int id] => ref _entries[id];
 
@@ -135,6 +144,7 @@ internal sealed class EventStore
             return false;
         }
 
+        SetReadAhead(id, false);
         Count--;
         Bytes -= entry.Length + entry.IdLength + entry.IndexLength;
         Free(entry.Chunk);
@@ -160,7 +170,27 @@ internal sealed class EventStore
         entry.SnapshotOffset = offset;
         entry.SnapshotLength = length;
         Bytes += length;
+        if (entry.ReadAhead)
+        {
+            ReadAheadBytes += length;
+        }
+
         return target;
+    }
+
+    /// <summary>Marks or unmarks an event as read ahead, moving its bytes in or out of <see cref="ReadAheadBytes"/>.</summary>
+    public void SetReadAhead(int id, bool readAhead)
+    {
+        ref var entry = ref _entries[id];
+        if (entry.ReadAhead == readAhead)
+        {
+            return;
+        }
+
+        entry.ReadAhead = readAhead;
+        int sign = readAhead ? 1 : -1;
+        ReadAheadCount += sign;
+        ReadAheadBytes += sign * (long)(entry.Length + entry.IdLength + entry.IndexLength + entry.SnapshotLength);
     }
 
     /// <summary>Returns the decoded values stored by <see cref="ReserveSnapshot"/>, or an empty span when there are none.</summary>

@@ -81,6 +81,9 @@ public sealed class ScanEngine
 
     public ScanSummary Summary { get; } = new();
 
+    /// <summary>The events held for reordering. The next event of each input, read ahead to merge the inputs, is not counted.</summary>
+    private int BufferedEvents => _store.Count - _store.ReadAheadCount;
+
     /// <summary>The number of rules run on events so far, summed over events: what dispatch left to run.</summary>
     public long RulesRun
     {
@@ -267,6 +270,7 @@ public sealed class ScanEngine
                     // The store keeps the event and, once another event is decoded, its values until Accept takes it.
                     cursor.Entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
                     _store.AddReference(cursor.Entry);
+                    _store.SetReadAhead(cursor.Entry, true);
                     SetOrigin(_store.Json(cursor.Entry), _store.HitId(cursor.Entry), _store.HitIndex(cursor.Entry), cursor.Index, document.Line, document.Element);
                     _decodedEntry = cursor.Entry;
                 }
@@ -364,6 +368,11 @@ public sealed class ScanEngine
         // In a single pass, the event is in the store with one reference of its own until the end of this method.
         int entry = cursor.Entry;
         cursor.Entry = -1;
+        if (entry >= 0)
+        {
+            _store.SetReadAhead(entry, false);
+        }
+
         bool late = false;
         bool decoded = false;
         for (int g = 0; g < _groups.Length; g++)
@@ -425,14 +434,14 @@ public sealed class ScanEngine
             ReleaseEntry(entry);
         }
 
-        Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, _store.Count);
+        Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, BufferedEvents);
         // Groups release in one merged time order, so an event that is due in several groups at once is restored once.
         while (OldestDue() is { } due)
         {
             Release(due);
         }
 
-        while (_store.Count > _options.MaxBufferedEvents || _store.Bytes > _options.MaxBufferedBytes)
+        while (BufferedEvents > _options.MaxBufferedEvents || _store.Bytes - _store.ReadAheadBytes > _options.MaxBufferedBytes)
         {
             if (Oldest() is not { } group)
             {
@@ -443,7 +452,7 @@ public sealed class ScanEngine
             Summary.EarlyReleases++;
         }
 
-        if (_store.Count == 0)
+        if (BufferedEvents == 0)
         {
             _heldSince = None;
         }

@@ -141,6 +141,27 @@ public class EventOrderTests
     }
 
     [Test]
+    public void ReadAheadEventsLeaveTheBufferLimitAlone()
+    {
+        var rules = Rules(("seq.toml", RuleFiles.Eql(NetworkThenProcess, "Seq")));
+
+        // The network event is earlier than the process event but follows it in the file. With room for one
+        // event, the network event is released early when it arrives, and the process event after it. The
+        // other input's next event, read ahead to merge the inputs, must not take that room.
+        string a = Lines(Event(10, "p", "process"), Event(0, "n", "network"));
+        string b = Lines(Event(3600, "y"));
+
+        var sink = new PositionSink();
+        var engine = new ScanEngine(rules, sink, new ScanOptions { SortSeekableInputsFully = true, MaxBufferedEvents = 1 });
+        engine.Scan([Input("a.ndjson", a), Input("b.ndjson", b)]);
+        engine.Finish();
+
+        Assert.That(engine.Summary.EventsLate, Is.Zero);
+        Assert.That(engine.Summary.PeakBufferedEvents, Is.EqualTo(2));
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public void EachRuleOrdersByItsOwnTimestampField()
     {
         string Timed(int timestamp, int ingested, string category) =>
