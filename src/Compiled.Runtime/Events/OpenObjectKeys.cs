@@ -214,23 +214,17 @@ internal sealed class OpenObjectKeys
 
     private bool ContainsLinear(int first, long fingerprint, ReadOnlySpan<byte> key, ReadOnlySpan<byte> json)
     {
-        var fingerprints = _fingerprints.AsSpan(first, _count - first);
-        int offset = 0;
-        while (true)
+        // A plain loop: most objects have a few keys, too few for a vectorized search to pay for its set-up.
+        var fingerprints = _fingerprints;
+        for (int index = first; index < _count; index++)
         {
-            int found = fingerprints[offset..].IndexOf(fingerprint);
-            if (found < 0)
-            {
-                return false;
-            }
-
-            if (KeyBytes(first + offset + found, json).SequenceEqual(key))
+            if (fingerprints[index] == fingerprint && KeyBytes(index, json).SequenceEqual(key))
             {
                 return true;
             }
-
-            offset += found + 1;
         }
+
+        return false;
     }
 
     private bool ContainsInTable(int level, int hash, ReadOnlySpan<byte> key, ReadOnlySpan<byte> json)
