@@ -103,6 +103,8 @@ public sealed class EventDecoder
         catch (InvalidOperationException error)
         {
             // CopyString throws this for an escaped lone surrogate such as "\udc00", which has no UTF-16 form.
+            // NOTE: only decoded strings reach CopyString, so such an escape rejects the event in a field that a rule
+            // reads and passes in any other field. What Elasticsearch does with the document was not checked.
             return "invalid JSON: " + error.Message;
         }
     }
