@@ -28,6 +28,9 @@ public sealed class EventDecoder
     private readonly int[] _targets;
     private char[] _path = new char[256];
 
+    /// <summary>The longest string that <see cref="CopyString"/> widens itself.</summary>
+    private const int ShortStringLength = 32;
+
     public EventDecoder(FieldSchema schema)
         : this(schema, checkWholeEvent: true)
     {
@@ -326,7 +329,7 @@ public sealed class EventDecoder
                 {
                     int maxLength = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
                     var target = record.ReserveChars(maxLength);
-                    int written = reader.CopyString(target);
+                    int written = CopyString(ref reader, target);
                     int index = record.Add(_targets[0], FieldValueKind.String, written, 0, 0);
                     CopyToOtherTargets(record, index, stringTargets);
                 }
@@ -540,8 +543,38 @@ public sealed class EventDecoder
             start++;
         }
 
-        int written = reader.CopyString(_path.AsSpan(start));
+        int written = CopyString(ref reader, _path.AsSpan(start));
         return start + written;
+    }
+
+    /// <summary>
+    /// Copies the current string token into <paramref name="target"/> as <see cref="Utf8JsonReader.CopyString(Span{char})"/>
+    /// does. An unescaped ASCII string, as most keys and values of events are, is widened byte by byte, which costs
+    /// less than the general transcoder for short strings. Anything else goes through the reader.
+    /// </summary>
+    private static int CopyString(ref Utf8JsonReader reader, Span<char> target)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            var source = reader.ValueSpan;
+            if (source.Length <= ShortStringLength && source.Length <= target.Length)
+            {
+                for (int i = 0; i < source.Length; i++)
+                {
+                    byte value = source[i];
+                    if (value >= 0x80)
+                    {
+                        return reader.CopyString(target);
+                    }
+
+                    target[i] = (char)value;
+                }
+
+                return source.Length;
+            }
+        }
+
+        return reader.CopyString(target);
     }
 
     /// <summary>Grows the path buffer to at least <paramref name="needed"/> characters.</summary>

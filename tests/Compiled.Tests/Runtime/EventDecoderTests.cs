@@ -37,6 +37,34 @@ public class EventDecoderTests
         Assert.That(Strings("""{"process":{"n\u0061me":"escaped key"}}""", "process.name"), Is.EqualTo(new[] { "escaped key" }));
     }
 
+    /// <summary>Short unescaped ASCII strings take a fast path. Its edges must decode as the reader does.</summary>
+    [TestCase("a")]
+    [TestCase("")]
+    [TestCase("é")]
+    [TestCase("abcé")]
+    [TestCase("abcédef")]
+    [TestCase("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaé")]
+    [TestCase("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [TestCase("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [TestCase("tab\\there")]
+    [TestCase("\\u0041BC")]
+    [TestCase("😀x")]
+    [TestCase("")]
+    public void StringEdgesDecodeAsTheReaderDoes(string inner)
+    {
+        string line = "{\"process\":{\"name\":\"" + inner + "\",\"n" + inner + "\":1}}";
+        string expected = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("process").GetProperty("name").GetString()!;
+
+        Assert.That(Strings(line, "process.name"), Is.EqualTo(new[] { expected }));
+
+        // A key takes the same path: a dotted key spelled with the string reaches its field.
+        string key = "{\"process." + inner + "\":\"k\"}";
+        var schema = FieldSchema.Create(["process." + System.Text.Json.JsonDocument.Parse("\"" + inner + "\"").RootElement.GetString()]);
+        var record = new EventRecord(schema);
+        Assert.That(new EventDecoder(schema).Decode(Encoding.UTF8.GetBytes(key), record), Is.Null);
+        Assert.That(record.HasValue(1), Is.True, "the key's field is filled");
+    }
+
     [Test]
     public void NumbersAndBooleansKeepTheirText()
     {
