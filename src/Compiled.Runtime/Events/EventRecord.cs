@@ -257,12 +257,12 @@ public sealed class EventRecord
     }
 
     /// <summary>The size in bytes of what <see cref="WriteSnapshot"/> writes for the current event.</summary>
-    internal int SnapshotLength =>
+    internal long SnapshotLength =>
         (SnapshotHeaderInts * sizeof(int))
-        + (_valueCount * Unsafe.SizeOf<FieldValue>())
-        + (_filledCount * 3 * sizeof(int))
-        + (_elementCount * 2 * sizeof(int))
-        + (_charCount * sizeof(char));
+        + ((long)_valueCount * Unsafe.SizeOf<FieldValue>())
+        + ((long)_filledCount * 3 * sizeof(int))
+        + ((long)_elementCount * 2 * sizeof(int))
+        + ((long)_charCount * sizeof(char));
 
     /// <summary>
     /// Writes the decoded values of the current event into <paramref name="target"/>, which must hold

@@ -31,7 +31,8 @@ internal struct StoredEvent
     public long Element;
     public int References;
 
-    // The location of the event's decoded values, stored when another event replaced them while a group still had this one queued. SnapshotLength is 0 until then.
+    // The location of the event's decoded values, stored when another event replaced them while a group still had this one queued.
+    // SnapshotLength is 0 until then, and stays 0 when the values did not fit in the budget for decoded values.
     public int SnapshotChunk;
     public int SnapshotOffset;
     public int SnapshotLength;
@@ -72,8 +73,11 @@ internal sealed class EventStore
     /// <summary>The number of held events marked by <see cref="SetReadAhead"/>.</summary>
     public int ReadAheadCount { get; private set; }
 
-    /// <summary>The bytes of the events in <see cref="ReadAheadCount"/>, with their stored decoded values.</summary>
+    /// <summary>The bytes of the events in <see cref="ReadAheadCount"/>, without their stored decoded values.</summary>
     public long ReadAheadBytes { get; private set; }
+
+    /// <summary>The bytes of all stored decoded values, which <see cref="Bytes"/> does not count.</summary>
+    public long SnapshotBytes { get; private set; }
 
     public ref StoredEvent this[int id] => ref _entries[id];
 
@@ -150,7 +154,7 @@ internal sealed class EventStore
         Free(entry.Chunk);
         if (entry.SnapshotLength > 0)
         {
-            Bytes -= entry.SnapshotLength;
+            SnapshotBytes -= entry.SnapshotLength;
             Free(entry.SnapshotChunk);
         }
 
@@ -160,7 +164,7 @@ internal sealed class EventStore
 
     /// <summary>
     /// Reserves <paramref name="length"/> bytes for the decoded values of event <paramref name="id"/> and
-    /// returns them to be written. They count toward <see cref="Bytes"/> and are freed with the event.
+    /// returns them to be written. They count toward <see cref="SnapshotBytes"/> and are freed with the event.
     /// </summary>
     public Span<byte> ReserveSnapshot(int id, int length)
     {
@@ -169,12 +173,7 @@ internal sealed class EventStore
         entry.SnapshotChunk = chunk;
         entry.SnapshotOffset = offset;
         entry.SnapshotLength = length;
-        Bytes += length;
-        if (entry.ReadAhead)
-        {
-            ReadAheadBytes += length;
-        }
-
+        SnapshotBytes += length;
         return target;
     }
 
@@ -190,7 +189,7 @@ internal sealed class EventStore
         entry.ReadAhead = readAhead;
         int sign = readAhead ? 1 : -1;
         ReadAheadCount += sign;
-        ReadAheadBytes += sign * (long)(entry.Length + entry.IdLength + entry.IndexLength + entry.SnapshotLength);
+        ReadAheadBytes += sign * (long)(entry.Length + entry.IdLength + entry.IndexLength);
     }
 
     /// <summary>Returns the decoded values stored by <see cref="ReserveSnapshot"/>, or an empty span when there are none.</summary>

@@ -570,7 +570,10 @@ public sealed class ScanEngine
         }
     }
 
-    /// <summary>Makes <see cref="_record"/> hold the values of a stored event that was decoded before.</summary>
+    /// <summary>
+    /// Makes <see cref="_record"/> hold the values of a stored event that decoded before, from its stored values
+    /// or, when they did not fit in the budget, by decoding it again.
+    /// </summary>
     private void Restore(int entry)
     {
         if (_decodedEntry == entry)
@@ -578,8 +581,16 @@ public sealed class ScanEngine
             return;
         }
 
-        SaveDecoded();
         ref var stored = ref _store[entry];
+        if (stored.SnapshotLength == 0)
+        {
+            // The same bytes decoded before, so they decode again.
+            DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
+            _decodedEntry = entry;
+            return;
+        }
+
+        SaveDecoded();
         _record.RestoreSnapshot(_store.Snapshot(entry));
         SetOrigin(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
         _decodedEntry = entry;
@@ -591,9 +602,15 @@ public sealed class ScanEngine
     /// </summary>
     private void SaveDecoded()
     {
-        if (_decodedEntry >= 0 && _store.Snapshot(_decodedEntry).IsEmpty)
+        // Decoded values can take many times the bytes of their JSON, such as a long array of small numbers. Past
+        // a budget as large as the buffer's byte limit, an event is decoded again at its release instead.
+        long length = _record.SnapshotLength;
+        if (_decodedEntry >= 0
+            && _store.Snapshot(_decodedEntry).IsEmpty
+            && _store.SnapshotBytes + length <= _options.MaxBufferedBytes
+            && length <= Array.MaxLength)
         {
-            _record.WriteSnapshot(_store.ReserveSnapshot(_decodedEntry, _record.SnapshotLength));
+            _record.WriteSnapshot(_store.ReserveSnapshot(_decodedEntry, (int)length));
         }
 
         _decodedEntry = -1;

@@ -44,7 +44,10 @@ public sealed record ScanOptions
     /// <summary>The most events held for reordering; past it the oldest is released early.</summary>
     public int MaxBufferedEvents { get; init; } = DefaultMaxBufferedEvents;
 
-    /// <summary>The most bytes held for reordering, counting each event's JSON and its stored decoded values; past it the oldest is released early.</summary>
+    /// <summary>
+    /// The most bytes of event JSON held for reordering; past it the oldest is released early. The decoded values
+    /// kept with held events have a budget of the same size, and an event past it is decoded again when released.
+    /// </summary>
     public long MaxBufferedBytes { get; init; } = DefaultMaxBufferedBytes;
 
     /// <summary>Stop at the first rejected document; <see cref="ScanSummary.StoppedAt"/> records which.</summary>

@@ -162,6 +162,39 @@ public class EventOrderTests
     }
 
     [Test]
+    public void DecodedValuesLeaveTheByteLimitAlone()
+    {
+        var rules = Rules(
+            ("seq.toml", RuleFiles.Eql(NetworkThenProcess, "Seq")),
+            ("nums.toml", RuleFiles.Eql("any where custom.nums == 7", "Nums", "1c2d3e4f-0000-4000-8000-000000000002")));
+
+        // Each array of 2,000 small numbers decodes to many times its JSON, so the decoded values of the 40
+        // events exceed the limit that their JSON fits in. The network event comes last in the file but
+        // first in time, so an early release would make it late for the sequence.
+        string numbers = string.Join(',', Enumerable.Range(0, 2000));
+        var lines = new List<string> { Event(10, "p", "process") };
+        for (int i = 0; i < 40; i++)
+        {
+            lines.Add(Event(20 + i, "f", "file")[..^1] + ",\"custom\":{\"nums\":[" + numbers + "]}}");
+        }
+
+        lines.Add(Event(0, "n", "network"));
+        string input = Lines(lines.ToArray());
+
+        var sink = new PositionSink();
+        var options = new ScanOptions { SortSeekableInputsFully = true, MaxBufferedBytes = Encoding.UTF8.GetByteCount(input) };
+        var engine = new ScanEngine(rules, sink, options);
+        engine.Scan(Stream(input), "in.ndjson");
+        engine.Finish();
+
+        Assert.That(engine.Summary.LinesRejected, Is.Zero);
+        Assert.That(engine.Summary.EarlyReleases, Is.Zero);
+        Assert.That(engine.Summary.EventsLate, Is.Zero);
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+        Assert.That(sink.Matches.Count(match => match.Rule == "Nums"), Is.EqualTo(40), "events decoded again at release match too");
+    }
+
+    [Test]
     public void EachRuleOrdersByItsOwnTimestampField()
     {
         string Timed(int timestamp, int ingested, string category) =>
