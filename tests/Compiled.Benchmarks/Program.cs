@@ -12,7 +12,6 @@ using Compiled.Benchmarks;
 // --quick measures each case once over N MiB of events (default 100), after a warm-up over the N MiB before them,
 // each case in its own process unless --one-process is given.
 // --detailed runs the same cases under BenchmarkDotNet with the memory diagnoser, in process, over 10,000 events.
-if (args.Contains("--zzstats")) { ZzStats.Run(args.Contains("--seed")); return; }
 if (args.Contains("--detailed"))
 {
     // The corpus rules compile once, before BenchmarkDotNet starts, so its in-process time limit covers only the runs.
