@@ -189,18 +189,7 @@ public class StateCapTests
             ["host"] = new { id = host },
         });
 
-    private sealed class EmptyRule() : DetectionRule(new RuleDescriptor
-    {
-        RuleId = Guid.Empty,
-        Name = "empty",
-        Description = "empty",
-        Severity = Severity.Low,
-        RiskScore = 0,
-        Type = "eql",
-        Language = "eql",
-        Query = "any where true",
-        SourceFile = "empty.toml",
-    })
+    private sealed class EmptyRule() : DetectionRule(TestDescriptors.Create("empty"))
     {
         public override void Evaluate(EventRecord ev, IAlertSink sink)
         {

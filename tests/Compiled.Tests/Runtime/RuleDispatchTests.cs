@@ -236,18 +236,7 @@ public class RuleDispatchTests
         Assert.That(allocated, Is.Zero, $"{allocated} bytes for {lines.Count} events");
     }
 
-    private sealed class CountingRule(string[]? categories) : DetectionRule(new RuleDescriptor
-    {
-        RuleId = Guid.NewGuid(),
-        Name = "counting",
-        Description = "counts evaluations",
-        Severity = Severity.Low,
-        RiskScore = 0,
-        Type = "eql",
-        Language = "eql",
-        Query = "any where true",
-        SourceFile = "counting.toml",
-    })
+    private sealed class CountingRule(string[]? categories) : DetectionRule(TestDescriptors.Create("counting"))
     {
         public int Calls { get; private set; }
 

@@ -183,18 +183,7 @@ public class SequenceTests
             ["host"] = new { id = host },
         });
 
-    private sealed class NoRule() : DetectionRule(new RuleDescriptor
-    {
-        RuleId = Guid.Empty,
-        Name = "none",
-        Description = "none",
-        Severity = Severity.Low,
-        RiskScore = 0,
-        Type = "eql",
-        Language = "eql",
-        Query = "any where true",
-        SourceFile = "none.toml",
-    })
+    private sealed class NoRule() : DetectionRule(TestDescriptors.Create("none"))
     {
         public override void Evaluate(EventRecord ev, IAlertSink sink)
         {

@@ -41,7 +41,7 @@ public class TimestampGroupDecodingTests
 
     /// <summary>
     /// Rules evaluate the values in the record, not the alerts they raise, so this compares every value of
-    /// every corpus event that a rule of each group sees with the values of the line decoded on its own.
+    /// every corpus event, as a rule of each group reads it, with the values of the line decoded on its own.
     /// </summary>
     [Test]
     public void RestoredValuesEqualDecodedValues()
@@ -233,7 +233,7 @@ public class TimestampGroupDecodingTests
         }
         catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
-            // Lines that do not parse, or have duplicate keys, stay as they are and are rejected alike in every run.
+            // Lines that JsonNode cannot read stay as they are and are rejected alike in every run.
             return line;
         }
     }
@@ -262,19 +262,7 @@ public class TimestampGroupDecodingTests
     /// A rule that matches nothing and records, for each event it evaluates, every value of every field
     /// with its kind, and the fields that have values inside each nested element.
     /// </summary>
-    private sealed class ValueProbe(string? timestampOverride) : DetectionRule(new RuleDescriptor
-    {
-        RuleId = Guid.NewGuid(),
-        Name = "probe",
-        Description = "Records decoded values.",
-        Severity = Severity.Low,
-        RiskScore = 21,
-        Type = "eql",
-        Language = "eql",
-        Query = "any where true",
-        SourceFile = "probe.toml",
-        TimestampOverride = timestampOverride,
-    })
+    private sealed class ValueProbe(string? timestampOverride) : DetectionRule(TestDescriptors.Create("probe", timestampOverride))
     {
         // Nested scope ids are small numbers given in order, and a scope that does not exist has no elements.
         private const int ScopesChecked = 64;
