@@ -47,9 +47,11 @@ internal struct StoredEvent
 /// <summary>
 /// Holds copies of buffered events in reused 1 MiB chunks, so reordering allocates nothing once the
 /// chunks exist. A chunk is reused when every event in it is released. Released chunks are all kept, so
-/// the store holds as many chunks as it ever needed at once, which the reorder buffer's byte limit bounds.
-/// A document larger than a chunk gets an array of its own, dropped when it is released.
+/// the store holds as many chunks as it ever needed at once. A document larger than a chunk gets an array
+/// of its own, dropped when it is released.
 /// </summary>
+// NOTE: the buffer's byte limit and the budget for decoded values bound the bytes of held events, not the
+// chunks. One event held long, such as one dated far in the future, keeps its whole chunk in use.
 internal sealed class EventStore
 {
     private const int ChunkSize = 1 << 20;

@@ -271,7 +271,7 @@ public sealed class ScanEngine
                     cursor.Entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
                     _store.AddReference(cursor.Entry);
                     _store.SetReadAhead(cursor.Entry, true);
-                    SetOrigin(_store.Json(cursor.Entry), _store.HitId(cursor.Entry), _store.HitIndex(cursor.Entry), cursor.Index, document.Line, document.Element);
+                    SetOrigin(cursor.Entry);
                     _decodedEntry = cursor.Entry;
                 }
 
@@ -436,7 +436,7 @@ public sealed class ScanEngine
 
         Summary.PeakBufferedEvents = Math.Max(Summary.PeakBufferedEvents, BufferedEvents);
         // Groups release in one merged time order, so an event that is due in several groups at once is restored once.
-        while (OldestDue() is { } due)
+        while (Oldest(dueOnly: true) is { } due)
         {
             Release(due);
         }
@@ -487,10 +487,13 @@ public sealed class ScanEngine
         return (int)Math.Clamp(due - Environment.TickCount64, 0, int.MaxValue - 1);
     }
 
-    /// <summary>Returns the group whose next event is oldest among those that the group's watermark has passed, or null.</summary>
-    private OrderGroup? OldestDue()
+    /// <summary>
+    /// Returns the group whose next event is oldest, or null when no group has one. With <paramref name="dueOnly"/>,
+    /// only groups whose watermark (the latest time seen less the lateness) has passed their next event count.
+    /// </summary>
+    private OrderGroup? Oldest(bool dueOnly = false)
     {
-        if (_latenessNanoseconds == UnboundedLateness)
+        if (dueOnly && _latenessNanoseconds == UnboundedLateness)
         {
             return null;
         }
@@ -499,26 +502,9 @@ public sealed class ScanEngine
         OrderKey oldestKey = default;
         foreach (var group in _groups)
         {
-            if (group.MaxSeen > None + _latenessNanoseconds
-                && group.Queue.TryPeek(out _, out var key)
-                && key.Time <= group.MaxSeen - _latenessNanoseconds
+            if (group.Queue.TryPeek(out _, out var key)
+                && (!dueOnly || (group.MaxSeen > None + _latenessNanoseconds && key.Time <= group.MaxSeen - _latenessNanoseconds))
                 && (oldest is null || key.CompareTo(oldestKey) < 0))
-            {
-                oldest = group;
-                oldestKey = key;
-            }
-        }
-
-        return oldest;
-    }
-
-    private OrderGroup? Oldest()
-    {
-        OrderGroup? oldest = null;
-        OrderKey oldestKey = default;
-        foreach (var group in _groups)
-        {
-            if (group.Queue.TryPeek(out _, out var key) && (oldest is null || key.CompareTo(oldestKey) < 0))
             {
                 oldest = group;
                 oldestKey = key;
@@ -542,7 +528,7 @@ public sealed class ScanEngine
                 {
                     Restore(entry);
                 }
-                else if (DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element))
+                else if (DecodeStored(entry))
                 {
                     _decodedEntry = entry;
                 }
@@ -581,19 +567,32 @@ public sealed class ScanEngine
             return;
         }
 
-        ref var stored = ref _store[entry];
-        if (stored.SnapshotLength == 0)
+        if (_store[entry].SnapshotLength == 0)
         {
             // The same bytes decoded before, so they decode again.
-            DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
+            DecodeStored(entry);
             _decodedEntry = entry;
             return;
         }
 
         SaveDecoded();
         _record.RestoreSnapshot(_store.Snapshot(entry));
-        SetOrigin(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
+        SetOrigin(entry);
         _decodedEntry = entry;
+    }
+
+    /// <summary>Decodes a stored event with <see cref="DecodeInto"/>.</summary>
+    private bool DecodeStored(int entry)
+    {
+        ref var stored = ref _store[entry];
+        return DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
+    }
+
+    /// <summary>Sets the origin of <see cref="_record"/> to a stored event, with its JSON in the store.</summary>
+    private void SetOrigin(int entry)
+    {
+        ref var stored = ref _store[entry];
+        SetOrigin(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
     }
 
     /// <summary>

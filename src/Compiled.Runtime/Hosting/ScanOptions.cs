@@ -45,8 +45,9 @@ public sealed record ScanOptions
     public int MaxBufferedEvents { get; init; } = DefaultMaxBufferedEvents;
 
     /// <summary>
-    /// The most bytes of event JSON held for reordering; past it the oldest is released early. The decoded values
-    /// kept with held events have a budget of the same size, and an event past it is decoded again when released.
+    /// The maximum number of bytes of event JSON held for reordering, past which the oldest is released early.
+    /// The decoded values kept with held events have a budget of the same size, and an event past it is
+    /// decoded again when released.
     /// </summary>
     public long MaxBufferedBytes { get; init; } = DefaultMaxBufferedBytes;
 
