@@ -24,9 +24,15 @@ public sealed class EventDecoder
     private static readonly SearchValues<byte> ScalarEnds = SearchValues.Create(",}] \t\r\n"u8);
 
     private readonly FieldSchema _schema;
+    private readonly PathTrie _trie;
     private readonly OpenObjectKeys? _keys;
     private readonly int[] _targets;
+
+    // The path of the value being read as UTF-8, each key after a dot: ".process.name" for process.name. Its text
+    // is written out as characters to _path only for field patterns and messages.
+    private byte[] _pathBytes = new byte[256];
     private char[] _path = new char[256];
+    private byte[] _unescapedKey = new byte[64];
 
     /// <summary>The longest string that <see cref="CopyString"/> widens itself.</summary>
     private const int ShortStringLength = 32;
@@ -45,7 +51,7 @@ public sealed class EventDecoder
     public EventDecoder(FieldSchema schema, bool checkWholeEvent)
     {
         _schema = schema;
-        schema.Freeze();
+        _trie = schema.Trie;
         _targets = new int[1 + schema.Patterns.Count];
         _keys = checkWholeEvent ? new OpenObjectKeys(MaxDepth) : null;
     }
@@ -86,7 +92,7 @@ public sealed class EventDecoder
                 return "the line is not a JSON object";
             }
 
-            ReadObject(ref reader, record, 0, _schema.PatternsAtRoot, span);
+            ReadObject(ref reader, record, PathTrie.Root, 0, _schema.PatternsAtRoot, span);
 
             // Utf8JsonReader rejects a second top-level value, which reports text after the object.
             while (reader.Read())
@@ -113,39 +119,30 @@ public sealed class EventDecoder
     }
 
     /// <summary>Reads the members of an object. Below a field pattern's anchor (<paramref name="inPatternScope"/>), unknown keys are read too.</summary>
-    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
+    private void ReadObject(ref Utf8JsonReader reader, EventRecord record, int node, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
     {
         _keys?.BeginObject();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             AddKey(ref reader, json);
-            int length = AppendName(ref reader, pathLength);
+            var key = KeyBytes(ref reader);
+            int length = AppendKey(key, pathLength);
+            int child = _trie.Child(node, key);
+            var info = _trie[child];
+            bool scope = inPatternScope || info.StartsPatternScope || IsDottedIntoPatternScope(child, key, length);
             reader.Read();
-            bool scope = Lookup(pathLength, length, inPatternScope, out var node);
-            ReadValue(ref reader, record, node, length, scope, json);
+            ReadValue(ref reader, record, child, info, length, scope, json);
         }
 
         _keys?.EndObject();
     }
 
     /// <summary>
-    /// Finds the node of the path in <see cref="_path"/>, whose last key starts after <paramref name="parentLength"/>
-    /// characters, and returns whether the value at the path is below a field pattern's anchor.
+    /// Returns whether a key with a dot of its own, such as "b.c" inside "a", jumps past a field pattern's anchor to
+    /// an unknown path below it. Other values are below an anchor when their parent is or when their node starts one.
     /// </summary>
-    private bool Lookup(int parentLength, int length, bool inPatternScope, out PathNode node)
-    {
-        var path = _path.AsSpan(0, length);
-        bool known = _schema.PathLookup.TryGetValue(path, out node);
-        if (!known)
-        {
-            node = new PathNode(-1, false, false, -1);
-        }
-
-        // Only a key with a dot of its own, such as "b.c" inside "a", can jump past a pattern's anchor.
-        int keyStart = parentLength == 0 ? 0 : parentLength + 1;
-        return inPatternScope || node.StartsPatternScope ||
-            (!known && _schema.Patterns.Count > 0 && path[keyStart..].Contains('.') && _schema.IsInPatternScope(path));
-    }
+    private bool IsDottedIntoPatternScope(int node, ReadOnlySpan<byte> key, int pathLength) =>
+        node == PathTrie.Unknown && _schema.Patterns.Count > 0 && key.Contains((byte)'.') && _schema.IsInPatternScope(PathText(pathLength));
 
     /// <summary>
     /// Decodes an event that a checking decoder has accepted. Each top-level member whose path leads to no
@@ -174,16 +171,19 @@ public sealed class EventDecoder
 
                 int nameEnd = StringEnd(json, position + 1, out bool escaped);
                 int valueStart = SkipWhiteSpace(json, SkipWhiteSpace(json, nameEnd + 1) + 1);
-                int length = RootName(json[position..(nameEnd + 1)], escaped);
-                bool scope = Lookup(0, length, _schema.PatternsAtRoot, out var node);
-                if (node.Slot >= 0 || node.HasChildren || node.NestedScope >= 0 || scope)
+                var key = escaped ? UnescapeKey(json[position..(nameEnd + 1)]) : json[(position + 1)..nameEnd];
+                int length = AppendKey(key, 0);
+                int node = _trie.Child(PathTrie.Root, key);
+                var info = _trie[node];
+                bool scope = _schema.PatternsAtRoot || info.StartsPatternScope || IsDottedIntoPatternScope(node, key, length);
+                if (info.Slot >= 0 || info.HasChildren || info.NestedScope >= 0 || scope)
                 {
                     // The reader sees the value as a whole document and stops at its end, before the comma
                     // or brace after it, which only a further Read would reject.
                     var rest = json[valueStart..];
                     var reader = new Utf8JsonReader(rest, new JsonReaderOptions { MaxDepth = MaxDepth });
                     reader.Read();
-                    ReadValue(ref reader, record, node, length, scope, rest);
+                    ReadValue(ref reader, record, node, info, length, scope, rest);
                     position = valueStart + (int)reader.BytesConsumed;
                 }
                 else
@@ -200,18 +200,12 @@ public sealed class EventDecoder
         }
     }
 
-    /// <summary>Writes a top-level key, given as its JSON string token, to the path buffer and returns its length.</summary>
-    private int RootName(ReadOnlySpan<byte> token, bool escaped)
+    /// <summary>Returns the unescaped UTF-8 bytes of a key given as its JSON string token, quotes included.</summary>
+    private ReadOnlySpan<byte> UnescapeKey(ReadOnlySpan<byte> token)
     {
-        EnsurePathCapacity(token.Length);
-        if (!escaped)
-        {
-            return Encoding.UTF8.GetChars(token[1..^1], _path);
-        }
-
         var reader = new Utf8JsonReader(token);
         reader.Read();
-        return reader.CopyString(_path);
+        return _unescapedKey.AsSpan(0, Unescape(ref reader));
     }
 
     private static int SkipWhiteSpace(ReadOnlySpan<byte> json, int position)
@@ -288,22 +282,22 @@ public sealed class EventDecoder
         }
     }
 
-    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, PathNode node, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
+    private void ReadValue(ref Utf8JsonReader reader, EventRecord record, int node, PathNode info, int pathLength, bool inPatternScope, ReadOnlySpan<byte> json)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
                 // NOTE: a dotted key that passes a nested path, such as {"user.first":"a"} for user:{ first:a },
                 // starts no element, so nested queries miss its value. Elasticsearch expands the dots into an object.
-                if (node.NestedScope >= 0)
+                if (info.NestedScope >= 0)
                 {
-                    int parent = record.StartElement(node.NestedScope);
-                    ReadObject(ref reader, record, pathLength, inPatternScope, json);
+                    int parent = record.StartElement(info.NestedScope);
+                    ReadObject(ref reader, record, node, pathLength, inPatternScope, json);
                     record.EndElement(parent);
                 }
-                else if (node.HasChildren || (inPatternScope && _schema.PatternMayMatchBelow(_path.AsSpan(0, pathLength))))
+                else if (info.HasChildren || (inPatternScope && _schema.PatternMayMatchBelow(PathText(pathLength))))
                 {
-                    ReadObject(ref reader, record, pathLength, inPatternScope, json);
+                    ReadObject(ref reader, record, node, pathLength, inPatternScope, json);
                 }
                 else
                 {
@@ -312,7 +306,7 @@ public sealed class EventDecoder
 
                 break;
             case JsonTokenType.StartArray:
-                if (node.Slot < 0 && !node.HasChildren && !inPatternScope)
+                if (info.Slot < 0 && !info.HasChildren && !inPatternScope)
                 {
                     Skip(ref reader, json);
                     break;
@@ -320,12 +314,12 @@ public sealed class EventDecoder
 
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    ReadValue(ref reader, record, node, pathLength, inPatternScope, json);
+                    ReadValue(ref reader, record, node, info, pathLength, inPatternScope, json);
                 }
 
                 break;
             case JsonTokenType.String:
-                if (Targets(node, pathLength, inPatternScope) is int stringTargets and > 0)
+                if (Targets(info, pathLength, inPatternScope) is int stringTargets and > 0)
                 {
                     int maxLength = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
                     var target = record.ReserveChars(maxLength);
@@ -336,7 +330,7 @@ public sealed class EventDecoder
 
                 break;
             case JsonTokenType.Number:
-                if (Targets(node, pathLength, inPatternScope) is int numberTargets and > 0)
+                if (Targets(info, pathLength, inPatternScope) is int numberTargets and > 0)
                 {
                     int index = AddNumber(ref reader, record, _targets[0], pathLength);
                     CopyToOtherTargets(record, index, numberTargets);
@@ -349,7 +343,7 @@ public sealed class EventDecoder
                 break;
             case JsonTokenType.True:
             case JsonTokenType.False:
-                if (Targets(node, pathLength, inPatternScope) is int booleanTargets and > 0)
+                if (Targets(info, pathLength, inPatternScope) is int booleanTargets and > 0)
                 {
                     bool value = reader.TokenType == JsonTokenType.True;
                     var target = record.ReserveChars(5);
@@ -380,7 +374,7 @@ public sealed class EventDecoder
 
         if (inPatternScope)
         {
-            var path = _path.AsSpan(0, pathLength);
+            var path = PathText(pathLength);
             var patterns = _schema.Patterns;
             for (int i = 0; i < patterns.Count; i++)
             {
@@ -470,7 +464,7 @@ public sealed class EventDecoder
 
         if (IsInteger(raw))
         {
-            throw OutOfRange(OpenObjectKeys.Quote(_path.AsSpan(0, pathLength).ToString()), raw, "long");
+            throw OutOfRange(OpenObjectKeys.Quote(PathText(pathLength).ToString()), raw, "long");
         }
 
         if (reader.TryGetDouble(out double number) && float.IsFinite((float)number))
@@ -479,7 +473,7 @@ public sealed class EventDecoder
             return record.Add(slot, FieldValueKind.Float, written, (long)number, number);
         }
 
-        throw OutOfRange(OpenObjectKeys.Quote(_path.AsSpan(0, pathLength).ToString()), raw, "float");
+        throw OutOfRange(OpenObjectKeys.Quote(PathText(pathLength).ToString()), raw, "float");
     }
 
     /// <summary>
@@ -530,21 +524,55 @@ public sealed class EventDecoder
         return text.Length;
     }
 
-    /// <summary>Appends the current property name to the path buffer and returns the new path length.</summary>
-    private int AppendName(ref Utf8JsonReader reader, int pathLength)
+    /// <summary>Returns the unescaped UTF-8 bytes of the current property name, valid until the next call.</summary>
+    private ReadOnlySpan<byte> KeyBytes(ref Utf8JsonReader reader)
     {
-        int maxLength = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
-        EnsurePathCapacity(pathLength + 1 + maxLength);
+        // The decoder reads from one contiguous span, so a name is always a ValueSpan.
+        return reader.ValueIsEscaped ? _unescapedKey.AsSpan(0, Unescape(ref reader)) : reader.ValueSpan;
+    }
 
-        int start = pathLength;
-        if (pathLength > 0)
+    /// <summary>Writes the unescaped UTF-8 bytes of the current string token to <see cref="_unescapedKey"/> and returns their length.</summary>
+    private int Unescape(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueSpan.Length > _unescapedKey.Length)
         {
-            _path[pathLength] = '.';
-            start++;
+            _unescapedKey = new byte[Math.Max(reader.ValueSpan.Length, _unescapedKey.Length * 2)];
         }
 
-        int written = CopyString(ref reader, _path.AsSpan(start));
-        return start + written;
+        return reader.CopyString(_unescapedKey);
+    }
+
+    /// <summary>Appends a dot and <paramref name="key"/> to the path, whose first <paramref name="pathLength"/> bytes stay, and returns the new length.</summary>
+    private int AppendKey(ReadOnlySpan<byte> key, int pathLength)
+    {
+        int length = pathLength + 1 + key.Length;
+        if (length > _pathBytes.Length)
+        {
+            Array.Resize(ref _pathBytes, Math.Max(length, _pathBytes.Length * 2));
+        }
+
+        _pathBytes[pathLength] = (byte)'.';
+        key.CopyTo(_pathBytes.AsSpan(pathLength + 1));
+        return length;
+    }
+
+    /// <summary>Returns the dotted path of the first <paramref name="pathLength"/> bytes of the path as text, such as "process.name".</summary>
+    private ReadOnlySpan<char> PathText(int pathLength)
+    {
+        if (pathLength <= 1)
+        {
+            return ReadOnlySpan<char>.Empty;
+        }
+
+        var bytes = _pathBytes.AsSpan(1, pathLength - 1);
+        if (bytes.Length > _path.Length)
+        {
+            _path = new char[Math.Max(bytes.Length, _path.Length * 2)];
+        }
+
+        // The path is valid UTF-8: the event passed the check, and unescaped keys are written as UTF-8.
+        int written = Encoding.UTF8.GetChars(bytes, _path);
+        return _path.AsSpan(0, written);
     }
 
     /// <summary>
@@ -575,15 +603,6 @@ public sealed class EventDecoder
         }
 
         return reader.CopyString(target);
-    }
-
-    /// <summary>Grows the path buffer to at least <paramref name="needed"/> characters.</summary>
-    private void EnsurePathCapacity(int needed)
-    {
-        if (needed > _path.Length)
-        {
-            Array.Resize(ref _path, Math.Max(needed, _path.Length * 2));
-        }
     }
 
     /// <summary>A reason to reject the event, thrown from deep in the decoder and returned by <see cref="Decode"/>.</summary>

@@ -16,6 +16,7 @@ public sealed class FieldSchema
     private readonly List<string> _patternAnchors = new();
     private readonly List<string> _nestedPaths = new();
     private bool _frozen;
+    private PathTrie? _trie;
 
     private FieldSchema(IReadOnlyList<string> fields, IReadOnlyList<string> timestampFields)
     {
@@ -27,7 +28,6 @@ public sealed class FieldSchema
         }
 
         _paths = BuildPaths(fields);
-        PathLookup = _paths.GetAlternateLookup<ReadOnlySpan<char>>();
         var timestampSlots = System.Collections.Immutable.ImmutableArray.CreateBuilder<int>(timestampFields.Count);
         foreach (var field in timestampFields)
         {
@@ -43,7 +43,17 @@ public sealed class FieldSchema
     /// <summary>The slots of <c>@timestamp</c> and of every rule's timestamp override, <c>@timestamp</c> first.</summary>
     public System.Collections.Immutable.ImmutableArray<int> TimestampSlots { get; }
 
-    internal Dictionary<string, PathNode>.AlternateLookup<ReadOnlySpan<char>> PathLookup { get; }
+    /// <summary>The known paths as a tree of keys, built when first read. Reading it ends pattern and nested-path registration.</summary>
+    internal PathTrie Trie
+    {
+        get
+        {
+            Freeze();
+
+            // Two threads may both build it, and either result is the same tree.
+            return _trie ??= PathTrie.Build(_paths);
+        }
+    }
 
     /// <summary>The registered field patterns; pattern <c>i</c> fills slot <c>Fields.Count + i</c>.</summary>
     public IReadOnlyList<FieldPattern> Patterns => _patterns;

@@ -37,6 +37,10 @@ internal sealed class OpenObjectKeys
     private readonly int[] _tableSizes;
     private int _depth;
 
+    // Per open object in linear search: a 128-bit filter, two words, with one bit set for each key's fingerprint.
+    // A key whose bit is clear is new to the object, so most keys skip the search.
+    private readonly ulong[] _filters;
+
     private byte[] _unescaped = new byte[256];
     private int _unescapedLength;
 
@@ -45,6 +49,7 @@ internal sealed class OpenObjectKeys
         _firstKey = new int[maxDepth + 1];
         _tables = new int[maxDepth + 1][];
         _tableSizes = new int[maxDepth + 1];
+        _filters = new ulong[(maxDepth + 1) * 2];
     }
 
     /// <summary>Removes every key and closes every open object, before the next event.</summary>
@@ -62,6 +67,8 @@ internal sealed class OpenObjectKeys
     public void BeginObject()
     {
         _firstKey[_depth] = _count;
+        _filters[_depth * 2] = 0;
+        _filters[(_depth * 2) + 1] = 0;
         _depth++;
     }
 
@@ -115,7 +122,11 @@ internal sealed class OpenObjectKeys
         }
         else
         {
-            duplicate = ContainsLinear(first, fingerprint, key, json);
+            int bit = (int)(((ulong)fingerprint * 0x9E3779B97F4A7C15) >> 57);
+            ref ulong filter = ref _filters[(level * 2) + (bit >> 6)];
+            ulong mask = 1UL << bit;
+            duplicate = (filter & mask) != 0 && ContainsLinear(first, fingerprint, key, json);
+            filter |= mask;
         }
 
         int index = Push(fingerprint, hash, start, key.Length);

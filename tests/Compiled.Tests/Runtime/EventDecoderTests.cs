@@ -139,6 +139,56 @@ public class EventDecoderTests
         Assert.That(error, Is.EqualTo($"duplicate key: {path} occurs twice in one object"));
     }
 
+    [Test]
+    public void DuplicateOfEveryEarlierKeyIsFound()
+    {
+        // Objects of up to 32 keys filter keys by a bit per fingerprint before searching, and a key must be found
+        // whichever bit its fingerprint takes and however many keys came before it.
+        var decoder = new EventDecoder(Schema);
+        var record = new EventRecord(Schema);
+        for (int keyCount = 1; keyCount <= 32; keyCount++)
+        {
+            var keys = Enumerable.Range(0, keyCount).Select(i => $"\"key{i * 7919}\":{i}").ToList();
+            Assert.That(decoder.Decode(Encoding.UTF8.GetBytes("{\"agent\":{" + string.Join(",", keys) + "}}"), record), Is.Null, $"{keyCount} keys");
+            for (int repeated = 0; repeated < keyCount; repeated++)
+            {
+                string json = "{\"agent\":{" + string.Join(",", keys) + $",\"key{repeated * 7919}\":0}}}}";
+                Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(json), record), Is.EqualTo($"duplicate key: \"agent.key{repeated * 7919}\" occurs twice in one object"), json);
+            }
+        }
+    }
+
+    [Test]
+    public void DottedKeySplitsAtEveryPosition()
+    {
+        // The path lookup finds the dots of a key eight bytes at a time, so a dot is tried at every byte of keys up to 20 bytes.
+        const string Letters = "abcdefghijklmnopqrst";
+        for (int length = 2; length <= Letters.Length; length++)
+        {
+            for (int dot = 1; dot < length; dot++)
+            {
+                string head = Letters[..dot];
+                string tail = Letters[dot..length];
+                string field = head + "." + tail;
+                var schema = FieldSchema.Create([field]);
+                Assert.That(StringsOf(schema, $"{{\"{field}\":\"dotted\"}}", field), Is.EqualTo(new[] { "dotted" }), field);
+                Assert.That(StringsOf(schema, $"{{\"{head}\":{{\"{tail}\":\"nested\"}}}}", field), Is.EqualTo(new[] { "nested" }), field);
+                Assert.That(StringsOf(schema, $"{{\"{head}{tail}\":\"joined\"}}", field), Is.Empty, field);
+                Assert.That(StringsOf(schema, $"{{\"{head}.\":{{\"{tail}\":\"empty key between\"}}}}", field), Is.Empty, field);
+            }
+        }
+    }
+
+    [Test]
+    public void EmptyKeysAreDotSeparatedSegments()
+    {
+        var schema = FieldSchema.Create(["a..b", ".c"]);
+        Assert.That(StringsOf(schema, """{"a":{"":{"b":"nested"}}}""", "a..b"), Is.EqualTo(new[] { "nested" }));
+        Assert.That(StringsOf(schema, """{"a.":{"b":"dotted"}}""", "a..b"), Is.EqualTo(new[] { "dotted" }));
+        Assert.That(StringsOf(schema, """{"a":{"b":"one dot"}}""", "a..b"), Is.Empty);
+        Assert.That(StringsOf(schema, """{"":{"c":"root"}}""", ".c"), Is.EqualTo(new[] { "root" }));
+    }
+
     [TestCase(10)]
     [TestCase(33)]
     [TestCase(1000)]
@@ -349,6 +399,19 @@ public class EventDecoderTests
     }
 
     private static string[] Strings(string json, string field) => Strings(Decode(json), field);
+
+    private static string[] StringsOf(FieldSchema schema, string json, string field)
+    {
+        var record = new EventRecord(schema);
+        Assert.That(new EventDecoder(schema).Decode(Encoding.UTF8.GetBytes(json), record), Is.Null, json);
+        var result = new List<string>();
+        foreach (var value in record.Values(schema.Slot(field)))
+        {
+            result.Add(record.Text(value).ToString());
+        }
+
+        return [.. result];
+    }
 
     private static string[] Strings(EventRecord record, string field)
     {
