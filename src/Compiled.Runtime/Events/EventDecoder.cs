@@ -205,7 +205,8 @@ public sealed class EventDecoder
     {
         var reader = new Utf8JsonReader(token);
         reader.Read();
-        return _unescapedKey.AsSpan(0, Unescape(ref reader));
+        int length = Unescape(ref reader);
+        return _unescapedKey.AsSpan(0, length);
     }
 
     private static int SkipWhiteSpace(ReadOnlySpan<byte> json, int position)
@@ -528,7 +529,14 @@ public sealed class EventDecoder
     private ReadOnlySpan<byte> KeyBytes(ref Utf8JsonReader reader)
     {
         // The decoder reads from one contiguous span, so a name is always a ValueSpan.
-        return reader.ValueIsEscaped ? _unescapedKey.AsSpan(0, Unescape(ref reader)) : reader.ValueSpan;
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.ValueSpan;
+        }
+
+        // Unescape can replace the buffer, so the span is taken after it returns.
+        int length = Unescape(ref reader);
+        return _unescapedKey.AsSpan(0, length);
     }
 
     /// <summary>Writes the unescaped UTF-8 bytes of the current string token to <see cref="_unescapedKey"/> and returns their length.</summary>

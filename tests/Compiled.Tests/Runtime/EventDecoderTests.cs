@@ -179,6 +179,27 @@ public class EventDecoderTests
         }
     }
 
+    [TestCase(10)]
+    [TestCase(64)]
+    [TestCase(65)]
+    [TestCase(300)]
+    public void LongEscapedKeysReachTheirField(int padding)
+    {
+        // Escaped keys are unescaped into a buffer that grows with the longest one, at the top level and below it.
+        string field = "process.name" + new string('x', padding);
+        var schema = FieldSchema.Create([field, "user.comment"]);
+        string escapedField = string.Concat(field.Select(character => $"\\u{(int)character:x4}"));
+        string escapedLast = string.Concat(("name" + new string('x', padding)).Select(character => $"\\u{(int)character:x4}"));
+        string dotted = $"{{\"{escapedField}\":\"top\",\"user\":{{\"comment\":\"c\"}}}}";
+        string nested = $"{{\"process\":{{\"{escapedLast}\":\"nested\"}},\"user\":{{\"comment\":\"c\"}}}}";
+        string other = """{"\u0075\u0073\u0065\u0072\u002e\u0063\u006f\u006d\u006d\u0065\u006e\u0074":"x"}""";
+
+        Assert.That(StringsOf(schema, dotted, field), Is.EqualTo(new[] { "top" }));
+        Assert.That(StringsOf(schema, nested, field), Is.EqualTo(new[] { "nested" }));
+        Assert.That(StringsOf(schema, other, field), Is.Empty);
+        Assert.That(StringsOf(schema, other, "user.comment"), Is.EqualTo(new[] { "x" }));
+    }
+
     [Test]
     public void EmptyKeysAreDotSeparatedSegments()
     {
