@@ -42,19 +42,26 @@ internal struct StoredEvent
 
     /// <summary>The event was read ahead of the reorder buffer and is not yet queued, so the buffer's limits do not count it.</summary>
     public bool ReadAhead;
+
+    /// <summary>The entry contains an event, from <see cref="EventStore.Add"/> until its last release.</summary>
+    public bool InUse;
 }
 
 /// <summary>
 /// Holds copies of buffered events in reused 1 MiB chunks, so reordering allocates nothing once the
 /// chunks exist. A chunk is reused when every event in it is released. Released chunks are all kept, so
-/// the store holds as many chunks as it ever needed at once. A document larger than a chunk gets an array
-/// of its own, dropped when it is released.
+/// the store keeps as many chunks as it ever needed at once, until it packs them. A document larger than a
+/// chunk gets an array of its own, dropped when it is released.
+/// A few events held long, such as events dated far in the future, would each keep a whole chunk in use.
+/// When the chunks in use take more than twice the bytes of the events in them, plus four chunks, the
+/// store packs the events into the first chunks and keeps the others as spares.
 /// </summary>
-// NOTE: the buffer's byte limit and the budget for decoded values bound the bytes of held events, not the
-// chunks. One event held long, such as one dated far in the future, keeps its whole chunk in use.
 internal sealed class EventStore
 {
-    private const int ChunkSize = 1 << 20;
+    internal const int ChunkSize = 1 << 20;
+
+    /// <summary>The chunks in use that a store may have beyond twice the bytes held before it packs them.</summary>
+    private const int SlackChunks = 4;
 
     private readonly List<byte[]?> _chunks = [];
     private readonly List<int> _live = [];
@@ -80,6 +87,14 @@ internal sealed class EventStore
 
     /// <summary>The bytes of all stored decoded values, which <see cref="Bytes"/> does not count.</summary>
     public long SnapshotBytes { get; private set; }
+
+    /// <summary>The number of 1 MiB chunks in use or kept for reuse.</summary>
+    public int ChunkCount => _chunksInUse + _spare.Count;
+
+    /// <summary>The number of times the store packed its chunks.</summary>
+    public int Packs { get; private set; }
+
+    private int _chunksInUse;
 
     public ref StoredEvent this[int id] => ref _entries[id];
 
@@ -132,7 +147,7 @@ internal sealed class EventStore
         _entries[id] = new StoredEvent
         {
             Chunk = chunk, Offset = offset, Length = json.Length, IdLength = hitId.Length, IndexLength = hitIndex.Length,
-            Input = input, Line = line, Element = element,
+            Input = input, Line = line, Element = element, InUse = true,
         };
         Count++;
         Bytes += size;
@@ -151,6 +166,7 @@ internal sealed class EventStore
         }
 
         SetReadAhead(id, false);
+        entry.InUse = false;
         Count--;
         Bytes -= entry.Length + entry.IdLength + entry.IndexLength;
         Free(entry.Chunk);
@@ -217,10 +233,18 @@ internal sealed class EventStore
                 _offset = 0;
             }
 
+            // Packing can leave room for the event in the last packed chunk.
+            if (_current >= 0 && _offset + size > ChunkSize &&
+                (long)_chunksInUse * ChunkSize > (2 * (Bytes + SnapshotBytes)) + (SlackChunks * (long)ChunkSize))
+            {
+                Pack();
+            }
+
             if (_current < 0 || _offset + size > ChunkSize)
             {
                 int previous = _current;
                 _current = _spare.Count > 0 ? _spare.Pop() : NewSlot(new byte[ChunkSize]);
+                _chunksInUse++;
                 _offset = 0;
                 if (previous >= 0 && _live[previous] == 0)
                 {
@@ -249,6 +273,7 @@ internal sealed class EventStore
     {
         if (_chunks[chunk]!.Length == ChunkSize)
         {
+            _chunksInUse--;
             _spare.Push(chunk);
         }
         else
@@ -256,6 +281,97 @@ internal sealed class EventStore
             _chunks[chunk] = null;
             _emptySlots.Push(chunk);
         }
+    }
+
+    /// <summary>
+    /// Slides the events and decoded values held in chunks toward the first chunks, in chunk and offset order,
+    /// so they fill the chunks without gaps, and keeps the emptied chunks as spares. Each block moves to the same
+    /// or an earlier position, so no block is overwritten before it moves. Memory that a caller has from
+    /// <see cref="Json"/>, <see cref="HitId"/>, <see cref="HitIndex"/> or <see cref="Snapshot"/> may then hold
+    /// other bytes, so callers read those again after every <see cref="Add"/> and <see cref="ReserveSnapshot"/>.
+    /// </summary>
+    private void Pack()
+    {
+        Packs++;
+        // The full-size chunks in slot order, and for each slot its place in that order.
+        var order = new List<int>();
+        var place = new int[_chunks.Count];
+        for (int slot = 0; slot < _chunks.Count; slot++)
+        {
+            if (_chunks[slot] is { Length: ChunkSize })
+            {
+                place[slot] = order.Count;
+                order.Add(slot);
+            }
+        }
+
+        // Every block in a full-size chunk: its entry, whether it is the decoded values, and its position.
+        var blocks = new List<(int Place, int Offset, int Id, bool Snapshot)>();
+        for (int id = 0; id < _entryCount; id++)
+        {
+            ref var entry = ref _entries[id];
+            if (!entry.InUse)
+            {
+                continue;
+            }
+
+            if (_chunks[entry.Chunk]!.Length == ChunkSize)
+            {
+                blocks.Add((place[entry.Chunk], entry.Offset, id, false));
+            }
+
+            if (entry.SnapshotLength > 0 && _chunks[entry.SnapshotChunk]!.Length == ChunkSize)
+            {
+                blocks.Add((place[entry.SnapshotChunk], entry.SnapshotOffset, id, true));
+            }
+        }
+
+        blocks.Sort((a, b) => a.Place != b.Place ? a.Place.CompareTo(b.Place) : a.Offset.CompareTo(b.Offset));
+        foreach (int slot in order)
+        {
+            _live[slot] = 0;
+        }
+
+        int target = 0;
+        int targetOffset = 0;
+        foreach (var (blockPlace, offset, id, snapshot) in blocks)
+        {
+            ref var entry = ref _entries[id];
+            int size = snapshot ? entry.SnapshotLength : entry.Length + entry.IdLength + entry.IndexLength;
+            if (targetOffset + size > ChunkSize)
+            {
+                target++;
+                targetOffset = 0;
+            }
+
+            int slot = order[target];
+            _chunks[order[blockPlace]].AsSpan(offset, size).CopyTo(_chunks[slot].AsSpan(targetOffset, size));
+            if (snapshot)
+            {
+                entry.SnapshotChunk = slot;
+                entry.SnapshotOffset = targetOffset;
+            }
+            else
+            {
+                entry.Chunk = slot;
+                entry.Offset = targetOffset;
+            }
+
+            _live[slot]++;
+            targetOffset += size;
+        }
+
+        // The chunks after the last one written are empty now.
+        _spare.Clear();
+        int used = blocks.Count == 0 ? 0 : target + 1;
+        for (int i = order.Count - 1; i >= used; i--)
+        {
+            _spare.Push(order[i]);
+        }
+
+        _chunksInUse = used;
+        _current = used == 0 ? -1 : order[target];
+        _offset = used == 0 ? 0 : targetOffset;
     }
 
     private int NewSlot(byte[] data)

@@ -81,6 +81,9 @@ public sealed class ScanEngine
 
     public ScanSummary Summary { get; } = new();
 
+    /// <summary>The number of times the reorder buffer packed its events into fewer chunks.</summary>
+    internal int BufferPacks => _store.Packs;
+
     /// <summary>The events held for reordering. The next event of each input, read ahead to merge the inputs, is not counted.</summary>
     private int BufferedEvents => _store.Count - _store.ReadAheadCount;
 
@@ -417,6 +420,12 @@ public sealed class ScanEngine
             if (entry < 0)
             {
                 entry = _store.Add(document.Json.Span, document.Id.Span, document.Index.Span, cursor.Index, document.Line, document.Element);
+
+                // Adding can pack the store, which moves the JSON of the event whose values the record has.
+                if (_decodedEntry >= 0)
+                {
+                    SetOrigin(_decodedEntry);
+                }
             }
 
             _store.AddReference(entry);
@@ -584,6 +593,8 @@ public sealed class ScanEngine
     /// <summary>Decodes a stored event with <see cref="DecodeInto"/>.</summary>
     private bool DecodeStored(int entry)
     {
+        // Storing the decoded values can pack the store and move the event, so its JSON is found after that.
+        SaveDecoded();
         ref var stored = ref _store[entry];
         return DecodeInto(_store.Json(entry), _store.HitId(entry), _store.HitIndex(entry), stored.Input, stored.Line, stored.Element);
     }

@@ -133,6 +133,49 @@ public class TimestampGroupDecodingTests
         Assert.That(Sorted(together), Is.EqualTo(Sorted(alone)));
     }
 
+    [Test]
+    public void PackedBufferKeepsValuesAndJson()
+    {
+        // Every 50th event is dated in 2100 and stays buffered to the end, while the buffer of 500 events releases
+        // the others early. The events left behind would each keep a chunk in use, so the buffer packs them, and
+        // each group must still see every event's own values and JSON.
+        var schema = FieldSchema.Create(["process.name", "host.id"], ["event.ingested"]);
+        var lines = new StringBuilder();
+        for (int i = 0; i < 6000; i++)
+        {
+            var time = i % 50 == 0
+                ? new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i)
+                : new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(i);
+            var ingested = time.AddSeconds(i * 7919 % 600);
+            string pad = new((char)('a' + (i % 26)), 2000);
+            lines.Append(FormattableString.Invariant(
+                $$$"""{"@timestamp":"{{{time:O}}}","event":{"ingested":"{{{ingested:O}}}"},"host":{"id":"h{{{i % 7}}}"},"process":{"name":"p{{{i}}}.exe","pad":"{{{pad}}}"}}"""))
+                .Append('\n');
+        }
+
+        byte[] input = Encoding.UTF8.GetBytes(lines.ToString());
+        var byIngest = new ValueProbe("event.ingested");
+        var byTimestamp = new ValueProbe(null);
+        var engine = new ScanEngine(new RuleSet(schema, [byIngest, byTimestamp]), new LineSink(), new ScanOptions { SortSeekableInputsFully = true, MaxBufferedEvents = 500 });
+        engine.Scan(new MemoryStream(input, writable: false), "events.ndjson");
+        engine.Finish();
+        var fresh = DecodeEachLine(schema, input);
+        string[] inputLines = lines.ToString().Split('\n');
+
+        Assert.That(engine.BufferPacks, Is.GreaterThan(0));
+        Assert.That(byIngest.Values, Has.Count.EqualTo(6000));
+        Assert.That(byTimestamp.Values, Has.Count.EqualTo(6000));
+        AssertSameValues(byIngest, fresh);
+        AssertSameValues(byTimestamp, fresh);
+        foreach (var probe in new[] { byIngest, byTimestamp })
+        {
+            foreach (var (line, json) in probe.Json)
+            {
+                Assert.That(json, Is.EqualTo(inputLines[line - 1]), $"JSON of line {line}");
+            }
+        }
+    }
+
     /// <summary>Compares what the probe saw of each event with the event's values decoded on their own.</summary>
     private static void AssertSameValues(ValueProbe probe, Dictionary<long, string> fresh)
     {
@@ -269,7 +312,13 @@ public class TimestampGroupDecodingTests
 
         public Dictionary<long, string> Values { get; } = [];
 
-        public override void Evaluate(EventRecord ev, IAlertSink sink) => Values.Add(ev.LineNumber, Describe(ev));
+        public Dictionary<long, string> Json { get; } = [];
+
+        public override void Evaluate(EventRecord ev, IAlertSink sink)
+        {
+            Values.Add(ev.LineNumber, Describe(ev));
+            Json.Add(ev.LineNumber, Encoding.UTF8.GetString(ev.Json.Span));
+        }
 
         public static string Describe(EventRecord ev)
         {
