@@ -20,30 +20,29 @@ internal sealed class PathTrie
     private static readonly PathNode UnknownNode = new(-1, false, false, -1);
 
     private readonly PathNode[] _nodes;
-    private readonly Edge[] _edges;
     private readonly byte[] _keys;
 
-    // Open addressing over _edges: an entry is an edge index + 1, 0 is empty, and the size is a power of two.
-    private readonly int[] _table;
+    // Open addressing with the edges in the table itself, so a probe reads one entry. A bucket whose child is 0 is
+    // empty, because the root is no node's child. The size is a power of two.
+    private readonly Edge[] _table;
     private readonly int _mask;
 
     private PathTrie(PathNode[] nodes, Edge[] edges, byte[] keys)
     {
         _nodes = nodes;
-        _edges = edges;
         _keys = keys;
         int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, edges.Length * 4));
-        _table = new int[size];
+        _table = new Edge[size];
         _mask = size - 1;
-        for (int i = 0; i < edges.Length; i++)
+        foreach (var edge in edges)
         {
-            int bucket = (int)edges[i].Hash & _mask;
-            while (_table[bucket] != 0)
+            int bucket = (int)edge.Hash & _mask;
+            while (_table[bucket].Child != Root)
             {
                 bucket = (bucket + 1) & _mask;
             }
 
-            _table[bucket] = i + 1;
+            _table[bucket] = edge;
         }
     }
 
@@ -120,10 +119,11 @@ internal sealed class PathTrie
     private int Find(int parent, ReadOnlySpan<byte> key, uint hash)
     {
         var table = _table;
-        for (int bucket = (int)hash & _mask; table[bucket] != 0; bucket = (bucket + 1) & _mask)
+        for (int bucket = (int)hash & _mask; table[bucket].Child != Root; bucket = (bucket + 1) & _mask)
         {
-            ref readonly var edge = ref _edges[table[bucket] - 1];
-            if (edge.Hash == hash && edge.Parent == parent && key.SequenceEqual(_keys.AsSpan(edge.KeyStart, edge.KeyLength)))
+            ref readonly var edge = ref table[bucket];
+            if (edge.Hash == hash && edge.Parent == parent && edge.KeyLength == key.Length
+                && key.SequenceEqual(_keys.AsSpan(edge.KeyStart, edge.KeyLength)))
             {
                 return edge.Child;
             }
