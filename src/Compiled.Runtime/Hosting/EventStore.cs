@@ -50,11 +50,12 @@ internal struct StoredEvent
 /// <summary>
 /// Holds copies of buffered events in reused 1 MiB chunks, so reordering allocates nothing once the
 /// chunks exist. A chunk is reused when every event in it is released. Released chunks are all kept, so
-/// the store keeps as many chunks as it ever needed at once, until it packs them. A document larger than a
-/// chunk gets an array of its own, dropped when it is released.
+/// the store keeps as many chunks as it ever needed at once. A document larger than a chunk gets an
+/// array of its own, dropped when it is released.
 /// A few events held long, such as events dated far in the future, would each keep a whole chunk in use.
-/// When the chunks in use take more than twice the bytes of the events in them, plus four chunks, the
-/// store packs the events into the first chunks and keeps the others as spares.
+/// When the chunks in use take more than twice the bytes of all held events and decoded values (large
+/// documents included) plus four chunks, the store packs the events into its first chunks and keeps the
+/// others as spares.
 /// </summary>
 internal sealed class EventStore
 {
