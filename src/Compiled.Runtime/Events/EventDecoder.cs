@@ -129,7 +129,7 @@ public sealed class EventDecoder
             int length = AppendKey(key, pathLength);
             int child = _trie.Child(node, key);
             var info = _trie[child];
-            bool scope = inPatternScope || info.StartsPatternScope || IsDottedIntoPatternScope(child, key, length);
+            bool scope = IsInPatternScope(inPatternScope, child, info, key, length);
             reader.Read();
             ReadValue(ref reader, record, child, info, length, scope, json);
         }
@@ -138,11 +138,13 @@ public sealed class EventDecoder
     }
 
     /// <summary>
-    /// Returns whether a key with a dot of its own, such as "b.c" inside "a", jumps past a field pattern's anchor to
-    /// an unknown path below it. Other values are below an anchor when their parent is or when their node starts one.
+    /// Returns whether the value of <paramref name="key"/>, at the path just appended, is below a field pattern's
+    /// anchor: its parent is, or its node starts one, or the key has a dot of its own, such as "b.c" inside "a",
+    /// and jumps past an anchor to an unknown path below it.
     /// </summary>
-    private bool IsDottedIntoPatternScope(int node, ReadOnlySpan<byte> key, int pathLength) =>
-        node == PathTrie.Unknown && _schema.Patterns.Count > 0 && key.Contains((byte)'.') && _schema.IsInPatternScope(PathText(pathLength));
+    private bool IsInPatternScope(bool parentInScope, int node, PathNode info, ReadOnlySpan<byte> key, int pathLength) =>
+        parentInScope || info.StartsPatternScope ||
+        (node == PathTrie.Unknown && _schema.Patterns.Count > 0 && key.Contains((byte)'.') && _schema.IsInPatternScope(PathText(pathLength)));
 
     /// <summary>
     /// Decodes an event that a checking decoder has accepted. Each top-level member whose path leads to no
@@ -175,7 +177,7 @@ public sealed class EventDecoder
                 int length = AppendKey(key, 0);
                 int node = _trie.Child(PathTrie.Root, key);
                 var info = _trie[node];
-                bool scope = _schema.PatternsAtRoot || info.StartsPatternScope || IsDottedIntoPatternScope(node, key, length);
+                bool scope = IsInPatternScope(_schema.PatternsAtRoot, node, info, key, length);
                 if (info.Slot >= 0 || info.HasChildren || info.NestedScope >= 0 || scope)
                 {
                     // The reader sees the value as a whole document and stops at its end, before the comma

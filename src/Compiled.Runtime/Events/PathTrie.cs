@@ -60,7 +60,8 @@ internal sealed class PathTrie
             return Unknown;
         }
 
-        // Most keys have no dot and take one lookup. The hash reports a dot, so no key is searched twice.
+        // Most keys have no dot and take one lookup. Hashing the whole key also finds its dots, so a key without
+        // one is read once. A dotted key is hashed again part by part.
         uint hash = Hash(parent, key, out bool dotted);
         if (!dotted)
         {

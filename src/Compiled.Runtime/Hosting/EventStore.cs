@@ -71,6 +71,7 @@ internal sealed class EventStore
     private readonly Stack<int> _freeEntries = new();
     private StoredEvent[] _entries = new StoredEvent[1024];
     private int _entryCount;
+    private int _chunksInUse;
     private int _current = -1;
     private int _offset;
 
@@ -94,8 +95,6 @@ internal sealed class EventStore
 
     /// <summary>The number of times the store packed its chunks.</summary>
     public int Packs { get; private set; }
-
-    private int _chunksInUse;
 
     public ref StoredEvent this[int id] => ref _entries[id];
 
@@ -294,6 +293,7 @@ internal sealed class EventStore
     private void Pack()
     {
         Packs++;
+
         // The full-size chunks in slot order, and for each slot its place in that order.
         var order = new List<int>();
         var place = new int[_chunks.Count];
