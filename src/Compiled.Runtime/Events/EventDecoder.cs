@@ -15,7 +15,7 @@ namespace Compiled.Runtime.Events;
 /// fraction or an exponent). Below the anchor of a field pattern (the path before its first <c>*</c>),
 /// every value whose path matches the pattern also fills the pattern's slot.
 /// </summary>
-public sealed class EventDecoder
+public sealed partial class EventDecoder
 {
     /// <summary>The maximum nesting depth of an event, as Elasticsearch's default for documents.</summary>
     public const int MaxDepth = 64;
@@ -57,6 +57,14 @@ public sealed class EventDecoder
     }
 
     /// <summary>
+    /// True to decode every event with the reader path alone, without the scanner, as a reference for tests.
+    /// </summary>
+    internal bool ReaderOnly { get; init; }
+
+    /// <summary>The number of events the checking decoder has read with the reader path, because the scanner gave up or was off.</summary>
+    internal long ReaderDecodes { get; private set; }
+
+    /// <summary>
     /// Decodes <paramref name="json"/> into <paramref name="record"/>. Returns null on success, or the reason
     /// the line is rejected.
     /// </summary>
@@ -81,7 +89,17 @@ public sealed class EventDecoder
             return "invalid UTF-8";
         }
 
-        _keys?.Clear();
+        _keys.Clear();
+        if (!ReaderOnly && TryScan(span, record))
+        {
+            return null;
+        }
+
+        // The scanner gave up: the reader decodes the event again from the start and gives the verdict.
+        ReaderDecodes++;
+        record.Clear();
+        record.Json = json;
+        _keys.Clear();
         try
         {
             var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = MaxDepth });
@@ -348,11 +366,7 @@ public sealed class EventDecoder
             case JsonTokenType.False:
                 if (Targets(info, pathLength, inPatternScope) is int booleanTargets and > 0)
                 {
-                    bool value = reader.TokenType == JsonTokenType.True;
-                    var target = record.ReserveChars(5);
-                    int written = value ? Write(target, "true") : Write(target, "false");
-                    int index = record.Add(_targets[0], FieldValueKind.Boolean, written, value ? 1 : 0, value ? 1 : 0);
-                    CopyToOtherTargets(record, index, booleanTargets);
+                    AddBoolean(record, reader.TokenType == JsonTokenType.True, booleanTargets);
                 }
 
                 break;
@@ -389,6 +403,15 @@ public sealed class EventDecoder
         }
 
         return count;
+    }
+
+    /// <summary>Adds a boolean to the <paramref name="count"/> slots in <see cref="_targets"/>, with the text "true" or "false".</summary>
+    private void AddBoolean(EventRecord record, bool value, int count)
+    {
+        var target = record.ReserveChars(5);
+        int written = value ? Write(target, "true") : Write(target, "false");
+        int index = record.Add(_targets[0], FieldValueKind.Boolean, written, value ? 1 : 0, value ? 1 : 0);
+        CopyToOtherTargets(record, index, count);
     }
 
     private void CopyToOtherTargets(EventRecord record, int index, int count)

@@ -110,6 +110,15 @@ internal sealed class OpenObjectKeys
             start = checked((int)reader.TokenStartIndex) + 1;
         }
 
+        return Add(key, start, json);
+    }
+
+    /// <summary>
+    /// Adds a key written without escape sequences, found at offset <paramref name="start"/> of the event's JSON,
+    /// like <see cref="Add(ref Utf8JsonReader, ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public bool Add(ReadOnlySpan<byte> key, int start, ReadOnlySpan<byte> json)
+    {
         int level = _depth - 1;
         int first = _firstKey[level];
         long fingerprint = Fingerprint(key);

@@ -11,7 +11,7 @@ namespace Compiled.Tests.Runtime;
 /// </summary>
 public class CheckedEventDecodingTests
 {
-    private static readonly string[] Tricky =
+    internal static readonly string[] Tricky =
     [
         """{"a":1,"process":{"name":"x"},"b":true,"c":null,"d":"s","e":-1.5e3}""",
         """ { "skip" : { "k" : "}]{[\"\\" , "n" : [ 1 , { "x" : [ ] } ] } , "process" : { "name" : "y" } } """,
@@ -92,7 +92,7 @@ public class CheckedEventDecodingTests
     }
 
     /// <summary>Describes the values of every slot inside each element of a nested scope.</summary>
-    private static List<string> Elements(EventRecord record, int scope, FieldSchema schema)
+    internal static List<string> Elements(EventRecord record, int scope, FieldSchema schema)
     {
         var elements = new List<string>();
         for (int element = record.NextElement(scope, -1); element >= 0; element = record.NextElement(scope, element))
@@ -109,7 +109,7 @@ public class CheckedEventDecodingTests
         return elements;
     }
 
-    private static List<string> Describe(EventRecord record, int slot)
+    internal static List<string> Describe(EventRecord record, int slot)
     {
         var values = new List<string>();
         foreach (ref readonly var value in record.Values(slot))
