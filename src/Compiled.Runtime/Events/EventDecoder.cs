@@ -27,6 +27,7 @@ public sealed partial class EventDecoder
     private readonly PathTrie _trie;
     private readonly OpenObjectKeys? _keys;
     private readonly int[] _targets;
+    private readonly bool _hasPatterns;
 
     // The path of the value being read as UTF-8, each key after a dot: ".process.name" for process.name. Its text
     // is written out as characters to _path only for field patterns and messages.
@@ -53,6 +54,7 @@ public sealed partial class EventDecoder
         _schema = schema;
         _trie = schema.Trie;
         _targets = new int[1 + schema.Patterns.Count];
+        _hasPatterns = schema.Patterns.Count > 0;
         _keys = checkWholeEvent ? new OpenObjectKeys(MaxDepth) : null;
     }
 
@@ -162,7 +164,7 @@ public sealed partial class EventDecoder
     /// </summary>
     private bool IsInPatternScope(bool parentInScope, int node, PathNode info, ReadOnlySpan<byte> key, int pathLength) =>
         parentInScope || info.StartsPatternScope ||
-        (node == PathTrie.Unknown && _schema.Patterns.Count > 0 && key.Contains((byte)'.') && _schema.IsInPatternScope(PathText(pathLength)));
+        (node == PathTrie.Unknown && _hasPatterns && key.Contains((byte)'.') && _schema.IsInPatternScope(PathText(pathLength)));
 
     /// <summary>
     /// Decodes an event that a checking decoder has accepted. Each top-level member whose path leads to no

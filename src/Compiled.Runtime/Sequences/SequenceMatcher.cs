@@ -199,6 +199,13 @@ public sealed class SequenceMatcher
             Prune(timestamp);
         }
 
+        // A missing event after the last positive stage can only reject a held sequence, and one between two
+        // positive stages only a pending one. With none, building the event's keys would find nothing.
+        if ((gap == _positiveCount && _heldCount == 0) || (gap > 0 && gap < _positiveCount && _states.Count == 0))
+        {
+            return;
+        }
+
         int produced = 0;
         do
         {
