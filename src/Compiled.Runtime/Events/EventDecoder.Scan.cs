@@ -21,6 +21,11 @@ public sealed partial class EventDecoder
     /// <summary>The deepest object or array the scanner reads itself, some levels short of <see cref="MaxDepth"/>.</summary>
     private const int ScanMaxDepth = MaxDepth - 2;
 
+    // Per node of the path tree, the number of the object that last had the node's key as a member, and the
+    // number of the last object the scanner opened.
+    private readonly int[] _keyOwners;
+    private int _objectNumber;
+
     /// <summary>
     /// Decodes an event that passed the UTF-8 check with the scanner. Returns false when the scanner gave up,
     /// leaving the record and the key stack partly filled.
@@ -45,6 +50,10 @@ public sealed partial class EventDecoder
             return false;
         }
 
+        // Keys that lead to a schema node without a dot are checked for repeats by marking their node with this
+        // object's number, and only the others go on the key stack. When the number wraps around, an old mark can
+        // pass for a repeat, which costs a decode on the reader path and changes no verdict.
+        int objectNumber = ++_objectNumber;
         var keys = _keys!;
         keys.BeginObject();
         position = SkipSpace(json, position + 1);
@@ -63,8 +72,22 @@ public sealed partial class EventDecoder
             }
 
             var key = json[keyStart..keyEnd];
+            int child = _trie.Child(node, key, out bool dotted);
+            if (child >= 0 && !dotted)
+            {
+                if (_keyOwners[child] == objectNumber)
+                {
+                    return false;
+                }
+
+                _keyOwners[child] = objectNumber;
+            }
+            else if (!keys.Add(key, keyStart, json))
+            {
+                return false;
+            }
+
             int length = AppendKey(key, pathLength);
-            int child = _trie.Child(node, key);
             var info = _trie[child];
             bool scope = IsInPatternScope(inPatternScope, child, info, key, length);
             if (!ScanValue(json, ref position, record, child, info, length, scope, depth))
@@ -84,8 +107,8 @@ public sealed partial class EventDecoder
     }
 
     /// <summary>
-    /// Reads a key written without escape sequences and the colon after it, adds the key to the open object,
-    /// and leaves <paramref name="position"/> on the value. Returns false for an escaped or repeated key.
+    /// Reads a key written without escape sequences and the colon after it, and leaves <paramref name="position"/>
+    /// on the value. Returns false for an escaped key.
     /// </summary>
     private bool ScanKey(ReadOnlySpan<byte> json, ref int position, out int keyStart, out int keyEnd)
     {
@@ -103,11 +126,6 @@ public sealed partial class EventDecoder
         }
 
         keyEnd = stop;
-        if (!_keys!.Add(json[keyStart..keyEnd], keyStart, json))
-        {
-            return false;
-        }
-
         position = SkipSpace(json, keyEnd + 1);
         if (position >= json.Length || json[position] != (byte)':')
         {
@@ -323,7 +341,8 @@ public sealed partial class EventDecoder
 
         while (true)
         {
-            if (!ScanKey(json, ref position, out _, out _) || !SkipValue(json, ref position, depth))
+            if (!ScanKey(json, ref position, out int keyStart, out int keyEnd) || !keys.Add(json[keyStart..keyEnd], keyStart, json) ||
+                !SkipValue(json, ref position, depth))
             {
                 return false;
             }

@@ -56,6 +56,7 @@ public sealed partial class EventDecoder
         _targets = new int[1 + schema.Patterns.Count];
         _hasPatterns = schema.Patterns.Count > 0;
         _keys = checkWholeEvent ? new OpenObjectKeys(MaxDepth) : null;
+        _keyOwners = checkWholeEvent ? new int[_trie.NodeCount] : [];
     }
 
     /// <summary>

@@ -46,6 +46,9 @@ internal sealed class PathTrie
         }
     }
 
+    /// <summary>The number of nodes, the root included. Nodes are numbered from 0.</summary>
+    public int NodeCount => _nodes.Length;
+
     /// <summary>Returns the node's path data, or that of a path with no schema field for <see cref="Unknown"/>.</summary>
     public PathNode this[int node] => node >= 0 ? _nodes[node] : UnknownNode;
 
@@ -53,16 +56,20 @@ internal sealed class PathTrie
     /// Returns the node reached from <paramref name="parent"/> by the key <paramref name="key"/>, given as unescaped
     /// UTF-8, one node per dot-separated segment, or <see cref="Unknown"/> when no schema path continues that way.
     /// </summary>
-    public int Child(int parent, ReadOnlySpan<byte> key)
+    public int Child(int parent, ReadOnlySpan<byte> key) => Child(parent, key, out _);
+
+    /// <summary>Returns the node reached from <paramref name="parent"/> by <paramref name="key"/>, and whether the key contains a dot.</summary>
+    public int Child(int parent, ReadOnlySpan<byte> key, out bool dotted)
     {
         if (parent < 0)
         {
+            dotted = key.Contains((byte)'.');
             return Unknown;
         }
 
         // Most keys have no dot and take one lookup. Hashing the whole key also finds its dots, so a key without
         // one is read once. A dotted key is hashed again part by part.
-        uint hash = Hash(parent, key, out bool dotted);
+        uint hash = Hash(parent, key, out dotted);
         if (!dotted)
         {
             return Find(parent, key, hash);
