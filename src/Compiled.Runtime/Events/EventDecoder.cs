@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -163,6 +164,7 @@ public sealed partial class EventDecoder
     /// anchor: its parent is, or its node starts one, or the key has a dot of its own, such as "b.c" inside "a",
     /// and jumps past an anchor to an unknown path below it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsInPatternScope(bool parentInScope, int node, PathNode info, ReadOnlySpan<byte> key, int pathLength) =>
         parentInScope || info.StartsPatternScope ||
         (node == PathTrie.Unknown && _hasPatterns && key.Contains((byte)'.') && _schema.IsInPatternScope(PathText(pathLength)));

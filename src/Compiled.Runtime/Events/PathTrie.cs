@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Compiled.Runtime.Events;
@@ -50,7 +51,11 @@ internal sealed class PathTrie
     public int NodeCount => _nodes.Length;
 
     /// <summary>Returns the node's path data, or that of a path with no schema field for <see cref="Unknown"/>.</summary>
-    public PathNode this[int node] => node >= 0 ? _nodes[node] : UnknownNode;
+    public PathNode this[int node]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => node >= 0 ? _nodes[node] : UnknownNode;
+    }
 
     /// <summary>
     /// Returns the node reached from <paramref name="parent"/> by the key <paramref name="key"/>, given as unescaped
