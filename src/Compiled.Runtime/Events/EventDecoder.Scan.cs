@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -13,8 +14,8 @@ namespace Compiled.Runtime.Events;
 /// that are valid and plain. At anything else (a syntax error, a duplicate key, a number out of range, an
 /// escaped key, an escaped lone surrogate in a decoded string, nesting near <see cref="MaxDepth"/>) it stops,
 /// and the reader path decodes the event again from the start, so that event gets the reader's verdict and
-/// message. The scanner must accept nothing that the reader rejects, and may give up on what the reader
-/// accepts. Tests compare both paths over valid, malformed and randomly changed corpus events.
+/// message, at the cost of both passes. The scanner must accept nothing that the reader rejects, and may give
+/// up on what the reader accepts. Tests compare both paths over valid, malformed and randomly changed events.
 /// </summary>
 public sealed partial class EventDecoder
 {
@@ -303,17 +304,9 @@ public sealed partial class EventDecoder
         }
 
         var raw = json[position..end];
-        if (!NumberFits(raw))
-        {
-            return false;
-        }
-
         if (Targets(info, pathLength, inPatternScope) is int targets and > 0)
         {
-            // A reader over the number alone parses it exactly as the reader path does.
-            var reader = new Utf8JsonReader(raw);
-            reader.Read();
-            int index = AddNumber(ref reader, record, _targets[0], pathLength);
+            int index = AddNumber(raw, record, _targets[0]);
             CopyToOtherTargets(record, index, targets);
         }
 
@@ -414,7 +407,7 @@ public sealed partial class EventDecoder
                 return ScanLiteral(json, ref position, "null"u8);
             default:
                 int numberEnd = NumberEnd(json, position);
-                if (numberEnd < 0 || !NumberFits(json[position..numberEnd]))
+                if (numberEnd < 0)
                 {
                     return false;
                 }
@@ -451,13 +444,9 @@ public sealed partial class EventDecoder
         ref byte first = ref MemoryMarshal.GetReference(json);
         if (Vector128.IsHardwareAccelerated)
         {
-            var quote = Vector128.Create((byte)'"');
-            var backslash = Vector128.Create((byte)'\\');
-            var space = Vector128.Create((byte)' ');
             while (position <= json.Length - Vector128<byte>.Count)
             {
-                var bytes = Vector128.LoadUnsafe(ref first, (nuint)position);
-                uint stops = (Vector128.Equals(bytes, quote) | Vector128.Equals(bytes, backslash) | Vector128.LessThan(bytes, space)).ExtractMostSignificantBits();
+                uint stops = StopMask(Vector128.LoadUnsafe(ref first, (nuint)position));
                 if (stops != 0)
                 {
                     return position + BitOperations.TrailingZeroCount(stops);
@@ -479,50 +468,106 @@ public sealed partial class EventDecoder
         return -1;
     }
 
+    /// <summary>Returns a mask with a bit set for each quote, backslash or control character of <paramref name="bytes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint StopMask(Vector128<byte> bytes) =>
+        (Vector128.Equals(bytes, Vector128.Create((byte)'"')) | Vector128.Equals(bytes, Vector128.Create((byte)'\\')) |
+         Vector128.LessThan(bytes, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
+
     /// <summary>
     /// Returns the position of the quote that closes the string whose text starts at <paramref name="position"/>,
-    /// or -1 when the string has a control character or a malformed escape sequence, or does not end.
+    /// or -1 when the string has a control character or a malformed escape sequence, or does not end. Escape
+    /// sequences are passed over inside each 16-byte chunk, so a path full of backslashes is not searched again
+    /// after each one.
     /// </summary>
     private static int StringTokenEnd(ReadOnlySpan<byte> json, int position, out bool escaped)
     {
         escaped = false;
-        while (true)
+        ref byte first = ref MemoryMarshal.GetReference(json);
+        if (Vector128.IsHardwareAccelerated)
         {
-            position = FindStringStop(json, position);
-            if (position < 0)
+            while (position <= json.Length - Vector128<byte>.Count)
             {
-                return -1;
-            }
+                uint stops = StopMask(Vector128.LoadUnsafe(ref first, (nuint)position));
+                int advance = Vector128<byte>.Count;
+                while (stops != 0)
+                {
+                    int found = position + BitOperations.TrailingZeroCount(stops);
+                    if (json[found] != (byte)'\\')
+                    {
+                        return json[found] == (byte)'"' ? found : -1;
+                    }
 
-            byte found = json[position];
-            if (found == (byte)'"')
-            {
-                return position;
-            }
-
-            if (found != (byte)'\\' || position + 1 >= json.Length)
-            {
-                return -1;
-            }
-
-            escaped = true;
-            switch (json[position + 1])
-            {
-                case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
-                    position += 2;
-                    break;
-                case (byte)'u':
-                    if (position + 6 > json.Length || !IsHex(json[position + 2]) || !IsHex(json[position + 3]) ||
-                        !IsHex(json[position + 4]) || !IsHex(json[position + 5]))
+                    escaped = true;
+                    int next = EscapeEnd(json, found);
+                    if (next < 0)
                     {
                         return -1;
                     }
 
-                    position += 6;
-                    break;
-                default:
-                    return -1;
+                    // The escape's own characters can be stops, such as the quote of \", so the bits up to its end are cleared.
+                    int passed = next - position;
+                    if (passed >= Vector128<byte>.Count)
+                    {
+                        advance = passed;
+                        break;
+                    }
+
+                    stops &= ~0u << passed;
+                }
+
+                position += advance;
             }
+        }
+
+        while (position < json.Length)
+        {
+            byte value = json[position];
+            if (value == (byte)'"')
+            {
+                return position;
+            }
+
+            if (value == (byte)'\\')
+            {
+                escaped = true;
+                position = EscapeEnd(json, position);
+                if (position < 0)
+                {
+                    return -1;
+                }
+            }
+            else if (value < (byte)' ')
+            {
+                return -1;
+            }
+            else
+            {
+                position++;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Returns the position just after the escape sequence whose backslash is at <paramref name="position"/>, or -1 when it is malformed.</summary>
+    private static int EscapeEnd(ReadOnlySpan<byte> json, int position)
+    {
+        if (position + 1 >= json.Length)
+        {
+            return -1;
+        }
+
+        switch (json[position + 1])
+        {
+            case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
+                return position + 2;
+            case (byte)'u':
+                bool valid = position + 6 <= json.Length && IsHex(json[position + 2]) && IsHex(json[position + 3]) &&
+                    IsHex(json[position + 4]) && IsHex(json[position + 5]);
+                return valid ? position + 6 : -1;
+            default:
+                return -1;
         }
     }
 
@@ -530,11 +575,13 @@ public sealed partial class EventDecoder
 
     /// <summary>
     /// Returns the position just after the number that starts at <paramref name="position"/>, or -1 when the
-    /// bytes there are not a JSON number: an optional minus, an integer part without leading zeros, an
-    /// optional fraction and an optional exponent, each with at least one digit.
+    /// bytes there are not a JSON number (an optional minus, an integer part without leading zeros, an optional
+    /// fraction and an optional exponent, each with at least one digit) or when the number does not fit the type
+    /// that dynamic mapping gives it, as <see cref="CheckNumber"/> decides.
     /// </summary>
     private static int NumberEnd(ReadOnlySpan<byte> json, int position)
     {
+        int start = position;
         if (position < json.Length && json[position] == (byte)'-')
         {
             position++;
@@ -558,33 +605,46 @@ public sealed partial class EventDecoder
             position = Digits(json, position);
         }
 
+        bool integer = true;
         if (position < json.Length && json[position] == (byte)'.')
         {
-            int start = position + 1;
-            position = Digits(json, start);
-            if (position == start)
+            integer = false;
+            int fraction = position + 1;
+            position = Digits(json, fraction);
+            if (position == fraction)
             {
                 return -1;
             }
         }
 
+        bool exponent = false;
         if (position < json.Length && (json[position] | 0x20) == (byte)'e')
         {
+            integer = false;
+            exponent = true;
             position++;
             if (position < json.Length && json[position] is (byte)'+' or (byte)'-')
             {
                 position++;
             }
 
-            int start = position;
-            position = Digits(json, start);
-            if (position == start)
+            int digits = position;
+            position = Digits(json, digits);
+            if (position == digits)
             {
                 return -1;
             }
         }
 
-        return position;
+        // A number of at most 18 characters without an exponent fits both types, as CheckNumber explains.
+        if (position - start <= 18 && !exponent)
+        {
+            return position;
+        }
+
+        var raw = json[start..position];
+        bool fits = integer ? TryParseInteger(raw, out _) : TryParseFloat(raw, out double number) && float.IsFinite((float)number);
+        return fits ? position : -1;
     }
 
     private static int Digits(ReadOnlySpan<byte> json, int position)
@@ -597,20 +657,30 @@ public sealed partial class EventDecoder
         return position;
     }
 
-    /// <summary>Returns whether a number fits the type that dynamic mapping gives it, as <see cref="CheckNumber"/> decides.</summary>
-    private static bool NumberFits(ReadOnlySpan<byte> raw)
+    /// <summary>
+    /// Adds a number that <see cref="NumberEnd"/> accepted to <paramref name="slot"/> and returns the value's index,
+    /// with the kind and values that <see cref="AddNumber(ref Utf8JsonReader, EventRecord, int, int)"/> gives it.
+    /// </summary>
+    private static int AddNumber(ReadOnlySpan<byte> raw, EventRecord record, int slot)
     {
-        if (raw.Length <= 18 && raw.IndexOfAny((byte)'e', (byte)'E') < 0)
+        var target = record.ReserveChars(raw.Length);
+        int written = Encoding.ASCII.GetChars(raw, target);
+        if (TryParseInteger(raw, out long integer))
         {
-            return true;
+            return record.Add(slot, FieldValueKind.Integer, written, integer, integer);
         }
 
-        var reader = new Utf8JsonReader(raw);
-        reader.Read();
-        return IsInteger(raw)
-            ? reader.TryGetInt64(out _)
-            : reader.TryGetDouble(out double number) && float.IsFinite((float)number);
+        TryParseFloat(raw, out double number);
+        return record.Add(slot, FieldValueKind.Float, written, (long)number, number);
     }
+
+    // Utf8JsonReader's TryGetInt64 and TryGetDouble (Utf8JsonReader.TryGet.cs in System.Text.Json) parse the whole
+    // token with Utf8Parser, and so do these. The tests compare both over random numbers of every form.
+    private static bool TryParseInteger(ReadOnlySpan<byte> raw, out long value) =>
+        Utf8Parser.TryParse(raw, out value, out int consumed) && consumed == raw.Length;
+
+    private static bool TryParseFloat(ReadOnlySpan<byte> raw, out double value) =>
+        Utf8Parser.TryParse(raw, out value, out int consumed) && consumed == raw.Length;
 
     /// <summary>Widens a string written without escape sequences, whose bytes are valid UTF-8, into <paramref name="target"/>.</summary>
     private static int WidenPlain(ReadOnlySpan<byte> text, Span<char> target)

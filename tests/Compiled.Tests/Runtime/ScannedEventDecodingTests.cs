@@ -38,7 +38,7 @@ public class ScannedEventDecodingTests
     ];
 
     [Test]
-    public void EdgeCasesDecodeAsTheReaderDoes()
+    public void EdgeCasesMatchReader()
     {
         var events = EdgeCases.Concat(CheckedEventDecodingTests.Tricky).Select(Encoding.UTF8.GetBytes).ToList();
         events.Add(Deep(EventDecoder.MaxDepth - 3));
@@ -58,7 +58,7 @@ public class ScannedEventDecodingTests
     }
 
     [Test]
-    public void CorpusEventsDecodeAsTheReaderDoes()
+    public void CorpusEventsMatchReader()
     {
         var lines = CorpusLines();
         foreach (var schema in new[] { CorpusRules.Compilation.CreateRuleSet().Schema, CorpusRules.KqlQueryCompilation.CreateRuleSet().Schema })
@@ -66,7 +66,7 @@ public class ScannedEventDecodingTests
             var result = Compare(schema, lines);
             Assert.That(result.Accepted, Is.GreaterThan(2000));
 
-            // A corpus event goes to the reader path only for an escaped key or a rejection.
+            // Most corpus events are plain, so besides the rejected ones the reader path decodes only a few.
             Assert.That(result.Scanned, Is.GreaterThan(result.Accepted * 9 / 10));
         }
     }
@@ -76,7 +76,7 @@ public class ScannedEventDecodingTests
     /// random places, which makes most of them malformed in a different way each, and compares each result.
     /// </summary>
     [Test]
-    public void ChangedCorpusEventsDecodeAsTheReaderDoes()
+    public void ChangedCorpusEventsMatchReader()
     {
         byte[] interesting = "{}[]\",:\\/ \t\r\n0123456789-+.eEtrufalsn\u0001\u001f"u8.ToArray();
         var random = new Random(20261205);
@@ -98,6 +98,90 @@ public class ScannedEventDecodingTests
         var result = Compare(CorpusRules.Compilation.CreateRuleSet().Schema, changed);
         Assert.That(result.Rejected, Is.GreaterThan(10_000));
         Assert.That(result.Accepted, Is.GreaterThan(5_000));
+    }
+
+    /// <summary>Numbers of every form and length, near the limits of long and float too, in a field that is read and one that is not.</summary>
+    [Test]
+    public void RandomNumbersMatchReader()
+    {
+        var random = new Random(7);
+        var events = new List<byte[]>();
+        for (int i = 0; i < 20_000; i++)
+        {
+            var number = new StringBuilder();
+            if (random.Next(3) == 0)
+            {
+                number.Append('-');
+            }
+
+            number.Append(Digits(random, random.Next(1, 24)));
+            if (random.Next(3) == 0)
+            {
+                number.Append('.').Append(Digits(random, random.Next(1, 20)));
+            }
+
+            if (random.Next(4) == 0)
+            {
+                number.Append(random.Next(2) == 0 ? 'e' : 'E').Append(random.Next(3) switch { 0 => "+", 1 => "-", _ => "" });
+                number.Append(Digits(random, random.Next(1, 4)));
+            }
+
+            events.Add(Encoding.UTF8.GetBytes($$"""{"n":{{number}},"skip":[{{number}}]}"""));
+        }
+
+        var result = Compare(FieldSchema.Create(["n"]), events);
+        Assert.That(result.Accepted, Is.GreaterThan(5_000));
+        Assert.That(result.Rejected, Is.GreaterThan(1_000));
+        Assert.That(result.Scanned, Is.GreaterThan(5_000));
+    }
+
+    /// <summary>
+    /// Strings of quotes, backslashes, escapes and control characters at every offset up to three 16-byte chunks, so
+    /// escapes start and end on each side of a chunk's edge, in a field that is read and one that is not.
+    /// </summary>
+    [Test]
+    public void EscapesAtEveryOffsetMatchReader()
+    {
+        string[] pieces = [@"\\", @"\""", @"\/", @"\n", @"\u00e9", @"\ud83d\ude00", @"\ud800", @"\u12", @"\x", @"\", "\"", "\t", "é", "日"];
+        var random = new Random(11);
+        var events = new List<byte[]>();
+        for (int offset = 0; offset < 48; offset++)
+        {
+            foreach (string piece in pieces)
+            {
+                string text = new string('a', offset) + piece + new string('b', random.Next(0, 20));
+                events.Add(Encoding.UTF8.GetBytes($$"""{"d":"{{text}}","skip":"{{text}}"}"""));
+                events.Add(Encoding.UTF8.GetBytes($$"""{"skip":"{{text}}","d":"{{text}}{{piece}}{{text}}"}"""));
+            }
+        }
+
+        for (int i = 0; i < 5_000; i++)
+        {
+            var text = new StringBuilder();
+            int count = random.Next(1, 30);
+            for (int j = 0; j < count; j++)
+            {
+                text.Append(random.Next(3) == 0 ? pieces[random.Next(pieces.Length)] : new string('c', random.Next(1, 18)));
+            }
+
+            events.Add(Encoding.UTF8.GetBytes($$"""{"d":"{{text}}","skip":"{{text}}"}"""));
+        }
+
+        var result = Compare(FieldSchema.Create(["d"]), events);
+        Assert.That(result.Accepted, Is.GreaterThan(500));
+        Assert.That(result.Rejected, Is.GreaterThan(500));
+        Assert.That(result.Scanned, Is.GreaterThan(500));
+    }
+
+    private static string Digits(Random random, int count)
+    {
+        var digits = new char[count];
+        for (int i = 0; i < count; i++)
+        {
+            digits[i] = (char)('0' + random.Next(10));
+        }
+
+        return new string(digits);
     }
 
     private static List<byte[]> CorpusLines()
