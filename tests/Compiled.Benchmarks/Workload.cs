@@ -89,21 +89,22 @@ internal static class Workload
     }
 
     /// <summary>
-    /// Prepares the full host for a steady-state measurement: the returned scan runs
-    /// <paramref name="warmUp"/> through the engine, then returns a scan of <paramref name="measured"/> on the
-    /// same engine and rules, which returns the alerts it wrote. The measured input must follow the warm-up
-    /// input in time, so that the engine's buffers, dispatch indexes and rule state are those of a running host.
+    /// Prepares the full host for a steady-state measurement: runs <paramref name="warmUp"/> through the engine,
+    /// then returns a scan that reads the next of <paramref name="measured"/> on the same engine and rules at each
+    /// call, and returns the alerts it wrote. Each input must follow the one before it in time, so that the engine's
+    /// buffers, dispatch indexes and rule state are those of a running host.
     /// </summary>
-    public static Func<long> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[] measured)
+    public static Func<long> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[][] measured)
     {
         var writer = new AlertWriter(Stream.Null);
         var engine = new ScanEngine(rules, writer);
         engine.Scan(new MemoryStream(warmUp, writable: false), "warm-up");
         CheckEveryEventEvaluated(engine.Summary);
-        long before = writer.TotalAlerts;
+        int next = 0;
         return () =>
         {
-            engine.Scan(new MemoryStream(measured, writable: false), "benchmark");
+            long before = writer.TotalAlerts;
+            engine.Scan(new MemoryStream(measured[next++], writable: false), "benchmark");
             CheckEveryEventEvaluated(engine.Summary);
             return writer.TotalAlerts - before;
         };
