@@ -88,7 +88,8 @@ public sealed partial class EventDecoder
                 return false;
             }
 
-            int length = AppendKey(key, pathLength);
+            // The path's text serves only field patterns here, because messages come from the reader path.
+            int length = _hasPatterns ? AppendKey(key, pathLength) : pathLength;
             var info = _trie[child];
             bool scope = IsInPatternScope(inPatternScope, child, info, key, length);
             if (!ScanValue(json, ref position, record, child, info, length, scope, depth))
