@@ -117,6 +117,7 @@ public sealed class EventRecord
     internal ReadOnlySpan<int> FilledSlots => _filledSlots.AsSpan(0, _filledCount);
 
     /// <summary>Enumerates the values of a field without allocating. Inside <see cref="EnterElement"/>, only the current element's values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ValueEnumerator Values(int slot) => new(this, _generationOfSlot[slot] == _generation ? _first[slot] : -1);
 
     /// <summary>
@@ -408,6 +409,7 @@ public sealed class EventRecord
 
         public readonly ValueEnumerator GetEnumerator() => this;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool MoveNext()
         {
             while (_next >= 0)
