@@ -552,6 +552,7 @@ public sealed partial class EventDecoder
     }
 
     /// <summary>Returns the position just after the escape sequence whose backslash is at <paramref name="position"/>, or -1 when it is malformed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int EscapeEnd(ReadOnlySpan<byte> json, int position)
     {
         if (position + 1 >= json.Length)
