@@ -46,9 +46,12 @@ public sealed partial class EventDecoder
     /// <summary>Reads the object whose brace is at <paramref name="position"/> and moves past it. Mirrors <see cref="ReadObject"/>.</summary>
     private bool ScanObject(ReadOnlySpan<byte> json, ref int position, EventRecord record, int node, int pathLength, bool inPatternScope, int depth)
     {
-        if (depth > ScanMaxDepth)
+        switch (Open(json, ref position, depth, (byte)'}'))
         {
-            return false;
+            case < 0:
+                return false;
+            case 0:
+                return true;
         }
 
         // Keys that lead to a schema node without a dot are checked for repeats by marking their node with this
@@ -57,14 +60,6 @@ public sealed partial class EventDecoder
         int objectNumber = ++_objectNumber;
         var keys = _keys!;
         keys.BeginObject();
-        position = SkipSpace(json, position + 1);
-        if (position < json.Length && json[position] == (byte)'}')
-        {
-            position++;
-            keys.EndObject();
-            return true;
-        }
-
         while (true)
         {
             if (!ScanKey(json, ref position, out int keyStart, out int keyEnd))
@@ -136,6 +131,28 @@ public sealed partial class EventDecoder
 
         position = SkipSpace(json, position + 1);
         return true;
+    }
+
+    /// <summary>
+    /// Moves past the opening bracket at <paramref name="position"/> and the white space after it. Returns -1 when the
+    /// object or array is nested deeper than <see cref="ScanMaxDepth"/>, 0 when it is empty (after moving past
+    /// <paramref name="close"/> too), and 1 when a member or an element follows.
+    /// </summary>
+    private static int Open(ReadOnlySpan<byte> json, ref int position, int depth, byte close)
+    {
+        if (depth > ScanMaxDepth)
+        {
+            return -1;
+        }
+
+        position = SkipSpace(json, position + 1);
+        if (position < json.Length && json[position] == close)
+        {
+            position++;
+            return 0;
+        }
+
+        return 1;
     }
 
     /// <summary>
@@ -211,16 +228,12 @@ public sealed partial class EventDecoder
 
     private bool ScanArray(ReadOnlySpan<byte> json, ref int position, EventRecord record, int node, PathNode info, int pathLength, bool inPatternScope, int depth)
     {
-        if (depth > ScanMaxDepth)
+        switch (Open(json, ref position, depth, (byte)']'))
         {
-            return false;
-        }
-
-        position = SkipSpace(json, position + 1);
-        if (position < json.Length && json[position] == (byte)']')
-        {
-            position++;
-            return true;
+            case < 0:
+                return false;
+            case 0:
+                return true;
         }
 
         while (true)
@@ -318,21 +331,16 @@ public sealed partial class EventDecoder
     /// <summary>Checks the object at <paramref name="position"/> without decoding it, as <see cref="Skip"/> does, and moves past it.</summary>
     private bool SkipObject(ReadOnlySpan<byte> json, ref int position, int depth)
     {
-        if (depth > ScanMaxDepth)
+        switch (Open(json, ref position, depth, (byte)'}'))
         {
-            return false;
+            case < 0:
+                return false;
+            case 0:
+                return true;
         }
 
         var keys = _keys!;
         keys.BeginObject();
-        position = SkipSpace(json, position + 1);
-        if (position < json.Length && json[position] == (byte)'}')
-        {
-            position++;
-            keys.EndObject();
-            return true;
-        }
-
         while (true)
         {
             if (!ScanKey(json, ref position, out int keyStart, out int keyEnd) || !keys.Add(json[keyStart..keyEnd], keyStart, json) ||
@@ -354,16 +362,12 @@ public sealed partial class EventDecoder
 
     private bool SkipArray(ReadOnlySpan<byte> json, ref int position, int depth)
     {
-        if (depth > ScanMaxDepth)
+        switch (Open(json, ref position, depth, (byte)']'))
         {
-            return false;
-        }
-
-        position = SkipSpace(json, position + 1);
-        if (position < json.Length && json[position] == (byte)']')
-        {
-            position++;
-            return true;
+            case < 0:
+                return false;
+            case 0:
+                return true;
         }
 
         while (true)

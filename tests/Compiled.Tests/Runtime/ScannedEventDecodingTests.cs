@@ -184,7 +184,7 @@ public class ScannedEventDecodingTests
         return new string(digits);
     }
 
-    private static List<byte[]> CorpusLines()
+    internal static List<byte[]> CorpusLines()
     {
         var lines = Directory.EnumerateFiles(Paths.CorpusEvents, "*.ndjson", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal)
