@@ -85,11 +85,18 @@ internal static class TestCommand
             return new(Status.Failed, $"does not compile: ({position.Line + 1},{position.Character + 1}) {first.Id}: {first.GetMessage()}");
         }
 
+        if (!compilation.Success)
+        {
+            // The rule set as a whole failed to compile for a reason outside this rule's file, such as a limit of
+            // the generated assembly, so no rule of it can run.
+            var general = compilation.Errors.FirstOrDefault();
+            string cause = general is null ? "no error was reported" : $"{general.Id}: {general.GetMessage()}";
+            return new(Status.Failed, $"the rule set did not compile, so no example was run: {cause}");
+        }
+
         var table = RulesCommand.ReadRuleTable(file.Text);
         string ruleId = RulesCommand.Text(table, "rule_id");
-        var descriptor = compilation.Success
-            ? compilation.Descriptors().FirstOrDefault(rule => rule.RuleIdText == ruleId)
-            : null;
+        var descriptor = compilation.Descriptors().FirstOrDefault(rule => rule.RuleIdText == ruleId);
         if (descriptor is null)
         {
             return new(Status.Skipped, $"rule type '{RulesCommand.Text(table, "type")}' is not run by Compiled yet, so its examples were not run");

@@ -130,6 +130,29 @@ public class TestCommandTests
         Assert.That(result.StandardOutput, Does.Contain("1 rule(s): 0 passed, 0 failed, 1 skipped."));
     }
 
+    /// <summary>
+    /// A .NET assembly holds at most 16 MiB of string literals, so 1,000 rules with 9,000-character descriptions
+    /// cannot compile together. Every rule must fail, not be skipped as an unsupported type.
+    /// </summary>
+    [Test]
+    public void RuleSetThatCannotCompileFails()
+    {
+        string folder = Directory.CreateTempSubdirectory("compiled-test-limit-").FullName;
+        string description = new('d', 9_000);
+        for (int i = 0; i < 1_000; i++)
+        {
+            string rule = RuleFiles.Eql("process where process.name == \"curl\"", name: $"Rule {i}", ruleId: $"1c2d3e4f-0000-4000-8000-{i:D12}")
+                .Replace("A rule written for a test.", description);
+            File.WriteAllText(Path.Combine(folder, $"rule{i}.toml"), rule);
+        }
+
+        var result = ProcessRunner.RunCompiled(null, "test", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardOutput, Does.Contain("the rule set did not compile, so no example was run: CS"));
+        Assert.That(result.StandardOutput, Does.Contain("1000 rule(s): 0 passed, 1000 failed, 0 skipped."));
+    }
+
     private static string CopyOfRules()
     {
         string folder = Directory.CreateTempSubdirectory("compiled-test-copy-").FullName;
