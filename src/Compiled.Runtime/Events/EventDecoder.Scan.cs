@@ -689,26 +689,8 @@ public sealed partial class EventDecoder
         Utf8Parser.TryParse(raw, out value, out int consumed) && consumed == raw.Length;
 
     /// <summary>Widens a string written without escape sequences, whose bytes are valid UTF-8, into <paramref name="target"/>.</summary>
-    private static int WidenPlain(ReadOnlySpan<byte> text, Span<char> target)
-    {
-        if (text.Length <= ShortStringLength)
-        {
-            for (int i = 0; i < text.Length; i++)
-            {
-                byte value = text[i];
-                if (value >= 0x80)
-                {
-                    return Encoding.UTF8.GetChars(text, target);
-                }
-
-                target[i] = (char)value;
-            }
-
-            return text.Length;
-        }
-
-        return Encoding.UTF8.GetChars(text, target);
-    }
+    private static int WidenPlain(ReadOnlySpan<byte> text, Span<char> target) =>
+        TryWidenShortAscii(text, target) ? text.Length : Encoding.UTF8.GetChars(text, target);
 
     /// <summary>
     /// Unescapes a string token, quotes included, into <paramref name="target"/> with a reader over the token

@@ -620,27 +620,37 @@ public sealed partial class EventDecoder
     /// </summary>
     private static int CopyString(ref Utf8JsonReader reader, Span<char> target)
     {
-        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && TryWidenShortAscii(reader.ValueSpan, target))
         {
-            var source = reader.ValueSpan;
-            if (source.Length <= ShortStringLength && source.Length <= target.Length)
-            {
-                for (int i = 0; i < source.Length; i++)
-                {
-                    byte value = source[i];
-                    if (value >= 0x80)
-                    {
-                        return reader.CopyString(target);
-                    }
-
-                    target[i] = (char)value;
-                }
-
-                return source.Length;
-            }
+            return reader.ValueSpan.Length;
         }
 
         return reader.CopyString(target);
+    }
+
+    /// <summary>
+    /// Widens <paramref name="source"/> into <paramref name="target"/> byte by byte when it is ASCII of at most
+    /// <see cref="ShortStringLength"/> bytes and fits. Returns false, with <paramref name="target"/> partly written, otherwise.
+    /// </summary>
+    private static bool TryWidenShortAscii(ReadOnlySpan<byte> source, Span<char> target)
+    {
+        if (source.Length > ShortStringLength || source.Length > target.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < source.Length; i++)
+        {
+            byte value = source[i];
+            if (value >= 0x80)
+            {
+                return false;
+            }
+
+            target[i] = (char)value;
+        }
+
+        return true;
     }
 
     /// <summary>A reason to reject the event, thrown from deep in the decoder and returned by <see cref="Decode"/>.</summary>
