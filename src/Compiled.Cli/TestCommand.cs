@@ -58,10 +58,11 @@ internal static class TestCommand
         }
 
         var compilation = RuleCompiler.Compile(files, skipInvalidRules: true);
+        string? setFailure = compilation.Success ? null : SetFailure(compilation, files);
         var tally = new Tally();
         foreach (var file in files)
         {
-            var outcome = TestRule(file, compilation, requireExamples);
+            var outcome = TestRule(file, compilation, setFailure, requireExamples);
             tally.Add(outcome.Status);
             Console.WriteLine($"{StatusText(outcome.Status),-4}  {SummaryPrinter.OneLine(DisplayPath(file.Path))}: {SummaryPrinter.OneLine(outcome.Reason)}");
         }
@@ -75,7 +76,19 @@ internal static class TestCommand
         return tally.Failed > 0 ? ExitCodes.Failure : ExitCodes.Success;
     }
 
-    private static Outcome TestRule(RuleFile file, RuleCompilation compilation, bool requireExamples)
+    /// <summary>
+    /// Returns why a rule set failed to compile as a whole, such as a limit of the generated assembly: the first
+    /// error outside the rule files, or else the first error.
+    /// </summary>
+    private static string SetFailure(RuleCompilation compilation, IReadOnlyList<RuleFile> files)
+    {
+        var rulePaths = files.Select(file => file.Path).ToHashSet(StringComparer.Ordinal);
+        var error = compilation.Errors.FirstOrDefault(d => !rulePaths.Contains(d.Location.GetLineSpan().Path)) ?? compilation.Errors.FirstOrDefault();
+        string cause = error is null ? "no error was reported" : $"{error.Id}: {error.GetMessage()}";
+        return $"the rule set did not compile, so no example was run: {cause}";
+    }
+
+    private static Outcome TestRule(RuleFile file, RuleCompilation compilation, string? setFailure, bool requireExamples)
     {
         var errors = compilation.Errors.Where(d => d.Location.GetLineSpan().Path == file.Path).ToList();
         if (errors.Count > 0)
@@ -85,13 +98,9 @@ internal static class TestCommand
             return new(Status.Failed, $"does not compile: ({position.Line + 1},{position.Character + 1}) {first.Id}: {first.GetMessage()}");
         }
 
-        if (!compilation.Success)
+        if (setFailure is not null)
         {
-            // The rule set as a whole failed to compile for a reason outside this rule's file, such as a limit of
-            // the generated assembly, so no rule of it can run.
-            var general = compilation.Errors.FirstOrDefault();
-            string cause = general is null ? "no error was reported" : $"{general.Id}: {general.GetMessage()}";
-            return new(Status.Failed, $"the rule set did not compile, so no example was run: {cause}");
+            return new(Status.Failed, setFailure);
         }
 
         var table = RulesCommand.ReadRuleTable(file.Text);

@@ -131,8 +131,8 @@ public class TestCommandTests
     }
 
     /// <summary>
-    /// A .NET assembly holds at most 16 MiB of string literals, so 1,000 rules with 9,000-character descriptions
-    /// cannot compile together. Every rule must fail, not be skipped as an unsupported type.
+    /// 1,000 rules with 9,000-character descriptions have more string literals than one .NET assembly can store, so
+    /// the rule set cannot compile as a whole. Every rule must fail, not be skipped as an unsupported type.
     /// </summary>
     [Test]
     public void RuleSetThatCannotCompileFails()
