@@ -85,6 +85,11 @@ internal static class ScanCommand
             Description = "Run every rule of an event's categories on it, not only the rules whose literal values the event has. The alerts are the same and the scan is slower; the summary's rule runs show the difference.",
         };
 
+        private readonly Option<bool> _oneThread = new("--one-thread")
+        {
+            Description = "Read, decode and evaluate on one thread. By default, files are read and decoded on other threads while the rules run, when the machine has more than one processor. The alerts and the summary are the same.",
+        };
+
         private readonly Option<bool> _strict = new("--strict")
         {
             Description = "Stop at the first rejected line, print it with its file, line and reason, and exit with code 4.",
@@ -98,6 +103,7 @@ internal static class ScanCommand
             command.Options.Add(options._maxBufferedEvents);
             command.Options.Add(options._strict);
             command.Options.Add(options._noValueDispatch);
+            command.Options.Add(options._oneThread);
             command.Arguments.Add(options._inputs);
             options._inputs.Validators.Add(OutputOptions.RejectUnknownOptions);
             return options;
@@ -139,6 +145,7 @@ internal static class ScanCommand
                 MaxBufferedEvents = maxBuffered,
                 Strict = parse.GetValue(_strict),
                 DispatchByValue = !parse.GetValue(_noValueDispatch),
+                DecodeAhead = !parse.GetValue(_oneThread) && Environment.ProcessorCount > 1,
             };
             return (parse.GetValue(_inputs) ?? [], options);
         }

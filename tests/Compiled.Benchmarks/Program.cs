@@ -5,13 +5,15 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Compiled.Benchmarks;
+using Compiled.Runtime.Hosting;
 
 // Usage:
 //   dotnet run -c Release --project tests/Compiled.Benchmarks -- --quick [--size-mb N] [--one-process] [--default-tiering]
 //   dotnet run -c Release --project tests/Compiled.Benchmarks -- --detailed
 // --quick measures each case over N MiB of events (default 100), after a warm-up over the N MiB before them,
-// each case in its own process unless --one-process is given. The host cases run once, and the baseline and
-// decode cases five times, reporting the median.
+// each case in its own process unless --one-process is given. The host cases run three times, and the baseline
+// and decode cases five times, reporting the median. The host decodes ahead on thread-pool threads, as a scan of
+// files does; the last case runs all rules with that turned off.
 // --detailed runs the same cases under BenchmarkDotNet with the memory diagnoser, in process, over 10,000 events.
 if (args.Contains("--detailed"))
 {
@@ -50,7 +52,7 @@ if (args.Contains("--state-memory"))
 // Each case runs in a process of its own, as a command-line scan would: what one case runs first, such
 // as Roslyn compiling the corpus rules, then cannot change how the runtime optimizes the next one.
 // --one-process runs them all in this process instead.
-string[] caseNames = ["baseline", "decode", "seed", "hundred", "all"];
+string[] caseNames = ["baseline", "decode", "seed", "hundred", "all", "all-one-thread"];
 int caseArgument = Array.IndexOf(args, "--case");
 string? onlyCase = caseArgument >= 0 && caseArgument + 1 < args.Length ? args[caseArgument + 1] : null;
 if (onlyCase is null && !args.Contains("--one-process"))
@@ -109,6 +111,7 @@ foreach (string caseName in onlyCase is null ? caseNames : [onlyCase])
         "seed" => Measure("host, seed rule alone", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.SeedRules, warmUp, HostInputs()), HostPasses),
         "hundred" => Measure($"host, {Workload.HundredRules.Rules.Count} corpus rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.HundredRules, warmUp, HostInputs()), HostPasses),
         "all" => Measure($"host, all {CompiledAllRules().Rules.Count} corpus EQL rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, HostInputs()), HostPasses),
+        "all-one-thread" => Measure($"host, all {CompiledAllRules().Rules.Count} rules, one thread", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, HostInputs(), new ScanOptions { DecodeAhead = false }), HostPasses),
         _ => throw new ArgumentException($"Unknown case '{caseName}'. Use one of: {string.Join(", ", caseNames)}."),
     });
 }
@@ -186,11 +189,11 @@ static void PrintTable(List<Result> results)
     double baseline = results[0].MegabytesPerSecond;
     double seed = results[2].MegabytesPerSecond;
     Console.WriteLine();
-    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8}");
+    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8} {"processors",10}");
     foreach (var result in results)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8}"));
+            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8} {result.Processors,10:F2}"));
     }
 }
 
@@ -206,7 +209,9 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
     GC.WaitForPendingFinalizers();
     var seconds = new double[passes];
     var alerts = new long[passes];
-    long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+    var processorTimeBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    // The host decodes on thread-pool threads too, so the allocations of every thread count.
+    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
     for (int pass = 0; pass < passes; pass++)
     {
         var watch = Stopwatch.StartNew();
@@ -215,10 +220,13 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
         seconds[pass] = watch.Elapsed.TotalSeconds;
     }
 
-    double allocatedPerPass = (double)(GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / passes;
+    double allocatedPerPass = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / passes;
+
+    // Processor time of the whole process over the passes' elapsed time: how many processors the case kept busy.
+    double processors = (Process.GetCurrentProcess().TotalProcessorTime - processorTimeBefore).TotalSeconds / seconds.Sum();
     Array.Sort(seconds, alerts);
     double median = seconds[passes / 2];
-    return new Result(name, events, bytes / 1_048_576.0 / median, events / median, allocatedPerPass / events, alerts[passes / 2]);
+    return new Result(name, events, bytes / 1_048_576.0 / median, events / median, allocatedPerPass / events, alerts[passes / 2], processors);
 }
 
 static byte[] Join(List<byte[]> lines)
@@ -253,25 +261,25 @@ static void WaitForJitIdle()
     }
 }
 
-internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts)
+internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts, double Processors)
 {
     private const string Prefix = "RESULT\t";
 
     /// <summary>Returns the result as the one line a case process prints for its parent.</summary>
     public string ToLine() => string.Create(CultureInfo.InvariantCulture,
-        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{Alerts}");
+        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{Alerts}\t{Processors:R}");
 
     public static bool TryParse(string line, out Result result)
     {
         result = null!;
         var parts = line.Split('\t');
-        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 7)
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 8)
         {
             return false;
         }
 
         var culture = CultureInfo.InvariantCulture;
-        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), long.Parse(parts[6], culture));
+        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), long.Parse(parts[6], culture), double.Parse(parts[7], culture));
         return true;
     }
 }

@@ -94,10 +94,10 @@ internal static class Workload
     /// call, and returns the alerts it wrote. Each input must follow the one before it in time, so that the engine's
     /// buffers, dispatch indexes and rule state are those of a running host.
     /// </summary>
-    public static Func<long> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[][] measured)
+    public static Func<long> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[][] measured, ScanOptions? options = null)
     {
         var writer = new AlertWriter(Stream.Null);
-        var engine = new ScanEngine(rules, writer);
+        var engine = new ScanEngine(rules, writer, options);
         engine.Scan(new MemoryStream(warmUp, writable: false), "warm-up");
         CheckEveryEventEvaluated(engine.Summary);
         int next = 0;

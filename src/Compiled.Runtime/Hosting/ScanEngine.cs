@@ -15,7 +15,7 @@ namespace Compiled.Runtime.Hosting;
 /// that arrives after a later one was released is late and only single-event rules evaluate it. Documents that cannot be
 /// evaluated are counted in <see cref="Summary"/> with their reason and position.
 /// </summary>
-public sealed class ScanEngine
+public sealed partial class ScanEngine
 {
     /// <summary>The default limit on one document, in bytes.</summary>
     public const int DefaultMaxLineBytes = 16 * 1024 * 1024;
@@ -38,6 +38,11 @@ public sealed class ScanEngine
     private long _latenessNanoseconds;
     private readonly List<string> _sources = [];
     private int _decodedEntry = -1;
+
+    /// <summary>Decoders and batches that inputs of <see cref="DecodeAhead"/> take turns with, guarded by <see cref="_spareGate"/>.</summary>
+    private readonly Stack<(EventDecoder Decoder, EventRecord Record)> _spareDecoders = new();
+    private readonly Stack<Batch> _spareBatches = new();
+    private readonly Lock _spareGate = new();
 
     /// <summary>When the buffer last went from empty to holding events, in <see cref="Environment.TickCount64"/> milliseconds, or <see cref="None"/>.</summary>
     private long _heldSince = None;
@@ -80,6 +85,9 @@ public sealed class ScanEngine
     }
 
     public ScanSummary Summary { get; } = new();
+
+    /// <summary>The number of inputs read and decoded on other threads (see <see cref="ScanOptions.DecodeAhead"/>).</summary>
+    internal int InputsDecodedAhead { get; private set; }
 
     /// <summary>The number of times the reorder buffer packed its events into fewer chunks.</summary>
     internal int BufferPacks => _store.Packs;
@@ -127,7 +135,7 @@ public sealed class ScanEngine
             {
                 for (int i = first; i < first + count && !Stopped(cancellation); i++)
                 {
-                    var cursor = Open(inputs[i], cancellation);
+                    var cursor = Open(inputs[i], count, cancellation);
                     if (cursor is null)
                     {
                         continue;
@@ -181,7 +189,7 @@ public sealed class ScanEngine
 
     private bool Stopped(CancellationToken cancellation) => cancellation.IsCancellationRequested || Summary.StoppedAt is not null;
 
-    private InputCursor? Open(ScanInput input, CancellationToken cancellation)
+    private InputCursor? Open(ScanInput input, int openInputs, CancellationToken cancellation)
     {
         int index = _sources.Count;
         _sources.Add(input.Name);
@@ -207,7 +215,21 @@ public sealed class ScanEngine
             stream = DocumentReader.Open(stream);
             var documents = DocumentReader.Read((PeekStream)stream, _options.MaxDocumentBytes).GetEnumerator();
             Summary.FilesRead++;
-            return new InputCursor(index, input.Name, stream, documents, _groups.Length);
+
+            // A live input releases events on a timer from the reading thread, so only regular inputs decode ahead.
+            // Batches shrink as more inputs are open at once: each input has four, each about six times its JSON
+            // capacity with the decoded values and document slots, so that together they take about 32 MiB.
+            DecodeAhead? ahead = null;
+            if (!live && _singlePass && _options.DecodeAhead)
+            {
+                int batchBytes = _options.DecodeAheadBatchBytes > 0
+                    ? _options.DecodeAheadBatchBytes
+                    : Math.Clamp(32 * 1024 * 1024 / (24 * openInputs), 4 * 1024, 256 * 1024);
+                InputsDecodedAhead++;
+                ahead = new DecodeAhead(this, documents, input.Name, batchBytes);
+            }
+
+            return new InputCursor(index, input.Name, stream, documents, _groups.Length) { Ahead = ahead };
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -225,6 +247,11 @@ public sealed class ScanEngine
     /// <summary>Moves an input to its next event, counting the documents rejected on the way. False at its end.</summary>
     private bool Advance(InputCursor cursor)
     {
+        if (cursor.Ahead is not null)
+        {
+            return AdvanceDecoded(cursor, cursor.Ahead);
+        }
+
         while (true)
         {
             try
@@ -282,7 +309,7 @@ public sealed class ScanEngine
             }
             else if (problem is not null)
             {
-                Reject(cursor.Index, document.Line, document.Element, problem.StartsWith("invalid", StringComparison.Ordinal) ? "invalid @timestamp" : "missing @timestamp", problem);
+                RejectTimestamp(cursor.Index, document.Line, document.Element, problem);
             }
             else
             {
@@ -314,14 +341,25 @@ public sealed class ScanEngine
     /// <summary>Reads the time of the event in <see cref="_timeRecord"/> for each group. Returns false when no group has one.</summary>
     private bool Time(InputCursor cursor, out string? problem)
     {
+        bool any = TimeEvent(_groups, _timeRecord, cursor.Times, out long mergeTime, out problem);
+        cursor.MergeTime = mergeTime;
+        return any;
+    }
+
+    /// <summary>
+    /// Reads the time of a decoded event for each group into <paramref name="times"/>. Returns false when no group
+    /// has one, with <paramref name="problem"/> set unless the event has a valid time in a field no rule orders by.
+    /// </summary>
+    private static bool TimeEvent(OrderGroup[] groups, EventRecord record, Span<long> times, out long mergeTime, out string? problem)
+    {
         problem = null;
         bool any = false;
-        long mergeTime = None;
-        for (int g = 0; g < _groups.Length; g++)
+        mergeTime = None;
+        for (int g = 0; g < groups.Length; g++)
         {
-            var group = _groups[g];
-            long time = _timeRecord.TryGetTimestamp(group.Slot, group.FallbackSlot, out long t) ? t : None;
-            cursor.Times[g] = time;
+            var group = groups[g];
+            long time = record.TryGetTimestamp(group.Slot, group.FallbackSlot, out long t) ? t : None;
+            times[g] = time;
             if (time != None)
             {
                 any = true;
@@ -329,35 +367,34 @@ public sealed class ScanEngine
             }
         }
 
-        cursor.MergeTime = mergeTime;
         if (any)
         {
             return true;
         }
 
-        foreach (int slot in _timeRecord.Schema.TimestampSlots)
+        foreach (int slot in record.Schema.TimestampSlots)
         {
-            if (_timeRecord.TryGetTimestamp(slot, out _))
+            if (record.TryGetTimestamp(slot, out _))
             {
                 return false;
             }
         }
 
-        problem = TimestampProblem();
+        problem = TimestampProblem(record);
         return false;
     }
 
-    private string TimestampProblem()
+    private static string TimestampProblem(EventRecord record)
     {
-        foreach (ref readonly var value in _timeRecord.Values(0))
+        foreach (ref readonly var value in record.Values(0))
         {
             string text = value.Kind == FieldValueKind.String
-                ? JsonSerializer.Serialize(_timeRecord.Text(value).ToString())
-                : _timeRecord.Text(value).ToString();
+                ? JsonSerializer.Serialize(record.Text(value).ToString())
+                : record.Text(value).ToString();
             return $"invalid @timestamp {text}: not an ISO 8601 date or epoch milliseconds";
         }
 
-        var schema = _timeRecord.Schema;
+        var schema = record.Schema;
         var fields = schema.TimestampSlots.Select(slot => schema.Fields[slot]).ToList();
         return fields.Count == 1 ? "missing @timestamp" : $"missing @timestamp (and {string.Join(", ", fields.Skip(1))})";
     }
@@ -653,6 +690,9 @@ public sealed class ScanEngine
         return false;
     }
 
+    private void RejectTimestamp(int input, long line, long element, string problem) =>
+        Reject(input, line, element, problem.StartsWith("invalid", StringComparison.Ordinal) ? "invalid @timestamp" : "missing @timestamp", problem);
+
     private void RejectDecodeError(int input, long line, long element, string error)
     {
         int colon = error.IndexOf(':');
@@ -749,6 +789,9 @@ public sealed class ScanEngine
 
         public Document Current { get; set; }
 
+        /// <summary>The work that reads and decodes this input on another thread, or null when the engine reads it.</summary>
+        public DecodeAhead? Ahead { get; init; }
+
         /// <summary>The store entry of <see cref="Current"/> when the engine decodes in a single pass, else -1.</summary>
         public int Entry { get; set; } = -1;
 
@@ -762,6 +805,7 @@ public sealed class ScanEngine
 
         public void Dispose()
         {
+            Ahead?.Dispose();
             Documents.Dispose();
             stream.Dispose();
         }

@@ -51,6 +51,18 @@ public class ScanCommandTests
     }
 
     [Test]
+    public void OneThreadGivesTheSameOutput()
+    {
+        var decodedAhead = ProcessRunner.RunCompiled(null, "scan", "samples/");
+        var oneThread = ProcessRunner.RunCompiled(null, "scan", "--one-thread", "samples/");
+
+        Assert.That(oneThread.ExitCode, Is.EqualTo(0), oneThread.ToString());
+        Assert.That(AlertLines(oneThread), Has.Count.EqualTo(6));
+        Assert.That(oneThread.StandardOutput, Is.EqualTo(decodedAhead.StandardOutput));
+        Assert.That(oneThread.StandardError, Is.EqualTo(decodedAhead.StandardError));
+    }
+
+    [Test]
     public void StandardInputAndOutputFileWork()
     {
         string output = Path.Combine(Directory.CreateTempSubdirectory("compiled-out-").FullName, "alerts.ndjson");

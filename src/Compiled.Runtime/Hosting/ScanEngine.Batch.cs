@@ -1,0 +1,270 @@
+using System.Runtime.ExceptionServices;
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Hosting;
+
+public sealed partial class ScanEngine
+{
+    private enum DocumentKind
+    {
+        Blank,
+        Rejected,
+
+        /// <summary>An event read but not yet decoded.</summary>
+        Undecoded,
+        DecodeError,
+
+        /// <summary>A valid event with a time in at least one group.</summary>
+        Event,
+
+        /// <summary>A valid event whose time fields are valid, but none of them is a field that a rule orders by.</summary>
+        Untimed,
+
+        /// <summary>A valid event without a valid <c>@timestamp</c>.</summary>
+        TimeProblem,
+    }
+
+    /// <summary>A range of one of a batch's byte buffers.</summary>
+    private readonly record struct Extent(int Start, int Length);
+
+    private struct DecodedDocument
+    {
+        public DocumentKind Kind;
+        public long Line;
+        public long Element;
+        public string? Reason;
+
+        /// <summary>The rejection's detail, the decoder's error or the timestamp problem.</summary>
+        public string? Detail;
+        public bool IsReadFailure;
+        public long MergeTime;
+        public Extent Json;
+        public Extent Id;
+        public Extent Index;
+
+        /// <summary>The decoded values in the batch's snapshot buffer, empty when they were not kept.</summary>
+        public Extent Snapshot;
+    }
+
+    /// <summary>
+    /// Documents of one input in order, with the bytes they need. Its buffers have fixed sizes, so a batch reused
+    /// from input to input allocates nothing, except for a document larger than the whole JSON buffer.
+    /// </summary>
+    private sealed class Batch
+    {
+        private readonly DecodedDocument[] _items;
+        private readonly long[] _times;
+        private readonly byte[] _snapshots;
+        private readonly int _groups;
+        private byte[] _bytes;
+        private int _snapshotBytes;
+
+        /// <summary>The <see cref="Generation"/> in the high 32 bits, and the documents taken for decoding in the low 32.</summary>
+        private long _claims;
+        private int _finished;
+        private int _failedItem = int.MaxValue;
+
+        /// <param name="groups">The engine's order groups, each with a time per document.</param>
+        /// <param name="capacity">The JSON bytes a batch reads before it is full. Decoded values get four times as many.</param>
+        public Batch(int groups, int capacity)
+        {
+            _groups = groups;
+            Capacity = capacity;
+            _bytes = new byte[capacity];
+            _snapshots = new byte[4 * capacity];
+
+            // Events take well over 64 bytes each, so the item limit only ends a batch of blank lines or tiny documents.
+            _items = new DecodedDocument[Math.Max(64, capacity / 64)];
+            _times = new long[_items.Length * groups];
+        }
+
+        public int Capacity { get; }
+
+        public int Count { get; private set; }
+
+        /// <summary>The next document the engine takes.</summary>
+        public int Next { get; set; }
+
+        public int Bytes { get; private set; }
+
+        /// <summary>True when no further document is read into the batch.</summary>
+        public bool IsFull => Count == _items.Length || Bytes >= Capacity;
+
+        /// <summary>True once every document is read and <see cref="Count"/> is final.</summary>
+        public bool Read { get; set; }
+
+        /// <summary>True once every document is decoded and the engine may take the batch.</summary>
+        public bool Decoded { get; set; }
+
+        public bool HasUnclaimed => (int)Volatile.Read(ref _claims) < Count;
+
+        /// <summary>How many times the batch was emptied for reuse, modulo 2^32.</summary>
+        public int Generation => (int)(Volatile.Read(ref _claims) >> 32);
+
+        /// <summary>True when the input ends after this batch.</summary>
+        public bool Ended { get; set; }
+
+        public string? InputError { get; set; }
+
+        public ExceptionDispatchInfo? Failure { get; set; }
+
+        public ref DecodedDocument this[int item] => ref _items[item];
+
+        public ReadOnlySpan<byte> Slice(Extent extent) => _bytes.AsSpan(extent.Start, extent.Length);
+
+        public ReadOnlyMemory<byte> Memory(Extent extent) => _bytes.AsMemory(extent.Start, extent.Length);
+
+        public ReadOnlySpan<byte> Snapshot(Extent extent) => _snapshots.AsSpan(extent.Start, extent.Length);
+
+        /// <summary>The times of a document in each order group.</summary>
+        public Span<long> Times(int item) => _times.AsSpan(item * _groups, _groups);
+
+        /// <summary>
+        /// Adds a document, copying its bytes. False when the batch is not empty and the document's bytes do not fit,
+        /// and then the batch is unchanged. Call only while <see cref="IsFull"/> is false.
+        /// </summary>
+        public bool TryAdd(in Document document)
+        {
+            bool isEvent = !document.IsBlank && !document.IsRejected;
+            int size = isEvent ? document.Json.Length + document.Id.Length + document.Index.Length : 0;
+            if (Bytes + size > _bytes.Length)
+            {
+                if (Count > 0)
+                {
+                    return false;
+                }
+
+                // A document larger than the buffer gets a buffer of its own size, given back when the batch is cleared.
+                _bytes = new byte[size];
+            }
+
+            ref var item = ref _items[Count++];
+            item = default;
+            item.Line = document.Line;
+            item.Element = document.Element;
+            if (isEvent)
+            {
+                item.Kind = DocumentKind.Undecoded;
+                item.Json = Copy(document.Json.Span);
+                item.Id = Copy(document.Id.Span);
+                item.Index = Copy(document.Index.Span);
+            }
+            else if (document.IsBlank)
+            {
+                item.Kind = DocumentKind.Blank;
+            }
+            else
+            {
+                item.Kind = DocumentKind.Rejected;
+                item.Reason = document.Reason;
+                item.Detail = document.Detail;
+                item.IsReadFailure = document.IsReadFailure;
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Takes the next document for one thread to decode. False when every document is taken or the batch is
+        /// no longer at <paramref name="generation"/>, and then the batch is left unchanged.
+        /// </summary>
+        public bool TryClaim(int generation, out int item)
+        {
+            while (true)
+            {
+                long claims = Volatile.Read(ref _claims);
+                item = (int)claims;
+                if ((int)(claims >> 32) != generation || item >= Count)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) == claims)
+                {
+                    return true;
+                }
+            }
+        }
+
+        /// <summary>Counts a taken document as decoded. True for the last one.</summary>
+        public bool Finish() => Interlocked.Increment(ref _finished) == Count;
+
+        /// <summary>
+        /// Writes a record's decoded values into the snapshot buffer, which threads share by reserving space
+        /// atomically. Returns an empty extent when they do not fit, and the engine then decodes the event again.
+        /// </summary>
+        public Extent TryWriteSnapshot(EventRecord record, long length)
+        {
+            if (length > _snapshots.Length)
+            {
+                return default;
+            }
+
+            int end = Interlocked.Add(ref _snapshotBytes, (int)length);
+            if (end > _snapshots.Length || end < 0)
+            {
+                return default;
+            }
+
+            var extent = new Extent(end - (int)length, (int)length);
+            record.WriteSnapshot(_snapshots.AsSpan(extent.Start, extent.Length));
+            return extent;
+        }
+
+        /// <summary>Records an unexpected exception while decoding a document; the first document's exception is kept.</summary>
+        public void Fail(int item, Exception error)
+        {
+            if (item < _failedItem)
+            {
+                _failedItem = item;
+                Failure = ExceptionDispatchInfo.Capture(error);
+            }
+        }
+
+        /// <summary>Drops the documents from the one that failed to decode on, and ends the input there. True when one failed.</summary>
+        public bool EndAtFailure()
+        {
+            if (_failedItem == int.MaxValue)
+            {
+                return false;
+            }
+
+            Count = _failedItem;
+            Ended = true;
+            InputError = null;
+            return true;
+        }
+
+        /// <summary>Empties the batch for reuse, and gives back the buffer of a document larger than <see cref="Capacity"/>.</summary>
+        public void Clear()
+        {
+            // Strings of rejected documents are dropped, so a batch keeps only its buffers.
+            Array.Clear(_items, 0, Count);
+            if (_bytes.Length > Capacity)
+            {
+                _bytes = new byte[Capacity];
+            }
+
+            Count = 0;
+            Next = 0;
+            Bytes = 0;
+            _snapshotBytes = 0;
+            Read = false;
+            Decoded = false;
+            _finished = 0;
+            _failedItem = int.MaxValue;
+            Volatile.Write(ref _claims, (long)(Generation + 1) << 32);
+            Ended = false;
+            InputError = null;
+            Failure = null;
+        }
+
+        private Extent Copy(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_bytes.AsSpan(Bytes));
+            var extent = new Extent(Bytes, bytes.Length);
+            Bytes += bytes.Length;
+            return extent;
+        }
+    }
+}

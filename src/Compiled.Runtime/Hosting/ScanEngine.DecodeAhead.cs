@@ -1,0 +1,459 @@
+using System.Runtime.ExceptionServices;
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Hosting;
+
+public sealed partial class ScanEngine
+{
+    /// <summary>Moves an input that decodes ahead to its next event, as <see cref="Advance"/> does for one the engine reads.</summary>
+    private bool AdvanceDecoded(InputCursor cursor, DecodeAhead ahead)
+    {
+        while (true)
+        {
+            if (!ahead.MoveNext(out var batch, out int item, out string? inputError))
+            {
+                if (inputError is not null)
+                {
+                    Summary.AddInputError(inputError);
+                }
+
+                return false;
+            }
+
+            ref var document = ref batch[item];
+            cursor.Ordinal++;
+            switch (document.Kind)
+            {
+                case DocumentKind.Blank:
+                    Summary.CountBlank();
+                    break;
+                case DocumentKind.Rejected:
+                    if (document.IsReadFailure)
+                    {
+                        Summary.AddInputError($"{cursor.Name}: {document.Detail}");
+                    }
+
+                    Reject(cursor.Index, document.Line, document.Element, document.Reason!, document.Detail!);
+                    break;
+                case DocumentKind.DecodeError:
+                    RejectDecodeError(cursor.Index, document.Line, document.Element, document.Detail!);
+                    break;
+                case DocumentKind.TimeProblem:
+                    RejectTimestamp(cursor.Index, document.Line, document.Element, document.Detail!);
+                    break;
+                case DocumentKind.Untimed:
+                    // Valid time fields, but none that any rule orders by: no rule can match the event.
+                    Summary.CountEvaluated();
+                    break;
+                default:
+                    batch.Times(item).CopyTo(cursor.Times);
+                    cursor.MergeTime = document.MergeTime;
+                    cursor.Entry = Store(cursor, batch, document);
+                    return true;
+            }
+
+            if (Summary.StoppedAt is not null)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Copies a decoded event and, within the budget of <see cref="SaveDecoded"/>, its values into the store.</summary>
+    private int Store(InputCursor cursor, Batch batch, in DecodedDocument document)
+    {
+        int entry = _store.Add(batch.Slice(document.Json), batch.Slice(document.Id), batch.Slice(document.Index), cursor.Index, document.Line, document.Element);
+        _store.AddReference(entry);
+        _store.SetReadAhead(entry, true);
+        var snapshot = batch.Snapshot(document.Snapshot);
+        if (!snapshot.IsEmpty && _store.SnapshotBytes + snapshot.Length <= _options.MaxBufferedBytes)
+        {
+            snapshot.CopyTo(_store.ReserveSnapshot(entry, snapshot.Length));
+        }
+
+        // Both store calls can pack the store, which moves the JSON of the event whose values the record has.
+        if (_decodedEntry >= 0)
+        {
+            SetOrigin(_decodedEntry);
+        }
+
+        return entry;
+    }
+
+    private (EventDecoder Decoder, EventRecord Record) RentDecoder()
+    {
+        lock (_spareGate)
+        {
+            if (_spareDecoders.TryPop(out var spare))
+            {
+                return spare;
+            }
+        }
+
+        return (new EventDecoder(_rules.Schema, checkWholeEvent: true), new EventRecord(_rules.Schema));
+    }
+
+    private void ReturnDecoder(EventDecoder decoder, EventRecord record)
+    {
+        lock (_spareGate)
+        {
+            _spareDecoders.Push((decoder, record));
+        }
+    }
+
+    /// <summary>Returns a spare batch of <paramref name="capacity"/> bytes, or a new one. Spares of another capacity are dropped.</summary>
+    private Batch RentBatch(int capacity)
+    {
+        lock (_spareGate)
+        {
+            while (_spareBatches.TryPop(out var spare))
+            {
+                if (spare.Capacity == capacity)
+                {
+                    return spare;
+                }
+            }
+        }
+
+        return new Batch(_groups.Length, capacity);
+    }
+
+    private void ReturnBatch(Batch batch)
+    {
+        batch.Clear();
+        lock (_spareGate)
+        {
+            _spareBatches.Push(batch);
+        }
+    }
+
+    /// <summary>
+    /// Reads and decodes the documents of one input on thread-pool threads, a few batches ahead of the engine, so
+    /// that decoding and rule evaluation share the processors. A batch carries each document's outcome in input
+    /// order: the event's JSON, decoded values and times, or the reason it was rejected. The engine takes the
+    /// batches in order and handles each document as the single-threaded path would, so alerts and the summary
+    /// do not depend on which path read the input. One work item at a time reads the input into a batch, and the
+    /// batch is then decoded while the next work item reads on. The engine, when it would wait for the batch it
+    /// needs next, decodes that batch's remaining events itself. A work item ends when no batch is free instead of
+    /// waiting for one, so many inputs cannot starve the thread pool.
+    /// </summary>
+    private sealed class DecodeAhead : IDisposable, IThreadPoolWorkItem
+    {
+        /// <summary>Batches per input: one the engine reads, one being read and the others being decoded.</summary>
+        private const int BatchCount = 4;
+
+        private readonly ScanEngine _engine;
+        private readonly IEnumerator<Document> _documents;
+        private readonly string _name;
+        private readonly int _maxWorkers = Math.Clamp(Environment.ProcessorCount - 1, 1, BatchCount - 1);
+        // Monitor.Wait needs a lock on an object, so this is not a System.Threading.Lock.
+        private readonly object _gate = new();
+        private readonly Queue<Batch> _free = new(BatchCount);
+
+        /// <summary>Batches that are being read, being decoded or ready, in input order.</summary>
+        private readonly Queue<Batch> _ordered = new(BatchCount);
+        private Batch? _current;
+        private (EventDecoder Decoder, EventRecord Record)? _engineDecoder;
+        private int _workers;
+        private bool _reading;
+
+        /// <summary>True when the current document of the input did not fit in the last batch and goes first into the next.</summary>
+        private bool _pending;
+        private bool _ended;
+        private volatile bool _stopping;
+
+        public DecodeAhead(ScanEngine engine, IEnumerator<Document> documents, string name, int batchBytes)
+        {
+            _engine = engine;
+            _documents = documents;
+            _name = name;
+            for (int i = 0; i < BatchCount; i++)
+            {
+                _free.Enqueue(engine.RentBatch(batchBytes));
+            }
+
+            lock (_gate)
+            {
+                StartWorker();
+            }
+        }
+
+        /// <summary>
+        /// Moves to the next document, waiting for its batch when it is not decoded yet. False at the end of the
+        /// input, with <paramref name="inputError"/> set when reading failed there. An unexpected exception
+        /// of a work item is thrown here, after the documents before it.
+        /// </summary>
+        public bool MoveNext(out Batch batch, out int item, out string? inputError)
+        {
+            inputError = null;
+            while (_current is null || _current.Next == _current.Count)
+            {
+                if (_current is not null)
+                {
+                    if (_current.Ended)
+                    {
+                        batch = _current;
+                        item = -1;
+                        _current.Failure?.Throw();
+                        inputError = _current.InputError;
+                        return false;
+                    }
+
+                    Recycle(_current);
+                    _current = null;
+                }
+
+                var help = NextBatch(out int generation);
+                if (help is not null)
+                {
+                    _engineDecoder ??= _engine.RentDecoder();
+                    var (decoder, record) = _engineDecoder.Value;
+                    DecodeShare(help, generation, decoder, record);
+                }
+            }
+
+            batch = _current;
+            item = _current.Next++;
+            return true;
+        }
+
+        /// <summary>Stops the work items and waits until they have left the input, which the caller then closes.</summary>
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _stopping = true;
+                while (_workers > 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+
+            if (_engineDecoder is var (decoder, record))
+            {
+                _engine.ReturnDecoder(decoder, record);
+                _engineDecoder = null;
+            }
+
+            // The engine keeps the batches for its next input, so a steady scan of many inputs allocates none.
+            foreach (var batch in _free)
+            {
+                _engine.ReturnBatch(batch);
+            }
+
+            foreach (var batch in _ordered)
+            {
+                _engine.ReturnBatch(batch);
+            }
+
+            if (_current is not null)
+            {
+                _engine.ReturnBatch(_current);
+                _current = null;
+            }
+
+            _free.Clear();
+            _ordered.Clear();
+        }
+
+        void IThreadPoolWorkItem.Execute() => Work();
+
+        /// <summary>
+        /// Makes the first batch in input order current once it is decoded, and returns null. Returns the batch
+        /// instead when it is read but has events that no thread decodes yet, for the engine to decode.
+        /// </summary>
+        private Batch? NextBatch(out int generation)
+        {
+            lock (_gate)
+            {
+                while (true)
+                {
+                    if (_ordered.TryPeek(out var head))
+                    {
+                        generation = head.Generation;
+                        if (head.Decoded)
+                        {
+                            _current = _ordered.Dequeue();
+                            return null;
+                        }
+
+                        if (head.Read && head.HasUnclaimed)
+                        {
+                            return head;
+                        }
+                    }
+
+                    Monitor.Wait(_gate);
+                }
+            }
+        }
+
+        private void Recycle(Batch batch)
+        {
+            batch.Clear();
+            lock (_gate)
+            {
+                _free.Enqueue(batch);
+                StartWorker();
+            }
+        }
+
+        /// <summary>Starts a work item when there is a batch to read into and no work item reads. Called under the lock.</summary>
+        private void StartWorker()
+        {
+            if (!_stopping && !_ended && !_reading && _workers < _maxWorkers && _free.Count > 0)
+            {
+                _workers++;
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+        }
+
+        /// <summary>Reads a batch, lets another work item read the next one, and decodes the batch; repeats while it can.</summary>
+        private void Work()
+        {
+            var (decoder, record) = _engine.RentDecoder();
+            try
+            {
+                while (true)
+                {
+                    Batch? batch;
+                    lock (_gate)
+                    {
+                        if (_stopping || _ended || _reading || !_free.TryDequeue(out batch))
+                        {
+                            _workers--;
+                            Monitor.PulseAll(_gate);
+                            return;
+                        }
+
+                        _reading = true;
+                        _ordered.Enqueue(batch);
+                    }
+
+                    Read(batch);
+                    lock (_gate)
+                    {
+                        _reading = false;
+                        _ended |= batch.Ended;
+                        batch.Read = true;
+                        batch.Decoded = batch.Count == 0;
+                        StartWorker();
+                        Monitor.PulseAll(_gate);
+                    }
+
+                    DecodeShare(batch, batch.Generation, decoder, record);
+                }
+            }
+            finally
+            {
+                _engine.ReturnDecoder(decoder, record);
+            }
+        }
+
+        /// <summary>Copies documents into the batch until it is full or the input ends.</summary>
+        private void Read(Batch batch)
+        {
+            try
+            {
+                // A document that does not fit stays the input's current one, valid until the next MoveNext.
+                while (!batch.IsFull)
+                {
+                    if (!_pending)
+                    {
+                        // Cancellation is left to the engine, which stops between two documents as it does when it reads.
+                        if (_stopping || !_documents.MoveNext())
+                        {
+                            batch.Ended = true;
+                            return;
+                        }
+
+                        _pending = true;
+                    }
+
+                    if (!batch.TryAdd(_documents.Current))
+                    {
+                        return;
+                    }
+
+                    _pending = false;
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                batch.Ended = true;
+                batch.InputError = $"{_name}: {error.Message}";
+            }
+            catch (OperationCanceledException)
+            {
+                batch.Ended = true;
+            }
+            catch (Exception error)
+            {
+                // The engine throws it when it reaches this point of the input, as the single-threaded path would.
+                batch.Ended = true;
+                batch.Failure = ExceptionDispatchInfo.Capture(error);
+            }
+        }
+
+        /// <summary>
+        /// Decodes the events of a read batch that no other thread has taken, one at a time. The thread that
+        /// finishes the last one marks the batch decoded. <paramref name="generation"/> is the batch's
+        /// <see cref="Batch.Generation"/> when the caller found it, so a thread that comes back after the
+        /// batch was recycled takes nothing.
+        /// </summary>
+        private void DecodeShare(Batch batch, int generation, EventDecoder decoder, EventRecord record)
+        {
+            while (batch.TryClaim(generation, out int item))
+            {
+                try
+                {
+                    if (batch[item].Kind == DocumentKind.Undecoded)
+                    {
+                        Decode(batch, item, decoder, record);
+                    }
+                }
+                catch (Exception error)
+                {
+                    lock (_gate)
+                    {
+                        batch.Fail(item, error);
+                    }
+                }
+
+                if (batch.Finish())
+                {
+                    lock (_gate)
+                    {
+                        // The documents before a failing one are handled, and the engine then throws.
+                        _ended |= batch.EndAtFailure();
+                        batch.Decoded = true;
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+            }
+        }
+
+        private void Decode(Batch batch, int index, EventDecoder decoder, EventRecord record)
+        {
+            ref var item = ref batch[index];
+            if (decoder.Decode(batch.Memory(item.Json), record) is { } error)
+            {
+                item.Kind = DocumentKind.DecodeError;
+                item.Detail = error;
+                return;
+            }
+
+            if (!TimeEvent(_engine._groups, record, batch.Times(index), out item.MergeTime, out string? problem))
+            {
+                item.Kind = problem is null ? DocumentKind.Untimed : DocumentKind.TimeProblem;
+                item.Detail = problem;
+                return;
+            }
+
+            item.Kind = DocumentKind.Event;
+
+            // Values that do not fit in the batch are not kept, and the engine decodes the event again at its release.
+            item.Snapshot = batch.TryWriteSnapshot(record, record.SnapshotLength);
+        }
+    }
+}
