@@ -153,8 +153,17 @@ public sealed partial class ScanEngine
         /// <summary>Batches that are being read, being decoded or ready, in input order.</summary>
         private readonly Queue<Batch> _ordered = new(BatchCount);
         private Batch? _current;
+        /// <summary>
+        /// Decoders for the work items and the engine, taken from the engine when the input opens, so that what
+        /// a scan allocates does not depend on which threads happened to decode.
+        /// </summary>
+        private readonly Stack<(EventDecoder Decoder, EventRecord Record)> _decoders = new();
         private (EventDecoder Decoder, EventRecord Record)? _engineDecoder;
+        /// <summary>Work items queued or running.</summary>
         private int _workers;
+
+        /// <summary>Work items between taking a batch and finishing with it, which <see cref="Dispose"/> waits for.</summary>
+        private int _busyWorkers;
         private bool _reading;
 
         /// <summary>True when the current document of the input did not fit in the last batch and goes first into the next.</summary>
@@ -170,6 +179,11 @@ public sealed partial class ScanEngine
             for (int i = 0; i < BatchCount; i++)
             {
                 _free.Enqueue(engine.RentBatch(batchBytes));
+            }
+
+            for (int i = 0; i <= _maxWorkers; i++)
+            {
+                _decoders.Push(engine.RentDecoder());
             }
 
             lock (_gate)
@@ -203,10 +217,22 @@ public sealed partial class ScanEngine
                     _current = null;
                 }
 
-                var help = NextBatch(out int generation);
+                var help = NextBatch(out int generation, out bool unread);
                 if (help is not null)
                 {
-                    _engineDecoder ??= _engine.RentDecoder();
+                    if (unread)
+                    {
+                        ReadAndPublish(help);
+                    }
+
+                    if (_engineDecoder is null)
+                    {
+                        lock (_gate)
+                        {
+                            _engineDecoder = _decoders.Pop();
+                        }
+                    }
+
                     var (decoder, record) = _engineDecoder.Value;
                     DecodeShare(help, generation, decoder, record);
                 }
@@ -217,23 +243,34 @@ public sealed partial class ScanEngine
             return true;
         }
 
-        /// <summary>Stops the work items and waits until they have left the input, which the caller then closes.</summary>
+        /// <summary>
+        /// Stops the work items and waits until they have left the input, which the caller then closes. A work item
+        /// still queued, such as behind other work of a busy pool, is not waited for: when it runs, it finds the
+        /// input stopped and ends without touching the input or the batches.
+        /// </summary>
         public void Dispose()
         {
             lock (_gate)
             {
                 _stopping = true;
-                while (_workers > 0)
+                while (_busyWorkers > 0)
                 {
                     Monitor.Wait(_gate);
                 }
             }
 
-            if (_engineDecoder is var (decoder, record))
+            if (_engineDecoder is { } engineDecoder)
             {
-                _engine.ReturnDecoder(decoder, record);
+                _decoders.Push(engineDecoder);
                 _engineDecoder = null;
             }
+
+            foreach (var (decoder, record) in _decoders)
+            {
+                _engine.ReturnDecoder(decoder, record);
+            }
+
+            _decoders.Clear();
 
             // The engine keeps the batches for its next input, so a steady scan of many inputs allocates none.
             foreach (var batch in _free)
@@ -260,10 +297,13 @@ public sealed partial class ScanEngine
 
         /// <summary>
         /// Makes the first batch in input order current once it is decoded, and returns null. Returns the batch
-        /// instead when it is read but has events that no thread decodes yet, for the engine to decode.
+        /// instead when it is read but has events that no thread decodes yet, for the engine to decode. When no
+        /// batch is being read, such as while the thread pool is busy with other work, returns a free batch with
+        /// <paramref name="unread"/> set, for the engine to read and decode, so the scan never waits for the pool.
         /// </summary>
-        private Batch? NextBatch(out int generation)
+        private Batch? NextBatch(out int generation, out bool unread)
         {
+            unread = false;
             lock (_gate)
             {
                 while (true)
@@ -281,6 +321,14 @@ public sealed partial class ScanEngine
                         {
                             return head;
                         }
+                    }
+                    else if (!_reading && !_ended && _free.TryDequeue(out var next))
+                    {
+                        _reading = true;
+                        _ordered.Enqueue(next);
+                        generation = next.Generation;
+                        unread = true;
+                        return next;
                     }
 
                     Monitor.Wait(_gate);
@@ -311,42 +359,55 @@ public sealed partial class ScanEngine
         /// <summary>Reads a batch, lets another work item read the next one, and decodes the batch; repeats while it can.</summary>
         private void Work()
         {
-            var (decoder, record) = _engine.RentDecoder();
-            try
+            (EventDecoder Decoder, EventRecord Record)? decoder = null;
+            bool busy = false;
+            while (true)
             {
-                while (true)
+                Batch? batch;
+                lock (_gate)
                 {
-                    Batch? batch;
-                    lock (_gate)
+                    if (busy)
                     {
-                        if (_stopping || _ended || _reading || !_free.TryDequeue(out batch))
+                        busy = false;
+                        _busyWorkers--;
+                    }
+
+                    if (_stopping || _ended || _reading || !_free.TryDequeue(out batch))
+                    {
+                        if (decoder is { } taken)
                         {
-                            _workers--;
-                            Monitor.PulseAll(_gate);
-                            return;
+                            _decoders.Push(taken);
                         }
 
-                        _reading = true;
-                        _ordered.Enqueue(batch);
-                    }
-
-                    Read(batch);
-                    lock (_gate)
-                    {
-                        _reading = false;
-                        _ended |= batch.Ended;
-                        batch.Read = true;
-                        batch.Decoded = batch.Count == 0;
-                        StartWorker();
+                        _workers--;
                         Monitor.PulseAll(_gate);
+                        return;
                     }
 
-                    DecodeShare(batch, batch.Generation, decoder, record);
+                    decoder ??= _decoders.Pop();
+                    _reading = true;
+                    _ordered.Enqueue(batch);
+                    _busyWorkers++;
+                    busy = true;
                 }
+
+                ReadAndPublish(batch);
+                DecodeShare(batch, batch.Generation, decoder.Value.Decoder, decoder.Value.Record);
             }
-            finally
+        }
+
+        /// <summary>Reads a batch that the caller took for reading, and lets the other threads decode it and read on.</summary>
+        private void ReadAndPublish(Batch batch)
+        {
+            Read(batch);
+            lock (_gate)
             {
-                _engine.ReturnDecoder(decoder, record);
+                _reading = false;
+                _ended |= batch.Ended;
+                batch.Read = true;
+                batch.Decoded = batch.Count == 0;
+                StartWorker();
+                Monitor.PulseAll(_gate);
             }
         }
 

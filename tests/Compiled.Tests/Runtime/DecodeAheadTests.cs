@@ -142,6 +142,59 @@ public class DecodeAheadTests
         Assert.That(sink.Events, Has.Count.EqualTo(100_000));
     }
 
+    [Test]
+    public void ScanDoesNotWaitForBusyThreadPool()
+    {
+        var rules = Scan.CompileRules(("shadow.toml", ShadowCopyRule));
+        byte[] input = Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Range(0, 5000).Select(i => Event(i, i % 4 == 0 ? "vssadmin.exe" : "cmd.exe"))) + "\n");
+        var expected = Run(rules, new ScanOptions { DecodeAhead = false }, [("busy.ndjson", input)]);
+
+        // The pool may not add threads, and every thread it has waits on a gate. Work items queued first that find
+        // no thread stay ahead of the scan's in the queue, so no work item of the scan can run.
+        ThreadPool.GetMaxThreads(out int maxWorkers, out int maxCompletion);
+        ThreadPool.GetMinThreads(out int minWorkers, out int minCompletion);
+        int threads = Environment.ProcessorCount;
+
+        // Blockers still queued when the test ends wait on the gate after it is set, so it is not disposed.
+        var gate = new ManualResetEventSlim();
+
+        Assert.That(ThreadPool.SetMinThreads(threads, minCompletion), Is.True);
+        Assert.That(ThreadPool.SetMaxThreads(threads, maxCompletion), Is.True);
+        try
+        {
+            for (int i = 0; i < threads; i++)
+            {
+                ThreadPool.QueueUserWorkItem(_ => gate.Wait());
+            }
+
+            (string Alerts, string Summary) actual = default;
+            Exception? failure = null;
+            var scan = new Thread(() =>
+            {
+                try
+                {
+                    actual = Run(rules, Ahead(new ScanOptions(), 8 * 1024), [("busy.ndjson", input)]);
+                }
+                catch (Exception error)
+                {
+                    failure = error;
+                }
+            });
+            scan.Start();
+
+            Assert.That(scan.Join(TimeSpan.FromSeconds(60)), Is.True, "the scan finished while the pool was busy");
+            Assert.That(failure, Is.Null);
+            Assert.That(actual.Summary, Is.EqualTo(expected.Summary));
+            Assert.That(actual.Alerts, Is.EqualTo(expected.Alerts));
+        }
+        finally
+        {
+            gate.Set();
+            ThreadPool.SetMaxThreads(maxWorkers, maxCompletion);
+            ThreadPool.SetMinThreads(minWorkers, minCompletion);
+        }
+    }
+
     private static void AssertEveryBatchSizeMatches(RuleSet rules, ScanOptions options, (string Name, byte[] Bytes)[] inputs, (string Alerts, string Summary) expected)
     {
         foreach (int batchBytes in BatchBytes)
