@@ -22,6 +22,14 @@ public sealed partial class ScanEngine
 
     private const long None = long.MinValue;
 
+    /// <summary>
+    /// The most inputs open at once for which <see cref="ScanOptions.DecodeAhead"/> applies. Merging many inputs
+    /// takes a few events from each in turn, which small batches serve worse than one thread: a 200 MB file split
+    /// into 64 files scanned in 0.80 s with decoding ahead against 0.90 s without, split into 256 in 0.98 s against
+    /// 0.91 s, with 60 MB more memory (2 cores, the built-in rule).
+    /// </summary>
+    private const int MaxInputsDecodedAhead = 32;
+
     /// <summary>The lateness while events are held until the buffer is full or the inputs end.</summary>
     private const long UnboundedLateness = long.MaxValue;
 
@@ -217,14 +225,15 @@ public sealed partial class ScanEngine
             Summary.FilesRead++;
 
             // A live input releases events on a timer from the reading thread, so only regular inputs decode ahead.
-            // Batches shrink as more inputs are open at once: each input has four, each about six times its JSON
-            // capacity with the decoded values and document slots, so that together they take about 32 MiB.
+            // Each input has four batches of about seven times their JSON capacity, with the decoded values and the
+            // document slots. Batches shrink as more inputs are open at once, so that together they take at most
+            // about 40 MiB.
             DecodeAhead? ahead = null;
-            if (!live && _singlePass && _options.DecodeAhead)
+            if (!live && _singlePass && _options.DecodeAhead && openInputs <= MaxInputsDecodedAhead)
             {
                 int batchBytes = _options.DecodeAheadBatchBytes > 0
                     ? _options.DecodeAheadBatchBytes
-                    : Math.Clamp(32 * 1024 * 1024 / (24 * openInputs), 4 * 1024, 256 * 1024);
+                    : Math.Clamp(32 * 1024 * 1024 / (24 * openInputs), 16 * 1024, 256 * 1024);
                 InputsDecodedAhead++;
                 ahead = new DecodeAhead(this, documents, input.Name, batchBytes);
             }

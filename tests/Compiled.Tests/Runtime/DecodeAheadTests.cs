@@ -67,6 +67,21 @@ public class DecodeAheadTests
     }
 
     [Test]
+    public void ManyOpenInputsReadOnOneThread()
+    {
+        var rules = Scan.CompileRules(("shadow.toml", ShadowCopyRule));
+        var inputs = Enumerable.Range(0, 40)
+            .Select(part => ($"part{part}.ndjson", Encoding.UTF8.GetBytes(Event(part, "vssadmin.exe") + "\n")))
+            .ToArray();
+        var engine = new ScanEngine(rules, new RecordingSink(), new ScanOptions { DecodeAhead = true });
+
+        engine.Scan(inputs.Select(input => new ScanInput(input.Item1, () => new MemoryStream(input.Item2, writable: false))).ToList());
+
+        Assert.That(engine.InputsDecodedAhead, Is.Zero);
+        Assert.That(engine.Summary.EventsEvaluated, Is.EqualTo(40));
+    }
+
+    [Test]
     public void StrictStopMatchesOneThread()
     {
         var rules = Scan.CompileRules(("shadow.toml", ShadowCopyRule));
