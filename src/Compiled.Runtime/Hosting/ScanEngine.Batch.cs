@@ -59,7 +59,10 @@ public sealed partial class ScanEngine
         private byte[] _bytes;
         private int _snapshotBytes;
 
-        /// <summary>The <see cref="Generation"/> in the high 32 bits, and the documents taken for decoding in the low 32.</summary>
+        /// <summary>
+        /// The <see cref="Generation"/> in the high 32 bits, then the end and the start of the documents that no
+        /// thread has taken for decoding, 16 bits each.
+        /// </summary>
         private long _claims;
         private int _finished;
         private int _failedItem = int.MaxValue;
@@ -74,7 +77,7 @@ public sealed partial class ScanEngine
             _snapshots = new byte[4 * capacity];
 
             // Events take well over 64 bytes each, so the item limit only ends a batch of blank lines or tiny documents.
-            _items = new DecodedDocument[Math.Max(64, capacity / 64)];
+            _items = new DecodedDocument[Math.Clamp(capacity / 64, 64, ushort.MaxValue)];
             _times = new long[_items.Length * groups];
         }
 
@@ -96,7 +99,14 @@ public sealed partial class ScanEngine
         /// <summary>True once every document is decoded and the engine may take the batch.</summary>
         public bool Decoded { get; set; }
 
-        public bool HasUnclaimed => (int)Volatile.Read(ref _claims) < Count;
+        public bool HasUnclaimed
+        {
+            get
+            {
+                long claims = Volatile.Read(ref _claims);
+                return (ushort)claims < (ushort)(claims >> 16);
+            }
+        }
 
         /// <summary>How many times the batch was emptied for reuse, modulo 2^32.</summary>
         public int Generation => (int)(Volatile.Read(ref _claims) >> 32);
@@ -164,30 +174,40 @@ public sealed partial class ScanEngine
             return true;
         }
 
+        /// <summary>Makes every document available for decoding, once <see cref="Count"/> is final.</summary>
+        public void OpenClaims() => Volatile.Write(ref _claims, ((long)Generation << 32) | ((long)Count << 16));
+
         /// <summary>
-        /// Takes the next document for one thread to decode. False when every document is taken or the batch is
-        /// no longer at <paramref name="generation"/>, and then the batch is left unchanged.
+        /// Takes up to <paramref name="size"/> documents for one thread to decode, from the start or from the end of
+        /// those not taken, so that two threads work apart and seldom write the same cache lines. False when every
+        /// document is taken or the batch is no longer at <paramref name="generation"/>, and then the batch is unchanged.
         /// </summary>
-        public bool TryClaim(int generation, out int item)
+        public bool TryClaim(int generation, bool fromEnd, int size, out int first, out int end)
         {
             while (true)
             {
                 long claims = Volatile.Read(ref _claims);
-                item = (int)claims;
-                if ((int)(claims >> 32) != generation || item >= Count)
+                int start = (ushort)claims;
+                int stop = (ushort)(claims >> 16);
+                if ((int)(claims >> 32) != generation || start >= stop)
                 {
+                    first = end = 0;
                     return false;
                 }
 
-                if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) == claims)
+                int taken = Math.Min(size, stop - start);
+                long next = fromEnd ? claims - ((long)taken << 16) : claims + taken;
+                if (Interlocked.CompareExchange(ref _claims, next, claims) == claims)
                 {
+                    first = fromEnd ? stop - taken : start;
+                    end = first + taken;
                     return true;
                 }
             }
         }
 
-        /// <summary>Counts a taken document as decoded. True for the last one.</summary>
-        public bool Finish() => Interlocked.Increment(ref _finished) == Count;
+        /// <summary>Counts taken documents as decoded. True when they were the last ones.</summary>
+        public bool Finish(int count) => Interlocked.Add(ref _finished, count) == Count;
 
         /// <summary>
         /// Writes a record's decoded values into the snapshot buffer, which threads share by reserving space

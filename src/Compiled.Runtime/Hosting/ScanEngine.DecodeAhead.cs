@@ -142,6 +142,12 @@ public sealed partial class ScanEngine
         /// <summary>Batches per input: one the engine reads, one being read and the others being decoded.</summary>
         private const int BatchCount = 4;
 
+        /// <summary>The documents a thread takes for decoding at a time.</summary>
+        private const int ClaimSize = 8;
+
+        /// <summary>How long the engine waits for a work item to start reading before it reads the input itself, in milliseconds.</summary>
+        private const int WorkerStartTimeout = 10;
+
         private readonly ScanEngine _engine;
         private readonly IEnumerator<Document> _documents;
         private readonly string _name;
@@ -304,6 +310,7 @@ public sealed partial class ScanEngine
         private Batch? NextBatch(out int generation, out bool unread)
         {
             unread = false;
+            bool waited = false;
             lock (_gate)
             {
                 while (true)
@@ -322,7 +329,7 @@ public sealed partial class ScanEngine
                             return head;
                         }
                     }
-                    else if (!_reading && !_ended && _free.TryDequeue(out var next))
+                    else if (waited && !_reading && !_ended && _free.TryDequeue(out var next))
                     {
                         _reading = true;
                         _ordered.Enqueue(next);
@@ -331,7 +338,16 @@ public sealed partial class ScanEngine
                         return next;
                     }
 
-                    Monitor.Wait(_gate);
+                    // A work item usually starts reading within microseconds. One that has not started after
+                    // WorkerStartTimeout waits behind other work of the pool, and the engine reads instead.
+                    if (_ordered.Count == 0)
+                    {
+                        waited = !Monitor.Wait(_gate, WorkerStartTimeout);
+                    }
+                    else
+                    {
+                        Monitor.Wait(_gate);
+                    }
                 }
             }
         }
@@ -404,6 +420,7 @@ public sealed partial class ScanEngine
             {
                 _reading = false;
                 _ended |= batch.Ended;
+                batch.OpenClaims();
                 batch.Read = true;
                 batch.Decoded = batch.Count == 0;
                 StartWorker();
@@ -464,24 +481,29 @@ public sealed partial class ScanEngine
         /// </summary>
         private void DecodeShare(Batch batch, int generation, EventDecoder decoder, EventRecord record)
         {
-            while (batch.TryClaim(generation, out int item))
+            // The work item takes documents from the start and the engine from the end.
+            bool fromEnd = decoder == _engineDecoder?.Decoder;
+            while (batch.TryClaim(generation, fromEnd, ClaimSize, out int first, out int end))
             {
-                try
+                for (int item = first; item < end; item++)
                 {
-                    if (batch[item].Kind == DocumentKind.Undecoded)
+                    try
                     {
-                        Decode(batch, item, decoder, record);
+                        if (batch[item].Kind == DocumentKind.Undecoded)
+                        {
+                            Decode(batch, item, decoder, record);
+                        }
                     }
-                }
-                catch (Exception error)
-                {
-                    lock (_gate)
+                    catch (Exception error)
                     {
-                        batch.Fail(item, error);
+                        lock (_gate)
+                        {
+                            batch.Fail(item, error);
+                        }
                     }
                 }
 
-                if (batch.Finish())
+                if (batch.Finish(end - first))
                 {
                     lock (_gate)
                     {
