@@ -87,7 +87,7 @@ internal static class ScanCommand
 
         private readonly Option<bool> _oneThread = new("--one-thread")
         {
-            Description = "Read, decode and evaluate on one thread. By default, files are read and decoded on other threads while the rules run, when the machine has more than one processor. The alerts and the summary are the same.",
+            Description = "Read, decode and evaluate on one thread. By default, files are read and decoded on other threads while the rules run, when the machine has more than one processor and at most 32 files are open at once. The alerts and the summary are the same.",
         };
 
         private readonly Option<bool> _strict = new("--strict")

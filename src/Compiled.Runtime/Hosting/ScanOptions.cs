@@ -62,8 +62,9 @@ public sealed record ScanOptions
 
     /// <summary>
     /// Whether inputs that are not live (regular files, streams that can seek) are read and decoded on thread-pool
-    /// threads a few batches ahead of the rules, so that a scan uses two processors. On by default when the machine
-    /// has more than one. Turning it off changes speed and processor use only, never alerts or the summary.
+    /// threads a few batches ahead of the rules, so that a scan uses two processors. It applies while at most 32
+    /// inputs are open at once. On by default when the machine has more than one processor. Turning it off changes
+    /// speed and processor use only, never alerts or the summary.
     /// </summary>
     public bool DecodeAhead { get; init; } = Environment.ProcessorCount > 1;
 
