@@ -45,11 +45,14 @@ public sealed partial class ScanEngine
                     // Valid time fields, but none that any rule orders by: no rule can match the event.
                     Summary.CountEvaluated();
                     break;
-                default:
+                case DocumentKind.Event:
                     batch.Times(item).CopyTo(cursor.Times);
                     cursor.MergeTime = document.MergeTime;
                     cursor.Entry = Store(cursor, batch, document);
                     return true;
+                default:
+                    // A batch reaches the engine only once every document in it is decoded.
+                    throw new System.Diagnostics.UnreachableException($"A document of kind {document.Kind} reached the engine undecoded.");
             }
 
             if (Summary.StoppedAt is not null)
