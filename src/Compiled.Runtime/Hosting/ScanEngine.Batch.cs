@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using Compiled.Runtime.Events;
 
@@ -48,7 +49,7 @@ public sealed partial class ScanEngine
 
     /// <summary>
     /// Documents of one input in order, with the bytes they need. Its buffers have fixed sizes, so a batch reused
-    /// from input to input allocates nothing, except for a document larger than the whole JSON buffer.
+    /// from input to input allocates nothing. A document larger than the whole JSON buffer takes a pooled array.
     /// </summary>
     private sealed class Batch
     {
@@ -56,6 +57,9 @@ public sealed partial class ScanEngine
         private readonly long[] _times;
         private readonly byte[] _snapshots;
         private readonly int _groups;
+        private readonly byte[] _buffer;
+
+        /// <summary>The JSON bytes: <see cref="_buffer"/>, or a pooled array for a document larger than it.</summary>
         private byte[] _bytes;
         private int _snapshotBytes;
 
@@ -73,7 +77,8 @@ public sealed partial class ScanEngine
         {
             _groups = groups;
             Capacity = capacity;
-            _bytes = new byte[capacity];
+            _buffer = new byte[capacity];
+            _bytes = _buffer;
             _snapshots = new byte[4 * capacity];
 
             // Events take well over 64 bytes each, so the item limit only ends a batch of blank lines or tiny documents.
@@ -89,6 +94,9 @@ public sealed partial class ScanEngine
         public int Next { get; set; }
 
         public int Bytes { get; private set; }
+
+        /// <summary>True when a document larger than <see cref="Capacity"/> gave the batch a buffer of its own size.</summary>
+        public bool IsOversized => _bytes != _buffer;
 
         /// <summary>True when no further document is read into the batch.</summary>
         public bool IsFull => Count == _items.Length || Bytes >= Capacity;
@@ -144,8 +152,9 @@ public sealed partial class ScanEngine
                     return false;
                 }
 
-                // A document larger than the buffer gets a buffer of its own size, given back when the batch is cleared.
-                _bytes = new byte[size];
+                // A document larger than the buffer gets a pooled array, returned when the batch is cleared, so
+                // that large documents do not leave an array each on the large object heap.
+                _bytes = ArrayPool<byte>.Shared.Rent(size);
             }
 
             ref var item = ref _items[Count++];
@@ -260,9 +269,10 @@ public sealed partial class ScanEngine
         {
             // Strings of rejected documents are dropped, so a batch keeps only its buffers.
             Array.Clear(_items, 0, Count);
-            if (_bytes.Length > Capacity)
+            if (_bytes != _buffer)
             {
-                _bytes = new byte[Capacity];
+                ArrayPool<byte>.Shared.Return(_bytes);
+                _bytes = _buffer;
             }
 
             Count = 0;

@@ -375,6 +375,23 @@ public sealed partial class ScanEngine
             }
         }
 
+        /// <summary>
+        /// True when a batch waiting for the engine grew past its capacity for a large document. Reading further
+        /// waits until the engine has taken it, so an input holds at most one such document ahead.
+        /// </summary>
+        private bool HoldsOversizedBatch()
+        {
+            foreach (var batch in _ordered)
+            {
+                if (batch.IsOversized)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>Reads a batch, lets another work item read the next one, and decodes the batch; repeats while it can.</summary>
         private void Work()
         {
@@ -391,7 +408,7 @@ public sealed partial class ScanEngine
                         _busyWorkers--;
                     }
 
-                    if (_stopping || _ended || _reading || !_free.TryDequeue(out batch))
+                    if (_stopping || _ended || _reading || HoldsOversizedBatch() || !_free.TryDequeue(out batch))
                     {
                         if (decoder is { } taken)
                         {
