@@ -204,12 +204,12 @@ public sealed partial class ScanEngine
                     return false;
                 }
 
-                int taken = Math.Min(size, stop - start);
-                long next = fromEnd ? claims - ((long)taken << 16) : claims + taken;
+                int count = Math.Min(size, stop - start);
+                long next = fromEnd ? claims - ((long)count << 16) : claims + count;
                 if (Interlocked.CompareExchange(ref _claims, next, claims) == claims)
                 {
-                    first = fromEnd ? stop - taken : start;
-                    end = first + taken;
+                    first = fromEnd ? stop - count : start;
+                    end = first + count;
                     return true;
                 }
             }

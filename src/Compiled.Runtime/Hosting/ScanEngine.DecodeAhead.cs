@@ -307,8 +307,9 @@ public sealed partial class ScanEngine
         /// <summary>
         /// Makes the first batch in input order current once it is decoded, and returns null. Returns the batch
         /// instead when it is read but has events that no thread decodes yet, for the engine to decode. When no
-        /// batch is being read, such as while the thread pool is busy with other work, returns a free batch with
-        /// <paramref name="unread"/> set, for the engine to read and decode, so the scan never waits for the pool.
+        /// batch has been read or is being read after <see cref="WorkerStartTimeout"/>, such as while the thread pool
+        /// is busy with other work, returns a free batch with <paramref name="unread"/> set, for the engine to read
+        /// and decode, so a busy pool delays the scan by at most that timeout per batch.
         /// </summary>
         private Batch? NextBatch(out int generation, out bool unread)
         {
@@ -377,7 +378,7 @@ public sealed partial class ScanEngine
 
         /// <summary>
         /// True when a batch waiting for the engine grew past its capacity for a large document. Reading further
-        /// waits until the engine has taken it, so an input holds at most one such document ahead.
+        /// waits until the engine has taken it, so an input keeps at most one such document ahead.
         /// </summary>
         private bool HoldsOversizedBatch()
         {
@@ -410,9 +411,9 @@ public sealed partial class ScanEngine
 
                     if (_stopping || _ended || _reading || HoldsOversizedBatch() || !_free.TryDequeue(out batch))
                     {
-                        if (decoder is { } taken)
+                        if (decoder is { } held)
                         {
-                            _decoders.Push(taken);
+                            _decoders.Push(held);
                         }
 
                         _workers--;

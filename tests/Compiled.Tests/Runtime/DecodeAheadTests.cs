@@ -158,7 +158,7 @@ public class DecodeAheadTests
     }
 
     [Test]
-    public void ScanDoesNotWaitForBusyThreadPool()
+    public void ScanFinishesWhileThreadPoolIsBusy()
     {
         var rules = Scan.CompileRules(("shadow.toml", ShadowCopyRule));
         byte[] input = Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Range(0, 5000).Select(i => Event(i, i % 4 == 0 ? "vssadmin.exe" : "cmd.exe"))) + "\n");
