@@ -243,7 +243,7 @@ public sealed partial class ScanEngine
                     }
 
                     var (decoder, record) = _engineDecoder.Value;
-                    DecodeShare(help, generation, decoder, record);
+                    DecodeShare(help, generation, fromEnd: true, decoder, record);
                 }
             }
 
@@ -429,7 +429,7 @@ public sealed partial class ScanEngine
                 }
 
                 ReadAndPublish(batch);
-                DecodeShare(batch, batch.Generation, decoder.Value.Decoder, decoder.Value.Record);
+                DecodeShare(batch, batch.Generation, fromEnd: false, decoder.Value.Decoder, decoder.Value.Record);
             }
         }
 
@@ -495,15 +495,14 @@ public sealed partial class ScanEngine
         }
 
         /// <summary>
-        /// Decodes the events of a read batch that no other thread has taken, one at a time. The thread that
-        /// finishes the last one marks the batch decoded. <paramref name="generation"/> is the batch's
+        /// Decodes the events of a read batch that no other thread has taken, <see cref="ClaimSize"/> at a time. The
+        /// work item takes them from the start and the engine, with <paramref name="fromEnd"/>, from the end. The
+        /// thread that finishes the last one marks the batch decoded. <paramref name="generation"/> is the batch's
         /// <see cref="Batch.Generation"/> when the caller found it, so a thread that comes back after the
         /// batch was recycled takes nothing.
         /// </summary>
-        private void DecodeShare(Batch batch, int generation, EventDecoder decoder, EventRecord record)
+        private void DecodeShare(Batch batch, int generation, bool fromEnd, EventDecoder decoder, EventRecord record)
         {
-            // The work item takes documents from the start and the engine from the end.
-            bool fromEnd = decoder == _engineDecoder?.Decoder;
             while (batch.TryClaim(generation, fromEnd, ClaimSize, out int first, out int end))
             {
                 for (int item = first; item < end; item++)
