@@ -780,7 +780,7 @@ public sealed partial class ScanEngine
 
         public required bool KeepsState { get; init; }
 
-        public PriorityQueue<int, OrderKey> Queue { get; } = new();
+        public OrderQueue Queue { get; } = new();
 
         public long MaxSeen { get; set; } = None;
 
