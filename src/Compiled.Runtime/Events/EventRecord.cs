@@ -27,7 +27,7 @@ public sealed class EventRecord
     private int _charCount;
     private int _generation = 1;
 
-    private const int SnapshotHeaderInts = 4;
+    private const int SnapshotHeaderInts = 5;
 
     public EventRecord(FieldSchema schema)
     {
@@ -263,17 +263,37 @@ public sealed class EventRecord
         + ((long)_valueCount * Unsafe.SizeOf<FieldValue>())
         + ((long)_filledCount * 3 * sizeof(int))
         + ((long)_elementCount * 2 * sizeof(int))
-        + ((long)_charCount * sizeof(char));
+        + ((long)_charCount * sizeof(char))
+        + ((long)CachedTimestampCount * 2 * sizeof(long));
+
+    /// <summary>The number of the schema's timestamp fields whose parsed time is cached for the current event.</summary>
+    private int CachedTimestampCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (int slot in Schema.TimestampSlots)
+            {
+                if (_timestampGeneration[slot] == _generation)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>
     /// Writes the decoded values of the current event into <paramref name="target"/>, which must hold
     /// <see cref="SnapshotLength"/> bytes, so that <see cref="RestoreSnapshot"/> can bring them back
-    /// after other events were decoded. The origin (<see cref="Json"/>, <see cref="Source"/> and the
+    /// after other events were decoded. The times parsed from the schema's timestamp fields come along, so
+    /// that rules do not parse them again. The origin (<see cref="Json"/>, <see cref="Source"/> and the
     /// positions) is not part of the snapshot.
     /// </summary>
     internal void WriteSnapshot(Span<byte> target)
     {
-        Span<int> header = [_valueCount, _filledCount, _elementCount, _charCount];
+        Span<int> header = [_valueCount, _filledCount, _elementCount, _charCount, CachedTimestampCount];
         var writer = new SnapshotWriter(target);
         writer.Write<int>(header);
         writer.Write<FieldValue>(_values.AsSpan(0, _valueCount));
@@ -286,6 +306,13 @@ public sealed class EventRecord
         writer.Write<int>(_elementScope.AsSpan(0, _elementCount));
         writer.Write<int>(_elementParent.AsSpan(0, _elementCount));
         writer.Write<char>(_chars.AsSpan(0, _charCount));
+        foreach (int slot in Schema.TimestampSlots)
+        {
+            if (_timestampGeneration[slot] == _generation)
+            {
+                writer.Write<long>([slot, _timestampCache[slot]]);
+            }
+        }
     }
 
     /// <summary>
@@ -302,6 +329,7 @@ public sealed class EventRecord
         int filledCount = header[1];
         int elementCount = header[2];
         int charCount = header[3];
+        int timestampCount = header[4];
 
         if (valueCount > _values.Length)
         {
@@ -334,6 +362,14 @@ public sealed class EventRecord
         }
 
         reader.Read(_chars.AsSpan(0, charCount));
+        Span<long> slotAndTime = stackalloc long[2];
+        for (int i = 0; i < timestampCount; i++)
+        {
+            reader.Read(slotAndTime);
+            _timestampGeneration[(int)slotAndTime[0]] = _generation;
+            _timestampCache[(int)slotAndTime[0]] = slotAndTime[1];
+        }
+
         _valueCount = valueCount;
         _filledCount = filledCount;
         _elementCount = elementCount;
