@@ -27,6 +27,9 @@ internal sealed class ConditionEmitter
     private readonly ICollection<string> _dateFields;
     private readonly ICollection<string> _versionFields;
 
+    /// <summary>The C# emitted for each expression tested for True so far, which the dispatch reads for the parts of an <c>or</c>.</summary>
+    private readonly Dictionary<Expr, string> _trueTests = new();
+
     /// <param name="scope">The rule's members.</param>
     /// <param name="describe">Returns the query text of an expression, for comments.</param>
     /// <param name="dateFields">The fields known to hold dates: <c>@timestamp</c>, the rule's timestamp field and required fields of type <c>date</c>.</param>
@@ -117,8 +120,22 @@ internal sealed class ConditionEmitter
         return test.StartsWith("!", System.StringComparison.Ordinal) ? test.Substring(1) : "!" + test;
     }
 
+    /// <summary>Returns the C# emitted so far that is true exactly when <paramref name="expression"/> is True, or null.</summary>
+    public string? TrueTest(Expr expression) => _trueTests.TryGetValue(expression, out string? test) ? test : null;
+
     /// <summary>Returns C# that is true exactly when <paramref name="expression"/> evaluates to <paramref name="want"/>.</summary>
     public string Test(Expr expression, bool want)
+    {
+        string test = Emit(expression, want);
+        if (want)
+        {
+            _trueTests[expression] = test;
+        }
+
+        return test;
+    }
+
+    private string Emit(Expr expression, bool want)
     {
         switch (expression)
         {

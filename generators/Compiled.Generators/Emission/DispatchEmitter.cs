@@ -11,28 +11,120 @@ internal sealed record DispatchTermSpec(string Field, bool IgnoreCase, List<stri
 /// <summary>
 /// Derives the terms a host dispatches rules by, from the conjuncts at the top of each filter. A term
 /// must hold for every event the filter matches, so only a conjunct that the rest of the condition
-/// cannot overrule gives one (never one under <c>or</c> or <c>not</c>), and only where the emitted test
-/// compares the field's text the same way the runtime index does.
+/// cannot overrule gives one (never one under <c>not</c>), and only where the emitted test compares the
+/// field's text the same way the runtime index does. A conjunct that is an <c>or</c> splits the filter
+/// into one branch per alternative. An event that the filter matches makes one side of the <c>or</c>
+/// true, so it passes the terms of that side's branch. The host runs a rule when any branch passes.
 /// </summary>
 internal sealed class DispatchEmitter
 {
     private const string Runtime = "global::Compiled.Runtime.Rules";
 
+    /// <summary>The most branches one filter splits into. An <c>or</c> that would make more gives no terms.</summary>
+    private const int MaxBranchesPerFilter = 16;
+
     private readonly List<List<DispatchTermSpec>> _branches = new();
 
+    /// <summary>The index in <see cref="_branches"/> of the first branch of the current filter.</summary>
+    private int _filterStart;
+
     /// <summary>Starts the branch of one query, stage or filter. The terms added next belong to it.</summary>
-    public void StartBranch() => _branches.Add(new List<DispatchTermSpec>());
+    public void StartBranch()
+    {
+        _filterStart = _branches.Count;
+        _branches.Add(new List<DispatchTermSpec>());
+    }
 
     /// <summary>
-    /// Adds the term that <paramref name="clause"/> implies, if any. <paramref name="emittedTest"/> is the
+    /// Adds the terms that <paramref name="clause"/> implies, if any. <paramref name="emittedTest"/> is the
     /// C# that rejects the event when the clause is not True, which shows the runtime test the clause uses.
+    /// <paramref name="testOf"/> returns the C# emitted for a part of an <c>or</c> clause, or null.
     /// </summary>
-    public void AddConjunct(Expr clause, string emittedTest, ICollection<string> dateFields)
+    public void AddConjunct(Expr clause, string emittedTest, ICollection<string> dateFields, System.Func<Expr, string?> testOf)
     {
-        if (_branches.Count > 0 && Derive(clause, emittedTest, dateFields) is { } term)
+        if (_branches.Count == 0)
         {
-            _branches[_branches.Count - 1].Add(term);
+            return;
         }
+
+        if (Derive(clause, emittedTest, dateFields) is { } term)
+        {
+            for (int i = _filterStart; i < _branches.Count; i++)
+            {
+                _branches[i].Add(term);
+            }
+
+            return;
+        }
+
+        if (clause is BinaryExpr { Operator: BinaryOperator.Or } &&
+            Alternatives(clause, dateFields, testOf) is { } alternatives &&
+            (_branches.Count - _filterStart) * alternatives.Count <= MaxBranchesPerFilter)
+        {
+            var current = _branches.GetRange(_filterStart, _branches.Count - _filterStart);
+            _branches.RemoveRange(_filterStart, current.Count);
+            _branches.AddRange(WithoutSubsumed(current.SelectMany(branch => alternatives.Select(alternative => branch.Concat(alternative).ToList()))));
+        }
+    }
+
+    /// <summary>
+    /// Drops each branch whose terms include all terms of another. Every event that passes the larger branch
+    /// passes the smaller one's terms too, so the larger would only make the host run the rule more often.
+    /// </summary>
+    private static List<List<DispatchTermSpec>> WithoutSubsumed(IEnumerable<List<DispatchTermSpec>> branches)
+    {
+        var minimal = new List<List<DispatchTermSpec>>();
+        foreach (var branch in branches)
+        {
+            if (minimal.Any(smaller => smaller.All(branch.Contains)))
+            {
+                continue;
+            }
+
+            minimal.RemoveAll(larger => branch.All(larger.Contains));
+            minimal.Add(branch);
+        }
+
+        return minimal;
+    }
+
+    /// <summary>
+    /// Returns the terms of each way <paramref name="expression"/> can be true: one list per side of each
+    /// <c>or</c>, holding the terms of that side's conjuncts. Returns null past <see cref="MaxBranchesPerFilter"/> lists.
+    /// </summary>
+    private static List<List<DispatchTermSpec>>? Alternatives(Expr expression, ICollection<string> dateFields, System.Func<Expr, string?> testOf)
+    {
+        if (expression is BinaryExpr { Operator: BinaryOperator.Or } or)
+        {
+            var left = Alternatives(or.Left, dateFields, testOf);
+            var right = left is null ? null : Alternatives(or.Right, dateFields, testOf);
+            if (left is null || right is null || left.Count + right.Count > MaxBranchesPerFilter)
+            {
+                return null;
+            }
+
+            return WithoutSubsumed(left.Concat(right));
+        }
+
+        var result = new List<List<DispatchTermSpec>> { new() };
+        foreach (var clause in ConditionEmitter.Conjuncts(expression))
+        {
+            if (testOf(clause) is { } test && Derive(clause, test, dateFields) is { } term)
+            {
+                foreach (var alternative in result)
+                {
+                    alternative.Add(term);
+                }
+            }
+            else if (clause is BinaryExpr { Operator: BinaryOperator.Or } &&
+                     Alternatives(clause, dateFields, testOf) is { } inner &&
+                     result.Count * inner.Count <= MaxBranchesPerFilter)
+            {
+                result = WithoutSubsumed(result.SelectMany(alternative => inner.Select(terms => alternative.Concat(terms).ToList())));
+            }
+        }
+
+        return result;
     }
 
     /// <summary>

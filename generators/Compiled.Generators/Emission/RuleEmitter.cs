@@ -578,7 +578,7 @@ internal sealed class RuleEmitter
             }
 
             string fails = _conditions.Fails(clause);
-            _dispatch.AddConjunct(clause, fails, _dateFields);
+            _dispatch.AddConjunct(clause, fails, _dateFields, _conditions.TrueTest);
             body.Comment(CSharpText.OneLine(clause is Kql.DescribedExpr described ? described.Description : Text(clause.Range)));
             body.Line($"if ({fails})");
             body.Open();

@@ -24,7 +24,7 @@ public sealed class RuleDispatch
     /// <summary>Fields whose values many events share, so a term on another field is preferred.</summary>
     private static readonly FrozenSet<string> CommonFields = new[]
     {
-        "event.type", "event.action", "event.outcome", "event.kind", "event.dataset", "event.module", "event.provider",
+        "event.category", "event.type", "event.action", "event.outcome", "event.kind", "event.dataset", "event.module", "event.provider",
         "host.os.type", "host.os.family", "host.os.name", "host.os.platform", "os.type", "agent.type", "data_stream.dataset",
         "winlog.channel", "network.direction", "network.transport", "network.protocol",
     }.ToFrozenSet(StringComparer.Ordinal);

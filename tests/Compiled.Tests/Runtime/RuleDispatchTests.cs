@@ -74,7 +74,6 @@ public class RuleDispatchTests
     [TestCase("event.action:*login*")]
     [TestCase("event.action:*")]
     [TestCase("not event.action:login")]
-    [TestCase("event.action:login or user.name:a")]
     [TestCase("event.action:login or message:login")]
     [TestCase("event.*:login")]
     [TestCase("process.pid:4")]
@@ -83,6 +82,60 @@ public class RuleDispatchTests
         var rules = Scan.CompileRules(("kql.toml", RuleFiles.Kql(query)));
 
         Assert.That(rules.Rules.Single().DispatchBranches, Is.Null);
+    }
+
+    [Test]
+    public void OrSplitsIntoBranches()
+    {
+        const string Query = """
+            any where process.executable != null and
+              ((event.category == "file" and file.path : ("/etc/hosts", "?:\\Windows\\hosts")) or
+               (process.name in ("nano", "vim") and process.args == "hosts"))
+            """;
+        var rules = Scan.CompileRules(
+            ("eql.toml", RuleFiles.Eql(Query, "Eql")),
+            ("kql.toml", RuleFiles.Kql("event.action:login or user.name:a", "Kql", "1c2d3e4f-0000-4000-8000-000000000003")));
+        var byName = rules.Rules.ToDictionary(rule => rule.Descriptor.Name);
+        var dispatch = new RuleDispatch(rules);
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+
+        List<string> Candidates(string line)
+        {
+            Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(line), record), Is.Null);
+            return [.. dispatch.CandidatesFor(record).Select(rule => rule.Descriptor.Name)];
+        }
+
+        Assert.That(byName["Eql"].DispatchBranches, Has.Count.EqualTo(2));
+        Assert.That(byName["Kql"].DispatchBranches, Has.Count.EqualTo(2));
+        Assert.That(Candidates("""{"process":{"executable":"/bin/x","name":"cat"},"file":{"path":"/tmp/a"}}"""), Is.Empty);
+        Assert.That(Candidates("""{"event":{"category":"file"},"process":{"executable":"/bin/x"},"file":{"path":"/etc/hosts"}}"""), Is.EqualTo(new[] { "Eql" }));
+        Assert.That(Candidates("""{"event":{"category":"file"},"process":{"executable":"c"},"file":{"path":"C:\\Windows\\HOSTS"}}"""), Is.EqualTo(new[] { "Eql" }), "a suffix of the : pattern ignores case");
+        Assert.That(Candidates("""{"process":{"executable":"/bin/vim","name":"vim","args":["vim","hosts"]}}"""), Is.EqualTo(new[] { "Eql" }));
+        Assert.That(Candidates("""{"event":{"action":"login"}}"""), Is.EqualTo(new[] { "Kql" }));
+        Assert.That(Candidates("""{"user":{"name":"a"}}"""), Is.EqualTo(new[] { "Kql" }));
+        Assert.That(Candidates("""{"event":{"action":"logout"},"user":{"name":"b"}}"""), Is.Empty);
+    }
+
+    [TestCase("process where (process.name == \"a\" or process.args regex \"b.*\") and event.type == \"start\"", 1)]
+    [TestCase("process where (process.name == \"a\" or process.args regex \"b.*\")", 0)]
+    [TestCase("process where not (process.name == \"a\" or process.name == \"b\")", 0)]
+    [TestCase("process where (process.name == \"a\" or process.name == \"b\") and (user.name == \"c\" or user.id == \"d\")", 4)]
+    [TestCase("process where process.name == \"a\" or (process.pid == 1 and (user.name == \"c\" or user.id == \"d\"))", 3)]
+    public void OrBranchCounts(string query, int branches)
+    {
+        var rules = Scan.CompileRules(("eql.toml", RuleFiles.Eql(query)));
+
+        var rule = rules.Rules.Single();
+        if (branches == 0)
+        {
+            Assert.That(rule.DispatchBranches, Is.Null);
+        }
+        else
+        {
+            Assert.That(rule.DispatchBranches, Has.Count.EqualTo(branches));
+            Assert.That(rule.DispatchBranches!.All(branch => branch.Terms.Count > 0), Is.True);
+        }
     }
 
     [Test]
