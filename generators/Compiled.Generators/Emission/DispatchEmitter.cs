@@ -28,11 +28,21 @@ internal sealed class DispatchEmitter
     /// <summary>The index in <see cref="_branches"/> of the first branch of the current filter.</summary>
     private int _filterStart;
 
-    /// <summary>Starts the branch of one query, stage or filter. The terms added next belong to it.</summary>
-    public void StartBranch()
+    /// <summary>True while the terms added belong to a filter that gives no branch.</summary>
+    private bool _ignoring;
+
+    /// <summary>
+    /// Starts the branch of one query, stage or filter. The terms added next belong to it. With
+    /// <paramref name="used"/> false, the filter gives no branch and its terms are dropped.
+    /// </summary>
+    public void StartBranch(bool used = true)
     {
-        _filterStart = _branches.Count;
-        _branches.Add(new List<DispatchTermSpec>());
+        _ignoring = !used;
+        if (used)
+        {
+            _filterStart = _branches.Count;
+            _branches.Add(new List<DispatchTermSpec>());
+        }
     }
 
     /// <summary>
@@ -42,7 +52,7 @@ internal sealed class DispatchEmitter
     /// </summary>
     public void AddConjunct(Expr clause, string emittedTest, ICollection<string> dateFields, System.Func<Expr, string?> testOf)
     {
-        if (_branches.Count == 0)
+        if (_branches.Count == 0 || _ignoring)
         {
             return;
         }

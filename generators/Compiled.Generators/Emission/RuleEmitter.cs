@@ -329,6 +329,13 @@ internal sealed class RuleEmitter
             body.Line();
         }
 
+        if (sequence.Stages[sequence.Stages.Count - 1].IsMissing)
+        {
+            body.Line("/// <summary>True while sequences wait for time to pass, which any event shows, or for their next stages.</summary>");
+            body.Line($"public override bool NeedsEveryEvent => {matcher}.HasState;");
+            body.Line();
+        }
+
         body.Line($"public override long StateEvictions => {matcher}.Evictions;");
         body.Line();
         body.Line(HotPath);
@@ -403,12 +410,20 @@ internal sealed class RuleEmitter
         }
 
         body.Close();
+        // Trailing missing-event stages change nothing while the rule has no state, and NeedsEveryEvent covers
+        // the rest of the time, so their filters give dispatch no branch.
+        int trailingMissing = sequence.Stages.Count;
+        while (trailingMissing > 0 && sequence.Stages[trailingMissing - 1].IsMissing)
+        {
+            trailingMissing--;
+        }
+
         for (int i = 0; i < sequence.Stages.Count; i++)
         {
             var stage = sequence.Stages[i];
             body.Line();
             string kind = stage.IsMissing ? " (missing event)" : string.Empty;
-            WriteFilterMethod(body, $"MatchStage{i + 1}", stage.Filter, $"Stage {i + 1}{kind}: " + StageText(stage));
+            WriteFilterMethod(body, $"MatchStage{i + 1}", stage.Filter, $"Stage {i + 1}{kind}: " + StageText(stage), "private", dispatch: i < trailingMissing);
         }
 
         if (sequence.Until is { } until)
@@ -432,11 +447,13 @@ internal sealed class RuleEmitter
             SampleQuery sample => sample.Filters.Select(filter => filter.Filter).ToList(),
             _ => new List<EventFilter>(),
         };
-        // A sequence that ends in missing-event stages reports when time passes, so it reads every event.
+        // A sequence that ends in missing-event stages reports when time passes, so while it has state it
+        // reads every event (NeedsEveryEvent). It declares no categories, and dispatch by its other stages
+        // covers the time it has none.
         bool trailingMissing = _rule.ParsedQuery is SequenceQuery { Stages.Count: > 0 } ordered && ordered.Stages[ordered.Stages.Count - 1].IsMissing;
         if (trailingMissing)
         {
-            return false;
+            return true;
         }
 
         if (_rule.EventCategoryOverride is { } categoryField)
@@ -550,7 +567,7 @@ internal sealed class RuleEmitter
     private void WriteFilterMethod(SourceWriter body, string name, EventFilter filter, string summary) =>
         WriteFilterMethod(body, name, filter, summary, "private");
 
-    private void WriteFilterMethod(SourceWriter body, string name, EventFilter filter, string summary, string modifiers)
+    private void WriteFilterMethod(SourceWriter body, string name, EventFilter filter, string summary, string modifiers, bool dispatch = true)
     {
         body.Line("/// <summary>");
         body.Comment(CSharpText.Xml(summary), "/// ");
@@ -558,7 +575,7 @@ internal sealed class RuleEmitter
         body.Line(HotPath);
         body.Line($"{modifiers} bool {name}(EventRecord ev)");
         body.Open();
-        _dispatch.StartBranch();
+        _dispatch.StartBranch(dispatch);
         if (filter.Category is { } category)
         {
             body.Comment($"{CSharpText.OneLine(category)} where: {CSharpText.OneLine(CategoryField)} is \"{CSharpText.OneLine(category)}\"");

@@ -17,7 +17,8 @@ namespace Compiled.Runtime.Hosting;
 /// number of rules. A rule runs when one of its branches' terms holds.</item>
 /// </list>
 /// Rules with no branch, or with a branch that has no usable term, run for every event of their categories.
-/// Candidate rules run in their order in the rule set, as without dispatch.
+/// A sequence that ends in missing-event stages also runs for every event while it has state
+/// (<see cref="DetectionRule.NeedsEveryEvent"/>). Candidate rules run in their order in the rule set, as without dispatch.
 /// </summary>
 public sealed class RuleDispatch
 {
@@ -38,6 +39,9 @@ public sealed class RuleDispatch
     private readonly FieldIndex[]?[] _indexesBySlot;
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
+
+    /// <summary>The rules whose last stage is a missing-event stage, which run for every event while <see cref="DetectionRule.NeedsEveryEvent"/>.</summary>
+    private readonly int[] _trailingMissing;
     private long _rulesRun;
 
     /// <summary>
@@ -56,8 +60,14 @@ public sealed class RuleDispatch
 
         var byCategory = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
         var indexes = new Dictionary<(int Slot, bool IgnoreCase), FieldIndexBuilder>();
+        var trailingMissing = new List<int>();
         for (int i = 0; i < _rules.Length; i++)
         {
+            if (_rules[i].MissingStages is { Count: > 0 } stages && stages[^1])
+            {
+                trailingMissing.Add(i);
+            }
+
             if (_rules[i].EventCategories is { } categories)
             {
                 foreach (var category in categories)
@@ -94,6 +104,7 @@ public sealed class RuleDispatch
             }
         }
 
+        _trailingMissing = [.. trailingMissing];
         _byCategory = byCategory.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         // An event fills few of the schema's slots, so Select visits the indexes of the filled slots only.
         // Freezing the schema keeps its slot count, and so the size of this table, fixed.
@@ -185,6 +196,15 @@ public sealed class RuleDispatch
                 {
                     index.Collect(ev, hits);
                 }
+            }
+        }
+
+        foreach (int rule in _trailingMissing)
+        {
+            if (_rules[rule].NeedsEveryEvent)
+            {
+                allowed[rule >> 6] |= 1UL << (rule & 63);
+                hits[rule >> 6] |= 1UL << (rule & 63);
             }
         }
     }

@@ -30,6 +30,14 @@ public abstract class DetectionRule
     public virtual IReadOnlyList<DispatchBranch>? DispatchBranches => null;
 
     /// <summary>
+    /// True while the rule has state that any event can change, such as a sequence waiting to learn whether
+    /// its trailing missing events arrive. A host then runs the rule for every event, whatever its
+    /// <see cref="DispatchBranches"/>, which describe only the events that matter when the rule has no state.
+    /// The host reads it only for rules whose last stage in <see cref="MissingStages"/> is a missing-event stage.
+    /// </summary>
+    public virtual bool NeedsEveryEvent => false;
+
+    /// <summary>
     /// For each stage of a sequence, with runs expanded, whether it is a missing-event stage <c>![...]</c>.
     /// A sequence match reports only the events of the other stages. Empty for other rules.
     /// </summary>

@@ -95,6 +95,9 @@ public sealed class SequenceMatcher
     /// <summary>The number of join keys that have pending sequences or remembered leading missing events.</summary>
     public int PendingKeyCount => _states.Count;
 
+    /// <summary>True while the matcher has pending sequences, remembered leading missing events or held sequences.</summary>
+    public bool HasState => _states.Count > 0 || _held.Count > 0;
+
     /// <summary>The number of complete sequences waiting to learn whether their trailing missing events arrive.</summary>
     public int HeldCount => _heldCount;
 

@@ -134,6 +134,13 @@ public class DispatchSoundnessTests
                 method.GetParameters() is [{ ParameterType: var type }] && type == typeof(EventRecord))
             .Select(method => (method.Name, method.CreateDelegate<Func<EventRecord, bool>>(rule)))
             .ToList();
+
+        // Trailing missing-event stages matter only while the rule has state, and then NeedsEveryEvent makes
+        // the rule run for every event. AlertsAreTheSameWithAndWithoutDispatch covers them.
+        int trailingMissing = rule.MissingStages.Reverse().TakeWhile(missing => missing).Count();
+        int stages = methods.Count(method => method.Name.StartsWith("MatchStage", StringComparison.Ordinal));
+        methods.RemoveAll(method => method.Name.StartsWith("MatchStage", StringComparison.Ordinal) &&
+            int.Parse(method.Name["MatchStage".Length..], System.Globalization.CultureInfo.InvariantCulture) > stages - trailingMissing);
         Assert.That(methods, Is.Not.Empty, rule.Descriptor.SourceFile);
         return methods;
     }

@@ -139,6 +139,85 @@ public class RuleDispatchTests
     }
 
     [Test]
+    public void TrailingMissingRunsOnlyWithState()
+    {
+        const string Query = """
+            sequence by host.id with maxspan=1m
+              [process where process.name == "alert.exe"]
+              ![any where event.category in ("process", "network")]
+            """;
+        var rules = Scan.CompileRules(
+            ("trailing.toml", RuleFiles.Eql(Query, "Trailing")),
+            ("single.toml", RuleFiles.Eql("network where destination.port == 4444", "Single", "1c2d3e4f-0000-4000-8000-000000000004")));
+        var trailing = rules.Rules.Single(rule => rule.Descriptor.Name == "Trailing");
+        var dispatch = new RuleDispatch(rules);
+        var decoder = new EventDecoder(rules.Schema);
+        var record = new EventRecord(rules.Schema);
+        var sink = new RecordingSink();
+
+        bool Runs(string line)
+        {
+            Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(line), record), Is.Null);
+            bool candidate = dispatch.CandidatesFor(record).Contains(trailing);
+            dispatch.Evaluate(record, sink);
+            return candidate;
+        }
+
+        Assert.That(trailing.DispatchBranches, Has.Count.EqualTo(1), "only the positive stage gives a branch");
+        Assert.That(trailing.EventCategories, Is.Null);
+        Assert.That(Runs(Line(0, "h1", "other.exe")), Is.False, "no state, so a missing-stage event changes nothing");
+        Assert.That(Runs(Line(1, "h1", "alert.exe")), Is.True);
+        Assert.That(trailing.NeedsEveryEvent, Is.True);
+        Assert.That(Runs(Line(2, "h2", "other.exe")), Is.True, "a held sequence needs every event");
+        Assert.That(Runs(Line(200, "h2", "other.exe")), Is.True, "this event's time releases the held sequence");
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+        Assert.That(trailing.NeedsEveryEvent, Is.False);
+        Assert.That(Runs(Line(201, "h2", "other.exe")), Is.False);
+
+        static string Line(int second, string host, string process) =>
+            $$$"""{"@timestamp":"2026-01-01T00:{{{second / 60:00}}}:{{{second % 60:00}}}Z","event":{"category":"process"},"host":{"id":"{{{host}}}"},"process":{"name":"{{{process}}}"}}""";
+    }
+
+    [Test]
+    public void TrailingMissingAlertsAreTheSameWithoutDispatch()
+    {
+        const string Query = """
+            sequence by host.id with maxspan=30s
+              [process where process.name == "alert.exe"]
+              ![any where event.category in ("process", "network")]
+            """;
+        var rules = Scan.CompileRules(
+            ("trailing.toml", RuleFiles.Eql(Query, "Trailing")),
+            ("single.toml", RuleFiles.Eql("network where destination.port == 4444", "Single", "1c2d3e4f-0000-4000-8000-000000000004")));
+
+        // Sequences held on two hosts, one rejected by a later event of its host, and single-event alerts in between,
+        // so that the order of the alert file shows when each held sequence was reported.
+        var lines = new List<string>();
+        var random = new Random(7);
+        for (int second = 0; second < 600; second++)
+        {
+            string host = random.Next(2) == 0 ? "h1" : "h2";
+            string time = $"2026-01-01T00:{second / 60:00}:{second % 60:00}Z";
+            lines.Add(random.Next(6) switch
+            {
+                0 => $$$"""{"@timestamp":"{{{time}}}","event":{"category":"process"},"host":{"id":"{{{host}}}"},"process":{"name":"alert.exe"}}""",
+                1 => $$$"""{"@timestamp":"{{{time}}}","event":{"category":"network"},"host":{"id":"{{{host}}}"},"destination":{"port":4444}}""",
+                2 => $$$"""{"@timestamp":"{{{time}}}","event":{"category":"process"},"host":{"id":"{{{host}}}"},"process":{"name":"other.exe"}}""",
+                _ => $$$"""{"@timestamp":"{{{time}}}","event":{"category":"file"},"host":{"id":"h3"}}""",
+            });
+            second += random.Next(0, 40);
+        }
+
+        string ndjson = string.Join("\n", lines) + "\n";
+        var (_, dispatched) = Scan.RunToAlerts(rules, ndjson);
+        var (_, reference) = Scan.RunToAlerts(rules, ndjson, new ScanOptions { DispatchByValue = false });
+
+        Assert.That(dispatched, Does.Contain("\"Trailing\""));
+        Assert.That(dispatched, Does.Contain("\"Single\""));
+        Assert.That(dispatched, Is.EqualTo(reference));
+    }
+
+    [Test]
     public void KqlStatefulRulesDispatchUnlessThreshold()
     {
         var rules = Scan.CompileRules(

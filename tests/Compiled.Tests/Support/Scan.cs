@@ -27,11 +27,11 @@ public static class Scan
         return sink;
     }
 
-    public static (ScanSummary Summary, string Alerts) RunToAlerts(RuleSet rules, string ndjson)
+    public static (ScanSummary Summary, string Alerts) RunToAlerts(RuleSet rules, string ndjson, ScanOptions? options = null)
     {
         var output = new MemoryStream();
         var writer = new AlertWriter(output);
-        var engine = new ScanEngine(rules, writer);
+        var engine = new ScanEngine(rules, writer, options ?? new ScanOptions());
         engine.Scan(new MemoryStream(Encoding.UTF8.GetBytes(ndjson)), "test.ndjson");
         engine.Finish();
         return (engine.Summary, Encoding.UTF8.GetString(output.ToArray()));
