@@ -399,7 +399,7 @@ public sealed class EventRecord
     internal void AddCopy(int slot, int index)
     {
         ref readonly var value = ref _values[index];
-        Append(slot, new FieldValue(value.Kind, value.TextStart, value.TextLength, value.Integer, value.Number, -1, value.Element));
+        Append(slot, value.Copy());
     }
 
     private int Append(int slot, in FieldValue value)
@@ -420,7 +420,7 @@ public sealed class EventRecord
         else
         {
             ref var previous = ref _values[_last[slot]];
-            previous = new FieldValue(previous.Kind, previous.TextStart, previous.TextLength, previous.Integer, previous.Number, index, previous.Element);
+            previous = previous.WithNext(index);
         }
 
         _last[slot] = index;

@@ -56,6 +56,36 @@ public class EventRecordSnapshotTests
         Assert.That(restored, Is.EqualTo(new DateTimeOffset(2026, 3, 2, 10, 0, 5, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1_000_000L));
     }
 
+    [Test]
+    public void FieldValueTakes32Bytes()
+    {
+        // Every decoded value is written once when decoded and again into each snapshot, so its size is per-event work.
+        Assert.That(System.Runtime.CompilerServices.Unsafe.SizeOf<FieldValue>(), Is.EqualTo(32));
+    }
+
+    [TestCase("1.5", 1L, 1.5)]
+    [TestCase("-2.75", -2L, -2.75)]
+    [TestCase("9007199254740993", 9007199254740993L, 9007199254740992.0)]
+    [TestCase("true", 1L, 1.0)]
+    [TestCase("1e19", long.MaxValue, 1e19)]
+    public void NumbersKeepBothForms(string json, long integer, double number)
+    {
+        var decoder = new EventDecoder(Schema);
+        var record = new EventRecord(Schema);
+        Decode(decoder, record, $"{{\"@timestamp\":\"2026-03-02T10:00:00Z\",\"process\":{{\"name\":{json}}}}}");
+
+        Assert.That(Schema.TryGetSlot("process.name", out int slot), Is.True);
+        foreach (ref readonly var value in record.Values(slot))
+        {
+            Assert.That(value.Integer, Is.EqualTo(integer));
+            Assert.That(value.Number, Is.EqualTo(number));
+            Assert.That(record.Text(value).ToString(), Is.EqualTo(json));
+            return;
+        }
+
+        Assert.Fail("no value decoded");
+    }
+
     private static void Decode(EventDecoder decoder, EventRecord record, string json) =>
         Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(json), record), Is.Null, json);
 
