@@ -108,12 +108,21 @@ foreach (string caseName in onlyCase is null ? caseNames : [onlyCase])
     {
         "baseline" => Measure("Utf8JsonReader, every token (baseline)", lines.Count, stream.Length, () => { Workload.ReadAllTokens(warmUpLines); return () => { Workload.ReadAllTokens(lines); return 0; }; }, StatelessPasses),
         "decode" => MeasureDecode(CompiledAllRules().Schema),
-        "seed" => Measure("host, seed rule alone", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.SeedRules, warmUp, HostInputs()), HostPasses),
-        "hundred" => Measure($"host, {Workload.HundredRules.Rules.Count} corpus rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.HundredRules, warmUp, HostInputs()), HostPasses),
-        "all" => Measure($"host, all {CompiledAllRules().Rules.Count} corpus EQL rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, HostInputs()), HostPasses),
-        "all-one-thread" => Measure($"host, all {CompiledAllRules().Rules.Count} rules, one thread", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, HostInputs(), new ScanOptions { DecodeAhead = false }), HostPasses),
+        "seed" => Measure("host, seed rule alone", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.SeedRules, warmUp, HostInputs()), HostPasses, PairedBaseline),
+        "hundred" => Measure($"host, {Workload.HundredRules.Rules.Count} corpus rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.HundredRules, warmUp, HostInputs()), HostPasses, PairedBaseline),
+        "all" => Measure($"host, all {CompiledAllRules().Rules.Count} corpus EQL rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, HostInputs()), HostPasses, PairedBaseline),
+        "all-one-thread" => Measure($"host, all {CompiledAllRules().Rules.Count} rules, one thread", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.AllRules, warmUp, HostInputs(), new ScanOptions { DecodeAhead = false }), HostPasses, PairedBaseline),
         _ => throw new ArgumentException($"Unknown case '{caseName}'. Use one of: {string.Join(", ", caseNames)}."),
     });
+}
+
+// Reads the measured input with the baseline's token reader once and returns the seconds it took. A host case
+// runs one such pass right before each of its own, so the paired ratio compares speeds measured at the same time.
+double PairedBaseline()
+{
+    var watch = Stopwatch.StartNew();
+    Workload.ReadAllTokens(lines);
+    return watch.Elapsed.TotalSeconds;
 }
 
 Result MeasureDecode(Compiled.Runtime.Events.FieldSchema schema) =>
@@ -189,44 +198,63 @@ static void PrintTable(List<Result> results)
     double baseline = results[0].MegabytesPerSecond;
     double seed = results[2].MegabytesPerSecond;
     Console.WriteLine();
-    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8} {"processors",10}");
+    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"paired",7} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8} {"processors",10}");
     foreach (var result in results)
     {
+        string paired = double.IsNaN(result.PairedRatio) ? "-" : result.PairedRatio.ToString("P0", CultureInfo.InvariantCulture);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8} {result.Processors,10:F2}"));
+            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {paired,7} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8} {result.Processors,10:F2}"));
     }
+
+    Console.WriteLine();
+    Console.WriteLine("paired: the median over a case's passes of its speed over that of a baseline pass run right before it in the same process.");
 }
 
 // prepare runs the warm-up and returns the measured run, which is called once per pass, and the median pass is
 // reported: one pass of the baseline takes about a tenth of a second, and single passes of one build varied by
 // more than 20 % from run to run. A case without state between passes measures the same input each time. A host
 // case keeps the state of the events before it, so each of its passes reads an input that continues the last one.
-static Result Measure(string name, int events, long bytes, Func<Func<long>> prepare, int passes = 1)
+static Result Measure(string name, int events, long bytes, Func<Func<long>> prepare, int passes = 1, Func<double>? pairedBaseline = null)
 {
     var run = prepare();
+    if (pairedBaseline is not null)
+    {
+        // One pass before measuring, so that the paired passes run the token reader's optimized code.
+        pairedBaseline();
+    }
+
     WaitForJitIdle();
     GC.Collect();
     GC.WaitForPendingFinalizers();
     var seconds = new double[passes];
+    var ratios = new double[passes];
     var alerts = new long[passes];
-    var processorTimeBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    // The host decodes on thread-pool threads too, so the allocations of every thread count.
-    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var processorTime = TimeSpan.Zero;
+    long allocated = 0;
     for (int pass = 0; pass < passes; pass++)
     {
+        double baselineSeconds = pairedBaseline?.Invoke() ?? double.NaN;
+        var processorTimeBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        // The host decodes on thread-pool threads too, so the allocations of every thread count.
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var watch = Stopwatch.StartNew();
         alerts[pass] = run();
         watch.Stop();
+        allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        processorTime += Process.GetCurrentProcess().TotalProcessorTime - processorTimeBefore;
         seconds[pass] = watch.Elapsed.TotalSeconds;
+        ratios[pass] = baselineSeconds / seconds[pass];
     }
 
-    double allocatedPerPass = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / passes;
+    double allocatedPerPass = (double)allocated / passes;
 
     // Processor time of the whole process over the passes' elapsed time: how many processors the case kept busy.
-    double processors = (Process.GetCurrentProcess().TotalProcessorTime - processorTimeBefore).TotalSeconds / seconds.Sum();
+    double processors = processorTime.TotalSeconds / seconds.Sum();
+    Array.Sort(ratios);
+    double pairedRatio = ratios[passes / 2];
     Array.Sort(seconds, alerts);
     double median = seconds[passes / 2];
-    return new Result(name, events, bytes / 1_048_576.0 / median, events / median, allocatedPerPass / events, alerts[passes / 2], processors);
+    return new Result(name, events, bytes / 1_048_576.0 / median, events / median, allocatedPerPass / events, alerts[passes / 2], processors, pairedRatio);
 }
 
 static byte[] Join(List<byte[]> lines)
@@ -261,25 +289,25 @@ static void WaitForJitIdle()
     }
 }
 
-internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts, double Processors)
+internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts, double Processors, double PairedRatio)
 {
     private const string Prefix = "RESULT\t";
 
     /// <summary>Returns the result as the one line a case process prints for its parent.</summary>
     public string ToLine() => string.Create(CultureInfo.InvariantCulture,
-        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{Alerts}\t{Processors:R}");
+        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{Alerts}\t{Processors:R}\t{PairedRatio:R}");
 
     public static bool TryParse(string line, out Result result)
     {
         result = null!;
         var parts = line.Split('\t');
-        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 8)
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 9)
         {
             return false;
         }
 
         var culture = CultureInfo.InvariantCulture;
-        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), long.Parse(parts[6], culture), double.Parse(parts[7], culture));
+        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), long.Parse(parts[6], culture), double.Parse(parts[7], culture), double.Parse(parts[8], culture));
         return true;
     }
 }
