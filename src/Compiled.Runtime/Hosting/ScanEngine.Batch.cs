@@ -51,6 +51,26 @@ public sealed partial class ScanEngine
     /// Documents of one input in order, with the bytes they need. Its buffers have fixed sizes, so a batch reused
     /// from input to input allocates nothing. A document larger than the whole JSON buffer takes a pooled array.
     /// </summary>
+    /// <summary>The batches that hold a document larger than their capacity, now and at most at once, across all inputs.</summary>
+    internal sealed class OversizedCount
+    {
+        private int _current;
+        private int _peak;
+
+        public int Peak => Volatile.Read(ref _peak);
+
+        public void Add()
+        {
+            int current = Interlocked.Increment(ref _current);
+            int peak;
+            while (current > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, current, peak) != peak)
+            {
+            }
+        }
+
+        public void Remove() => Interlocked.Decrement(ref _current);
+    }
+
     private sealed class Batch
     {
         private readonly DecodedDocument[] _items;
@@ -58,6 +78,7 @@ public sealed partial class ScanEngine
         private readonly byte[] _snapshots;
         private readonly int _groups;
         private readonly byte[] _buffer;
+        private readonly OversizedCount _oversized;
 
         /// <summary>The JSON bytes: <see cref="_buffer"/>, or a pooled array for a document larger than it.</summary>
         private byte[] _bytes;
@@ -73,8 +94,10 @@ public sealed partial class ScanEngine
 
         /// <param name="groups">The engine's order groups, each with a time per document.</param>
         /// <param name="capacity">The JSON bytes a batch reads before it is full. Decoded values get four times as many.</param>
-        public Batch(int groups, int capacity)
+        /// <param name="oversized">The engine's count of batches that hold a document larger than their capacity.</param>
+        public Batch(int groups, int capacity, OversizedCount oversized)
         {
+            _oversized = oversized;
             _groups = groups;
             Capacity = capacity;
             _buffer = new byte[capacity];
@@ -155,6 +178,7 @@ public sealed partial class ScanEngine
                 // A document larger than the buffer gets a pooled array, returned when the batch is cleared, so
                 // that large documents do not leave an array each on the large object heap.
                 _bytes = ArrayPool<byte>.Shared.Rent(size);
+                _oversized.Add();
             }
 
             ref var item = ref _items[Count++];
@@ -273,6 +297,7 @@ public sealed partial class ScanEngine
             {
                 ArrayPool<byte>.Shared.Return(_bytes);
                 _bytes = _buffer;
+                _oversized.Remove();
             }
 
             Count = 0;

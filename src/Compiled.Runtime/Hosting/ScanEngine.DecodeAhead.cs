@@ -118,7 +118,7 @@ public sealed partial class ScanEngine
             }
         }
 
-        return new Batch(_groups.Length, capacity);
+        return new Batch(_groups.Length, capacity, _oversized);
     }
 
     private void ReturnBatch(Batch batch)

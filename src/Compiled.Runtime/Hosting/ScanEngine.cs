@@ -97,6 +97,11 @@ public sealed partial class ScanEngine
     /// <summary>The number of inputs read and decoded on other threads (see <see cref="ScanOptions.DecodeAhead"/>).</summary>
     internal int InputsDecodedAhead { get; private set; }
 
+    private readonly OversizedCount _oversized = new();
+
+    /// <summary>The most batches that held a document larger than their capacity at once, over all scans of this engine.</summary>
+    internal int PeakOversizedBatches => _oversized.Peak;
+
     /// <summary>The number of times the reorder buffer packed its events into fewer chunks.</summary>
     internal int BufferPacks => _store.Packs;
 

@@ -139,6 +139,48 @@ public class DecodeAheadTests
     }
 
     [Test]
+    public void InputReadsOneLargeDocumentAhead()
+    {
+        // Eight files whose events each take twice a batch. The sink makes the engine slow, so every work item
+        // reads as far ahead as it may while the engine waits on the first events.
+        var rules = Scan.CompileRules(("shadow.toml", ShadowCopyRule));
+        const int BatchBytes = 8 * 1024;
+        var inputs = Enumerable.Range(0, 8).Select(file =>
+        {
+            var lines = Enumerable.Range(0, 12).Select(i => Event((file * 100) + i, "vssadmin.exe").Replace("\"args\"", $"\"padding\":\"{new string('p', 2 * BatchBytes)}\",\"args\""));
+            byte[] bytes = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+            return new ScanInput($"large{file}.ndjson", () => new MemoryStream(bytes, writable: false));
+        }).ToList();
+        var sink = new SlowSink();
+        var engine = new ScanEngine(rules, sink, Ahead(new ScanOptions(), BatchBytes));
+
+        engine.Scan(inputs);
+        engine.Finish();
+
+        Assert.That(sink.Events, Is.EqualTo(96));
+        Assert.That(engine.InputsDecodedAhead, Is.EqualTo(8));
+        Assert.That(engine.PeakOversizedBatches, Is.GreaterThan(0), "the events must not fit in a batch");
+        // Per input, the batch the engine reads and one batch ahead of it.
+        Assert.That(engine.PeakOversizedBatches, Is.LessThanOrEqualTo(2 * 8));
+    }
+
+    /// <summary>Counts event alerts, taking a few milliseconds over each so that reading gets ahead of the engine.</summary>
+    private sealed class SlowSink : IAlertSink
+    {
+        public int Events { get; private set; }
+
+        public void OnEventMatch(DetectionRule rule, Compiled.Runtime.Events.EventRecord ev, long timestamp)
+        {
+            Thread.Sleep(5);
+            Events++;
+        }
+
+        public void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events)
+        {
+        }
+    }
+
+    [Test]
     public void ManyScansReuseDecoders()
     {
         var rules = Scan.CompileRules(("shadow.toml", ShadowCopyRule));
