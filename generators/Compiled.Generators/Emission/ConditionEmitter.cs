@@ -267,7 +267,7 @@ internal sealed class ConditionEmitter
         }
 
         string slot = _scope.Slot(field.Path);
-        if (literal.Kind == LiteralKind.String && _dateFields.Contains(field.Path) && DateLiteral.TryParse(literal.Value, out long first, out long last))
+        if (_dateFields.Contains(field.Path) && DateSpan(literal, out long first, out long last))
         {
             // A date literal names a span at its own precision, so == matches any time inside it.
             string span = $"{first.ToString(CultureInfo.InvariantCulture)}L, {last.ToString(CultureInfo.InvariantCulture)}L";
@@ -297,6 +297,30 @@ internal sealed class ConditionEmitter
             default:
                 return $"{Eql}.Compare(ev, {slot}, {Comparison}.{OperatorName(op)}, {value})";
         }
+    }
+
+    /// <summary>
+    /// Reads a literal compared with a date field as the span of time it names: a date string at its own
+    /// precision, or an integer as epoch milliseconds, one millisecond long, as Elasticsearch reads a
+    /// number for a <c>date</c> field.
+    /// </summary>
+    private static bool DateSpan(LiteralExpr literal, out long first, out long last)
+    {
+        if (literal.Kind == LiteralKind.String)
+        {
+            return DateLiteral.TryParse(literal.Value, out first, out last);
+        }
+
+        first = last = 0;
+        if (literal.Kind != LiteralKind.Integer || !long.TryParse(literal.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long milliseconds) ||
+            milliseconds > long.MaxValue / 1_000_000 - 1 || milliseconds < long.MinValue / 1_000_000)
+        {
+            return false;
+        }
+
+        first = milliseconds * 1_000_000;
+        last = first + 999_999;
+        return true;
     }
 
     private static string OperatorName(BinaryOperator op) => op switch

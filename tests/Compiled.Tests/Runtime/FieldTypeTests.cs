@@ -88,6 +88,24 @@ public class FieldTypeTests
         Assert.That(untyped.Sequences, Is.Empty);
     }
 
+    [TestCase("@timestamp == 1768608045000", new[] { 0, 1, 2, 3 })]
+    [TestCase("@timestamp != 1768608045000", new[] { 4, 5 })]
+    [TestCase("@timestamp < 1768608045000", new[] { 5 })]
+    [TestCase("@timestamp <= 1768608045000", new[] { 0, 1, 2, 3, 5 })]
+    [TestCase("@timestamp > 1768608045000", new[] { 4 })]
+    [TestCase("1768608045000 == @timestamp", new[] { 0, 1, 2, 3 })]
+    public void DateFieldReadsIntegerAsEpochMilliseconds(string condition, int[] expected)
+    {
+        // The same instant written as ISO text, a number, digits in a string and ISO text with a fraction of the
+        // millisecond, then one millisecond later and one second earlier.
+        string[] times = ["\"2026-01-17T00:00:45Z\"", "1768608045000", "\"1768608045000\"", "\"2026-01-17T00:00:45.000500Z\"", "\"2026-01-17T00:00:45.001Z\"", "\"2026-01-17T00:00:44Z\""];
+        var rules = Scan.CompileRules(("date.toml", RuleFiles.Eql($"process where {condition}")));
+
+        var sink = Scan.Run(rules, times.Select((time, line) => $$$"""{"@timestamp":{{{time}}},"event":{"category":"process"},"line":{{{line}}}}"""));
+
+        Assert.That(sink.Events.Select(match => match.Event.GetProperty("line").GetInt32()), Is.EquivalentTo(expected));
+    }
+
     private static string Package(string version) =>
         $$$"""{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"package"},"package":{"version":"{{{version}}}"}}""";
 }
