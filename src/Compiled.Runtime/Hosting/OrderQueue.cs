@@ -33,7 +33,12 @@ internal sealed class OrderQueue
         _count++;
     }
 
-    public bool TryPeek(out int entry, out OrderKey key)
+    public bool TryPeek(out int entry, out OrderKey key) => TryTake(remove: false, out entry, out key);
+
+    public bool TryDequeue(out int entry, out OrderKey key) => TryTake(remove: true, out entry, out key);
+
+    /// <summary>Returns the oldest event, taking it out of the queue when <paramref name="remove"/> is true.</summary>
+    private bool TryTake(bool remove, out int entry, out OrderKey key)
     {
         bool fromRing = FromRing(out bool any);
         if (!any)
@@ -43,34 +48,19 @@ internal sealed class OrderQueue
             return false;
         }
 
-        if (fromRing)
+        if (!fromRing)
         {
-            (entry, key) = _ring[_head];
-            return true;
+            return remove ? _older.TryDequeue(out entry, out key) : _older.TryPeek(out entry, out key);
         }
 
-        return _older.TryPeek(out entry, out key);
-    }
-
-    public bool TryDequeue(out int entry, out OrderKey key)
-    {
-        bool fromRing = FromRing(out bool any);
-        if (!any)
+        (entry, key) = _ring[_head];
+        if (remove)
         {
-            entry = -1;
-            key = default;
-            return false;
-        }
-
-        if (fromRing)
-        {
-            (entry, key) = _ring[_head];
             _head = (_head + 1) & (_ring.Length - 1);
             _count--;
-            return true;
         }
 
-        return _older.TryDequeue(out entry, out key);
+        return true;
     }
 
     /// <summary>Returns true when the oldest event is at the head of the ring. <paramref name="any"/> is false when nothing is queued.</summary>

@@ -141,14 +141,7 @@ public class RuleDispatchTests
     [Test]
     public void TrailingMissingRunsOnlyWithState()
     {
-        const string Query = """
-            sequence by host.id with maxspan=1m
-              [process where process.name == "alert.exe"]
-              ![any where event.category in ("process", "network")]
-            """;
-        var rules = Scan.CompileRules(
-            ("trailing.toml", RuleFiles.Eql(Query, "Trailing")),
-            ("single.toml", RuleFiles.Eql("network where destination.port == 4444", "Single", "1c2d3e4f-0000-4000-8000-000000000004")));
+        var rules = TrailingMissingRules("1m");
         var trailing = rules.Rules.Single(rule => rule.Descriptor.Name == "Trailing");
         var dispatch = new RuleDispatch(rules);
         var decoder = new EventDecoder(rules.Schema);
@@ -181,14 +174,7 @@ public class RuleDispatchTests
     [Test]
     public void TrailingMissingAlertsAreTheSameWithoutDispatch()
     {
-        const string Query = """
-            sequence by host.id with maxspan=30s
-              [process where process.name == "alert.exe"]
-              ![any where event.category in ("process", "network")]
-            """;
-        var rules = Scan.CompileRules(
-            ("trailing.toml", RuleFiles.Eql(Query, "Trailing")),
-            ("single.toml", RuleFiles.Eql("network where destination.port == 4444", "Single", "1c2d3e4f-0000-4000-8000-000000000004")));
+        var rules = TrailingMissingRules("30s");
 
         // Sequences held on two hosts, one rejected by a later event of its host, and single-event alerts in between,
         // so that the order of the alert file shows when each held sequence was reported.
@@ -216,6 +202,15 @@ public class RuleDispatchTests
         Assert.That(dispatched, Does.Contain("\"Single\""));
         Assert.That(dispatched, Is.EqualTo(reference));
     }
+
+    /// <summary>A sequence named "Trailing" that ends in a missing-event stage, and a single-event rule named "Single".</summary>
+    private static RuleSet TrailingMissingRules(string maxspan) => Scan.CompileRules(
+        ("trailing.toml", RuleFiles.Eql($"""
+            sequence by host.id with maxspan={maxspan}
+              [process where process.name == "alert.exe"]
+              ![any where event.category in ("process", "network")]
+            """, "Trailing")),
+        ("single.toml", RuleFiles.Eql("network where destination.port == 4444", "Single", "1c2d3e4f-0000-4000-8000-000000000004")));
 
     [Test]
     public void KqlStatefulRulesDispatchUnlessThreshold()
