@@ -67,14 +67,29 @@ internal sealed class DispatchEmitter
             return;
         }
 
-        if (clause is BinaryExpr { Operator: BinaryOperator.Or } &&
-            Alternatives(clause, dateFields, testOf) is { } alternatives &&
-            (_branches.Count - _filterStart) * alternatives.Count <= MaxBranchesPerFilter)
+        var current = _branches.GetRange(_filterStart, _branches.Count - _filterStart);
+        if (Split(current, clause, dateFields, testOf) is { } split)
         {
-            var current = _branches.GetRange(_filterStart, _branches.Count - _filterStart);
             _branches.RemoveRange(_filterStart, current.Count);
-            _branches.AddRange(WithoutSubsumed(current.SelectMany(branch => alternatives.Select(alternative => branch.Concat(alternative).ToList()))));
+            _branches.AddRange(split);
         }
+    }
+
+    /// <summary>
+    /// Returns <paramref name="branches"/> split at <paramref name="clause"/> when it is an <c>or</c>. Each branch
+    /// appears once per way the <c>or</c> can be true, with that way's terms added. Returns null for any other
+    /// clause, or when the split would make more than <see cref="MaxBranchesPerFilter"/> branches.
+    /// </summary>
+    private static List<List<DispatchTermSpec>>? Split(List<List<DispatchTermSpec>> branches, Expr clause, ICollection<string> dateFields, System.Func<Expr, string?> testOf)
+    {
+        if (clause is not BinaryExpr { Operator: BinaryOperator.Or } ||
+            Alternatives(clause, dateFields, testOf) is not { } alternatives ||
+            branches.Count * alternatives.Count > MaxBranchesPerFilter)
+        {
+            return null;
+        }
+
+        return WithoutSubsumed(branches.SelectMany(branch => alternatives.Select(alternative => branch.Concat(alternative).ToList())));
     }
 
     /// <summary>
@@ -126,11 +141,9 @@ internal sealed class DispatchEmitter
                     alternative.Add(term);
                 }
             }
-            else if (clause is BinaryExpr { Operator: BinaryOperator.Or } &&
-                     Alternatives(clause, dateFields, testOf) is { } inner &&
-                     result.Count * inner.Count <= MaxBranchesPerFilter)
+            else if (Split(result, clause, dateFields, testOf) is { } split)
             {
-                result = WithoutSubsumed(result.SelectMany(alternative => inner.Select(terms => alternative.Concat(terms).ToList())));
+                result = split;
             }
         }
 

@@ -203,8 +203,8 @@ public sealed class RuleDispatch
         {
             if (_rules[rule].NeedsEveryEvent)
             {
-                allowed[rule >> 6] |= 1UL << (rule & 63);
-                hits[rule >> 6] |= 1UL << (rule & 63);
+                Set(_allowed, rule);
+                Set(_hits, rule);
             }
         }
     }

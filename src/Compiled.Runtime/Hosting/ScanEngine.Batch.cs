@@ -47,10 +47,6 @@ public sealed partial class ScanEngine
         public Extent Snapshot;
     }
 
-    /// <summary>
-    /// Documents of one input in order, with the bytes they need. Its buffers have fixed sizes, so a batch reused
-    /// from input to input allocates nothing. A document larger than the whole JSON buffer takes a pooled array.
-    /// </summary>
     /// <summary>The batches that hold a document larger than their capacity, now and at most at once, across all inputs.</summary>
     internal sealed class OversizedCount
     {
@@ -71,6 +67,10 @@ public sealed partial class ScanEngine
         public void Remove() => Interlocked.Decrement(ref _current);
     }
 
+    /// <summary>
+    /// Documents of one input in order, with the bytes they need. Its buffers have fixed sizes, so a batch reused
+    /// from input to input allocates nothing. A document larger than the whole JSON buffer takes a pooled array.
+    /// </summary>
     private sealed class Batch
     {
         private readonly DecodedDocument[] _items;

@@ -43,6 +43,7 @@ public sealed partial class ScanEngine
     private readonly bool _singlePass;
     private readonly OrderGroup[] _groups;
     private readonly EventStore _store = new();
+    private readonly OversizedCount _oversized = new();
     private long _latenessNanoseconds;
     private readonly List<string> _sources = [];
     private int _decodedEntry = -1;
@@ -96,8 +97,6 @@ public sealed partial class ScanEngine
 
     /// <summary>The number of inputs read and decoded on other threads (see <see cref="ScanOptions.DecodeAhead"/>).</summary>
     internal int InputsDecodedAhead { get; private set; }
-
-    private readonly OversizedCount _oversized = new();
 
     /// <summary>The most batches that held a document larger than their capacity at once, over all scans of this engine.</summary>
     internal int PeakOversizedBatches => _oversized.Peak;
