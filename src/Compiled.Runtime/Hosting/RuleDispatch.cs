@@ -276,12 +276,12 @@ public sealed class RuleDispatch
             {
                 var text = ev.Text(value);
                 int[]? rules;
-                if (exact is not null && exact.MayContain(text) && exact.Rules.TryGetValue(text, out rules))
+                if (exact is not null && exact.MayContain(text) && (rules = exact.Rules.Find(text)) is not null)
                 {
                     Mark(hits, rules);
                 }
 
-                foreach (var table in prefixes)
+                foreach (ref readonly var table in prefixes.AsSpan())
                 {
                     if (table.Length > text.Length)
                     {
@@ -289,13 +289,13 @@ public sealed class RuleDispatch
                     }
 
                     var prefix = text[..table.Length];
-                    if (table.MayContain(prefix) && table.Rules.TryGetValue(prefix, out rules))
+                    if (table.MayContain(prefix) && (rules = table.Rules.Find(prefix)) is not null)
                     {
                         Mark(hits, rules);
                     }
                 }
 
-                foreach (var table in suffixes)
+                foreach (ref readonly var table in suffixes.AsSpan())
                 {
                     if (table.Length > text.Length)
                     {
@@ -303,7 +303,7 @@ public sealed class RuleDispatch
                     }
 
                     var suffix = text[^table.Length..];
-                    if (table.MayContain(suffix) && table.Rules.TryGetValue(suffix, out rules))
+                    if (table.MayContain(suffix) && (rules = table.Rules.Find(suffix)) is not null)
                     {
                         Mark(hits, rules);
                     }
@@ -376,28 +376,27 @@ public sealed class RuleDispatch
             [.. byLength.OrderBy(pair => pair.Key).Select(pair => new AffixTable(
                 pair.Key, Lookup(pair.Value), CharFilter.Of(pair.Value.Keys, 0, ignoreCase), CharFilter.Of(pair.Value.Keys, pair.Key - 1, ignoreCase)))];
 
-        // Not a FrozenDictionary: with case folding it hashes a slice of each key, which can split a surrogate
-        // pair, so "x\U00010428" would miss the key "x\U00010400" that OrdinalIgnoreCase finds equal.
-        private Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Lookup(Dictionary<string, List<int>> table) =>
-            table.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), _comparer).GetAlternateLookup<ReadOnlySpan<char>>();
+        private TermTable Lookup(Dictionary<string, List<int>> table) =>
+            new(table.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), _comparer), ignoreCase);
     }
 
     /// <summary>
     /// The prefixes or suffixes of one length on one field, with filters on their first and last characters,
     /// so that most values of the event are passed over without hashing a slice of them.
     /// </summary>
-    private sealed class AffixTable(int length, Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, CharFilter first, CharFilter last)
+    /// <remarks>A struct, so that the tables of one field, which each value of the event visits in turn, lie next to each other in memory.</remarks>
+    private readonly struct AffixTable(int length, TermTable rules, CharFilter first, CharFilter last)
     {
         public int Length { get; } = length;
 
-        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
+        public TermTable Rules { get; } = rules;
 
         /// <summary>Returns false when no affix of the table can equal <paramref name="slice"/>, which has <see cref="Length"/> characters.</summary>
         public bool MayContain(ReadOnlySpan<char> slice) => first.MayMatch(slice[0]) && last.MayMatch(slice[^1]);
     }
 
     /// <summary>The exact values on one field, with filters on their lengths and first and last characters, like <see cref="AffixTable"/>.</summary>
-    private sealed class ExactTable(Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> rules, IReadOnlyCollection<string> values, bool ignoreCase)
+    private sealed class ExactTable(TermTable rules, IReadOnlyCollection<string> values, bool ignoreCase)
     {
         private const int LengthBits = 256;
 
@@ -405,7 +404,7 @@ public sealed class RuleDispatch
         private readonly CharFilter _first = CharFilter.Of(values.Where(value => value.Length > 0), 0, ignoreCase);
         private readonly CharFilter _last = CharFilter.Of(values.Where(value => value.Length > 0), ^1, ignoreCase);
 
-        public Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Rules { get; } = rules;
+        public TermTable Rules { get; } = rules;
 
         /// <summary>Returns false when no value of the table can equal <paramref name="text"/>.</summary>
         public bool MayContain(ReadOnlySpan<char> text)
@@ -437,9 +436,9 @@ public sealed class RuleDispatch
     /// The ASCII characters found at one position of a set of strings, as a 128-bit set. A character outside
     /// ASCII always passes, and a set with one outside ASCII at that position passes every character.
     /// </summary>
-    private readonly struct CharFilter(ulong low, ulong high, bool passesAll)
+    private readonly struct CharFilter(ulong low, ulong high)
     {
-        public bool MayMatch(char c) => c >= 128 || passesAll || ((c < 64 ? low >> c : high >> (c - 64)) & 1) != 0;
+        public bool MayMatch(char c) => c >= 128 || ((c < 64 ? low >> c : high >> (c - 64)) & 1) != 0;
 
         /// <summary>Builds the filter for position <paramref name="index"/> of <paramref name="values"/>, with both cases of letters when <paramref name="ignoreCase"/> is true.</summary>
         public static CharFilter Of(IEnumerable<string> values, Index index, bool ignoreCase)
@@ -450,7 +449,7 @@ public sealed class RuleDispatch
                 char c = value[index];
                 if (c >= 128)
                 {
-                    return new CharFilter(0, 0, passesAll: true);
+                    return new CharFilter(ulong.MaxValue, ulong.MaxValue);
                 }
 
                 Add(ref low, ref high, c);
@@ -460,7 +459,7 @@ public sealed class RuleDispatch
                 }
             }
 
-            return new CharFilter(low, high, passesAll: false);
+            return new CharFilter(low, high);
         }
 
         private static void Add(ref ulong low, ref ulong high, char c)
