@@ -142,6 +142,11 @@ internal sealed class StatefulEmitter
         constructorLines.Add($"{suppressor} = new {Stateful}.AlertSuppressor(this, {Suppression()}, {Schedule()});");
         body.Line($"public override long StateEvictions => {suppressor}.Evictions;");
         body.Line();
+        body.Line("public override bool MayNeedEveryEvent => true;");
+        body.Line();
+        body.Line("/// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>");
+        body.Line($"public override bool NeedsEveryEvent => {suppressor}.OpenGroups > 0;");
+        body.Line();
         body.Line("/// <summary>Writes the alerts of the suppression groups still open.</summary>");
         body.Line($"public override void Flush({Runtime}.Alerts.IAlertSink sink) => {suppressor}.Flush(sink);");
         body.Line();

@@ -17,8 +17,9 @@ namespace Compiled.Runtime.Hosting;
 /// number of rules. A rule runs when one of its branches' terms holds.</item>
 /// </list>
 /// Rules with no branch, or with a branch that has no usable term, run for every event of their categories.
-/// A sequence that ends in missing-event stages also runs for every event while it has state
-/// (<see cref="DetectionRule.NeedsEveryEvent"/>). Candidate rules run in their order in the rule set, as without dispatch.
+/// A sequence that ends in missing-event stages, and a rule with alert suppression, also runs for every event
+/// while it has state (<see cref="DetectionRule.NeedsEveryEvent"/>). Candidate rules run in their order in the
+/// rule set, as without dispatch.
 /// </summary>
 public sealed class RuleDispatch
 {
@@ -40,8 +41,8 @@ public sealed class RuleDispatch
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
 
-    /// <summary>The rules whose last stage is a missing-event stage, which run for every event while <see cref="DetectionRule.NeedsEveryEvent"/>.</summary>
-    private readonly int[] _trailingMissing;
+    /// <summary>The rules that run for every event while <see cref="DetectionRule.NeedsEveryEvent"/> is true.</summary>
+    private readonly int[] _mayNeedEveryEvent;
     private long _rulesRun;
 
     /// <summary>
@@ -60,12 +61,12 @@ public sealed class RuleDispatch
 
         var byCategory = new Dictionary<string, ulong[]>(StringComparer.Ordinal);
         var indexes = new Dictionary<(int Slot, bool IgnoreCase), FieldIndexBuilder>();
-        var trailingMissing = new List<int>();
+        var mayNeedEveryEvent = new List<int>();
         for (int i = 0; i < _rules.Length; i++)
         {
-            if (_rules[i].MissingStages is { Count: > 0 } stages && stages[^1])
+            if (_rules[i].MayNeedEveryEvent)
             {
-                trailingMissing.Add(i);
+                mayNeedEveryEvent.Add(i);
             }
 
             if (_rules[i].EventCategories is { } categories)
@@ -104,7 +105,7 @@ public sealed class RuleDispatch
             }
         }
 
-        _trailingMissing = [.. trailingMissing];
+        _mayNeedEveryEvent = [.. mayNeedEveryEvent];
         _byCategory = byCategory.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         // An event fills few of the schema's slots, so Select visits the indexes of the filled slots only.
         // Freezing the schema keeps its slot count, and so the size of this table, fixed.
@@ -199,7 +200,7 @@ public sealed class RuleDispatch
             }
         }
 
-        foreach (int rule in _trailingMissing)
+        foreach (int rule in _mayNeedEveryEvent)
         {
             if (_rules[rule].NeedsEveryEvent)
             {

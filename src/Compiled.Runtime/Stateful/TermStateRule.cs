@@ -21,6 +21,11 @@ public abstract class TermStateRule : DetectionRule
 
     public override long StateEvictions => Evictions + (Suppressor?.Evictions ?? 0);
 
+    public override bool MayNeedEveryEvent => Suppressor is not null;
+
+    /// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>
+    public override bool NeedsEveryEvent => Suppressor is { OpenGroups: > 0 };
+
     /// <summary>The key builder for each combination of the event's values in the rule's fields.</summary>
     private protected TermKey Keys { get; }
 

@@ -152,6 +152,11 @@ public abstract class ThreatMatchRule : DetectionRule
 
     public override long StateEvictions => _suppressor?.Evictions ?? 0;
 
+    public override bool MayNeedEveryEvent => _suppressor is not null;
+
+    /// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>
+    public override bool NeedsEveryEvent => _suppressor is { OpenGroups: > 0 };
+
     protected abstract bool MatchQuery(EventRecord ev);
 
     /// <summary>The rule's threat_query and threat_filters, applied to each indicator document.</summary>

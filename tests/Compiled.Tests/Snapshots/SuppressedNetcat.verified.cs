@@ -74,6 +74,11 @@ public sealed class SuppressedNetcat : global::Compiled.Runtime.Rules.DetectionR
 
     public override long StateEvictions => _suppressor.Evictions;
 
+    public override bool MayNeedEveryEvent => true;
+
+    /// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>
+    public override bool NeedsEveryEvent => _suppressor.OpenGroups > 0;
+
     /// <summary>Writes the alerts of the suppression groups still open.</summary>
     public override void Flush(global::Compiled.Runtime.Alerts.IAlertSink sink) => _suppressor.Flush(sink);
 

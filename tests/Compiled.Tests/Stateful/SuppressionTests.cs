@@ -86,6 +86,32 @@ public class SuppressionTests
         Assert.That(alerts.Select(a => a.GetProperty("kibana.alert.suppression.docs_count").GetInt64()), Is.All.EqualTo(0));
     }
 
+    // Dispatch by value runs a rule only for events with its values, but a later event of any kind shows
+    // that a group's duration has passed, so the group's alert is written then and not at the end of input.
+    [Test]
+    public void AnyLaterEventClosesTheGroup([Values] bool newTerms)
+    {
+        string suppressed = newTerms
+            ? StatefulRuleFiles.Rule("new_terms", "process.name:nc", StatefulRuleFiles.NewTerms + "\n" + ByHostForAnHour, name: "Suppressed Netcat")
+            : SuppressedRule(ByHostForAnHour);
+        // Each scan gets rules of its own, because a new_terms rule remembers the terms it has seen.
+        Compiled.Runtime.Rules.RuleSet Rules() => Scan.CompileRules(
+            ("suppressed.toml", suppressed),
+            ("plain.toml", RuleFiles.Eql("network where destination.port == 4444", name: "Plain", ruleId: "1c2d3e4f-0000-4000-8000-000000000009")));
+        string Network(string time) =>
+            $$$"""{"@timestamp":"2026-02-01T{{{time}}}Z","event":{"category":"network"},"host":{"name":"h1"},"destination":{"port":4444}}""";
+        string ndjson = string.Join("\n", Event(0, "h1"), Event(5, "h1"), Network("11:30:00"), Network("11:40:00")) + "\n";
+
+        var (_, dispatched) = Scan.RunToAlerts(Rules(), ndjson);
+        var (_, reference) = Scan.RunToAlerts(Rules(), ndjson, new Compiled.Runtime.Hosting.ScanOptions { DispatchByValue = false });
+
+        var names = dispatched.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("kibana.alert.rule.name").GetString())
+            .ToList();
+        Assert.That(names, Is.EqualTo(new[] { "Plain", "Suppressed Netcat", "Plain" }), "the 11:30 event closes the group opened at 10:00");
+        Assert.That(dispatched, Is.EqualTo(reference));
+    }
+
     [Test]
     public void SuppressedRuleMatchesSnapshot()
     {
