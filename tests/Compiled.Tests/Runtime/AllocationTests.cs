@@ -157,19 +157,28 @@ public class AllocationTests
         var options = new ScanOptions { MaxLateness = TimeSpan.Zero };
         var warmUp = new ScanEngine(rules, sink, options);
         warmUp.Scan(new MemoryStream(input), "warm-up");
-        var engine = new ScanEngine(rules, sink, options);
-        var stream = new MemoryStream(input);
 
-        // The bytes counted for one scan depend on the GC's state. With large-object garbage left, such as
-        // the warm-up's 1 MiB event-store chunk, and a background collection started, the same scan counted
-        // up to 8 KB more in trials. A blocking, compacting full collection gives every scan the same state.
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        // The engine decodes on thread-pool threads too, so the allocations of every thread count.
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        engine.Scan(stream, "measured");
-        return GC.GetTotalAllocatedBytes(precise: true) - before;
+        // The engine decodes on thread-pool threads too, so the allocations of every thread count, and other
+        // work of the process can add to one scan: 2,256 bytes once, on a machine busy with other builds.
+        // The least of three scans is kept, since a cost per line would show in each of them.
+        long least = long.MaxValue;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var engine = new ScanEngine(rules, sink, options);
+            var stream = new MemoryStream(input);
+
+            // The bytes counted for one scan depend on the GC's state. With large-object garbage left, such as
+            // the warm-up's 1 MiB event-store chunk, and a background collection started, the same scan counted
+            // up to 8 KB more in trials. A blocking, compacting full collection gives every scan the same state.
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            engine.Scan(stream, "measured");
+            least = Math.Min(least, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
+
+        return least;
     }
 
     private static int RunOnce(List<byte[]> lines, EventDecoder decoder, EventRecord record, Compiled.Runtime.Rules.RuleSet rules, RecordingSink sink)
