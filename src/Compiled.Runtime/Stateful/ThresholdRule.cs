@@ -86,6 +86,12 @@ public abstract class ThresholdRule : TermStateRule
     /// <summary>The number of buckets held.</summary>
     public int BucketCount => _buckets.Count;
 
+    /// <summary>
+    /// False even with alert suppression: a threshold rule already runs for every event of its categories,
+    /// and its run schedule follows the times of the events it sees, which events of other categories would move.
+    /// </summary>
+    public override bool MayNeedEveryEvent => false;
+
     public override void Evaluate(EventRecord ev, IAlertSink sink)
     {
         if (!TryGetTime(ev, out long timestamp))
