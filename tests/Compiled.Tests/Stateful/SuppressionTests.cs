@@ -113,6 +113,21 @@ public class SuppressionTests
     }
 
     [Test]
+    public void ThresholdKeepsToItsCategories()
+    {
+        const string ByHost = "[rule.alert_suppression]\nmissing_fields_strategy = \"suppress\"\n[rule.alert_suppression.duration]\nunit = \"h\"\nvalue = 1";
+        var rules = Scan.CompileRules(
+            ("threshold.toml", StatefulRuleFiles.Rule("threshold", "event.action:login", StatefulRuleFiles.Threshold + "\n" + ByHost, name: "Threshold", ruleId: "4b1a2c3d-0000-4000-8000-000000000041")),
+            ("terms.toml", StatefulRuleFiles.Rule("new_terms", "event.action:login", StatefulRuleFiles.NewTerms + "\n" + ByHostForAnHour, name: "Terms", ruleId: "4b1a2c3d-0000-4000-8000-000000000042")),
+            ("query.toml", SuppressedRule(ByHostForAnHour)));
+        var byName = rules.Rules.ToDictionary(rule => rule.Descriptor.Name);
+
+        Assert.That(byName["Threshold"].MayNeedEveryEvent, Is.False, "its run schedule follows the events it sees");
+        Assert.That(byName["Terms"].MayNeedEveryEvent, Is.True);
+        Assert.That(byName["Suppressed Netcat"].MayNeedEveryEvent, Is.True);
+    }
+
+    [Test]
     public void SuppressedRuleMatchesSnapshot()
     {
         var output = GeneratorHarness.Run("suppressed.toml", SuppressedRule(ByHostForAnHour));
