@@ -17,9 +17,9 @@ namespace Compiled.Runtime.Hosting;
 /// number of rules. A rule runs when one of its branches' terms holds.</item>
 /// </list>
 /// Rules with no branch, or with a branch that has no usable term, run for every event of their categories.
-/// A sequence that ends in missing-event stages, and a rule with alert suppression, also runs for every event
-/// while it has state (<see cref="DetectionRule.NeedsEveryEvent"/>). Candidate rules run in their order in the
-/// rule set, as without dispatch.
+/// A sequence that ends in missing-event stages also runs for every event while it has state, and a rule with
+/// alert suppression for each event whose time closes one of its groups (<see cref="DetectionRule.NeedsEvent"/>).
+/// Candidate rules run in their order in the rule set, as without dispatch.
 /// </summary>
 public sealed class RuleDispatch
 {
@@ -41,7 +41,7 @@ public sealed class RuleDispatch
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
 
-    /// <summary>The rules that run for every event while <see cref="DetectionRule.NeedsEveryEvent"/> is true.</summary>
+    /// <summary>The rules that run for each event for which <see cref="DetectionRule.NeedsEvent"/> returns true.</summary>
     private readonly int[] _mayNeedEveryEvent;
     private long _rulesRun;
 
@@ -202,7 +202,7 @@ public sealed class RuleDispatch
 
         foreach (int rule in _mayNeedEveryEvent)
         {
-            if (_rules[rule].NeedsEveryEvent)
+            if (_rules[rule].NeedsEvent(ev))
             {
                 Set(_allowed, rule);
                 Set(_hits, rule);

@@ -31,17 +31,21 @@ public abstract class DetectionRule
 
     /// <summary>
     /// True while the rule has state that any event can change, such as a sequence waiting to learn whether
-    /// its trailing missing events arrive, or a suppression group that the time of any later event closes.
-    /// A host then runs the rule for every event, whatever its <see cref="EventCategories"/> and
-    /// <see cref="DispatchBranches"/>, which describe only the events that matter when the rule has no state.
-    /// The host reads it only for rules whose <see cref="MayNeedEveryEvent"/> is true.
+    /// its trailing missing events arrive. <see cref="NeedsEvent"/> returns it unless a rule overrides that.
     /// </summary>
     public virtual bool NeedsEveryEvent => false;
 
     /// <summary>
-    /// True for a rule whose <see cref="NeedsEveryEvent"/> can become true: by default a sequence whose last
-    /// stage in <see cref="MissingStages"/> is a missing-event stage. A host reads it once, when it builds
-    /// its dispatch.
+    /// Returns true when the rule must see <paramref name="ev"/> whatever its <see cref="EventCategories"/> and
+    /// <see cref="DispatchBranches"/>, which describe only the events that matter when the rule has no state:
+    /// by default while <see cref="NeedsEveryEvent"/> is true. A rule with alert suppression returns true for an
+    /// event whose time closes one of its open groups. The host calls it only for rules whose <see cref="MayNeedEveryEvent"/> is true.
+    /// </summary>
+    public virtual bool NeedsEvent(EventRecord ev) => NeedsEveryEvent;
+
+    /// <summary>
+    /// True for a rule whose <see cref="NeedsEvent"/> can return true: by default a sequence whose last stage
+    /// in <see cref="MissingStages"/> is a missing-event stage. A host reads it once, when it builds its dispatch.
     /// </summary>
     public virtual bool MayNeedEveryEvent => MissingStages is { Count: > 0 } stages && stages[^1];
 

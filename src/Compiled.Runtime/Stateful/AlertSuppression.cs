@@ -52,6 +52,9 @@ public sealed class AlertSuppressor
     /// <summary>The number of open groups.</summary>
     public int OpenGroups => _open.Count;
 
+    /// <summary>Returns true when <see cref="Advance"/> with <paramref name="time"/> would close a group.</summary>
+    public bool ClosesBy(long time) => _byClose.First is { } first && first.Value.Closes <= time;
+
     /// <summary>Groups closed early because of <see cref="DetectionRule.MaxStateEntries"/>.</summary>
     public long Evictions { get; private set; }
 
@@ -120,16 +123,25 @@ public sealed class AlertSuppressor
         }
 
         _pendingKey = null;
-        if (_open.Count >= _rule.MaxStateEntries && _byClose.First is { } oldest)
+        if (_open.Count >= _rule.MaxStateEntries && _byClose.First is { } closesFirst)
         {
             Evictions++;
-            Close(oldest.Value, sink);
+            Close(closesFirst.Value, sink);
         }
 
         long closes = _settings.Duration is { } duration ? _pendingTime + duration : _schedule.NextRunAfter(_pendingTime);
         var opened = new Group(key, alert, _pendingTime, closes);
         _open.Add(key, opened);
-        opened.Node = _byClose.AddLast(opened);
+
+        // A group opened by a late event can close before groups opened earlier, and Advance closes groups from
+        // the front, so the list stays in order of closing time. Most groups go at the end.
+        var before = _byClose.Last;
+        while (before is not null && before.Value.Closes > closes)
+        {
+            before = before.Previous;
+        }
+
+        opened.Node = before is null ? _byClose.AddFirst(opened) : _byClose.AddAfter(before, opened);
     }
 
     /// <summary>Writes every open group, at the end of the input.</summary>

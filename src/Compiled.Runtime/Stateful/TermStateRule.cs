@@ -23,8 +23,9 @@ public abstract class TermStateRule : DetectionRule
 
     public override bool MayNeedEveryEvent => Suppressor is not null;
 
-    /// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>
-    public override bool NeedsEveryEvent => Suppressor is { OpenGroups: > 0 };
+    /// <summary>Returns true when the time of <paramref name="ev"/> closes an open suppression group.</summary>
+    public override bool NeedsEvent(EventRecord ev) =>
+        Suppressor is { OpenGroups: > 0 } suppressor && TryGetTime(ev, out long timestamp) && suppressor.ClosesBy(timestamp);
 
     /// <summary>The key builder for each combination of the event's values in the rule's fields.</summary>
     private protected TermKey Keys { get; }

@@ -154,8 +154,9 @@ public abstract class ThreatMatchRule : DetectionRule
 
     public override bool MayNeedEveryEvent => _suppressor is not null;
 
-    /// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>
-    public override bool NeedsEveryEvent => _suppressor is { OpenGroups: > 0 };
+    /// <summary>Returns true when the time of <paramref name="ev"/> closes an open suppression group.</summary>
+    public override bool NeedsEvent(EventRecord ev) =>
+        _suppressor is { OpenGroups: > 0 } suppressor && TryGetTime(ev, out long timestamp) && suppressor.ClosesBy(timestamp);
 
     protected abstract bool MatchQuery(EventRecord ev);
 

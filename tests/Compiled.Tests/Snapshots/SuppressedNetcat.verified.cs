@@ -76,8 +76,9 @@ public sealed class SuppressedNetcat : global::Compiled.Runtime.Rules.DetectionR
 
     public override bool MayNeedEveryEvent => true;
 
-    /// <summary>True while suppression groups are open, because the time of any later event can close them.</summary>
-    public override bool NeedsEveryEvent => _suppressor.OpenGroups > 0;
+    /// <summary>Returns true when the time of <paramref name="ev"/> closes an open suppression group.</summary>
+    public override bool NeedsEvent(EventRecord ev) =>
+        _suppressor.OpenGroups > 0 && ev.TryGetTimestamp(_timestamp, -1, out long timestamp) && _suppressor.ClosesBy(timestamp);
 
     /// <summary>Writes the alerts of the suppression groups still open.</summary>
     public override void Flush(global::Compiled.Runtime.Alerts.IAlertSink sink) => _suppressor.Flush(sink);

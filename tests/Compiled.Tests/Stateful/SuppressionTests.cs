@@ -112,6 +112,51 @@ public class SuppressionTests
         Assert.That(dispatched, Is.EqualTo(reference));
     }
 
+    // A late event opens a group that closes before the groups opened earlier. The next event past its end
+    // must close it, because merging into it would stretch the group far beyond its duration.
+    [Test]
+    public void LateGroupClosesInTime()
+    {
+        static string At(string time, string host) =>
+            $$$"""{"@timestamp":"2026-02-01T{{{time}}}Z","event":{"category":"process"},"process":{"name":"nc"},"host":{"name":"{{{host}}}"}}""";
+
+        // With no lateness allowed the 08:00 event is late, so the rule sees it after the 10:00 one.
+        var rules = Scan.CompileRules(("suppressed.toml", SuppressedRule(ByHostForAnHour)));
+        string ndjson = string.Join("\n", At("10:00:00", "h1"), At("08:00:00", "h2"), At("10:30:00", "h2")) + "\n";
+        var (_, output) = Scan.RunToAlerts(rules, ndjson, new Compiled.Runtime.Hosting.ScanOptions { MaxLateness = TimeSpan.Zero });
+        var alerts = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToList();
+
+        var h2 = alerts.Where(a => a.GetProperty("host").GetProperty("name").GetString() == "h2").ToList();
+        Assert.That(alerts, Has.Count.EqualTo(3));
+        Assert.That(h2, Has.Count.EqualTo(2), "the 08:00 group closed at 09:00, before the 10:30 event");
+        Assert.That(h2[0].GetProperty("kibana.alert.suppression.end").GetString(), Is.EqualTo("2026-02-01T08:00:00.000Z"));
+        Assert.That(h2[0].GetProperty("kibana.alert.suppression.docs_count").GetInt64(), Is.EqualTo(0));
+        Assert.That(alerts[0].GetProperty("host").GetProperty("name").GetString(), Is.EqualTo("h2"), "it closes first, so it is written first");
+    }
+
+    // An open group makes the rule run only for the events whose time closes a group, so many rules with
+    // long suppression windows do not each run for every event.
+    [Test]
+    public void OpenGroupRunsRuleOnlyWhenDue()
+    {
+        var rules = Scan.CompileRules(
+            ("suppressed.toml", SuppressedRule(ByHostForAnHour)),
+            ("plain.toml", RuleFiles.Eql("network where destination.port == 4444", name: "Plain", ruleId: "1c2d3e4f-0000-4000-8000-000000000009")));
+        var lines = new List<string> { Event(0, "h1") };
+        for (int minute = 1; minute < 60; minute++)
+        {
+            lines.Add($$$"""{"@timestamp":"2026-02-01T10:{{{minute:00}}}:00Z","event":{"category":"network"},"destination":{"port":4444}}""");
+        }
+
+        lines.Add("""{"@timestamp":"2026-02-01T11:30:00Z","event":{"category":"network"},"destination":{"port":4444}}""");
+        var engine = new Compiled.Runtime.Hosting.ScanEngine(rules, new RecordingSink(), new Compiled.Runtime.Hosting.ScanOptions());
+        engine.Scan(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")), "test");
+        engine.Finish();
+
+        // Plain runs for its 60 events, and the suppressed rule for its own event and the 11:30 event, which closes its group.
+        Assert.That(engine.RulesRun, Is.EqualTo(62));
+    }
+
     [Test]
     public void ThresholdKeepsToItsCategories()
     {
