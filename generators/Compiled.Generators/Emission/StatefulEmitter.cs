@@ -144,9 +144,8 @@ internal sealed class StatefulEmitter
         body.Line();
         body.Line("public override bool MayNeedEveryEvent => true;");
         body.Line();
-        body.Line("/// <summary>Returns true when the time of <paramref name=\"ev\"/> closes an open suppression group.</summary>");
-        body.Line($"public override bool NeedsEvent(EventRecord ev) =>");
-        body.Line($"    {suppressor}.OpenGroups > 0 && ev.TryGetTimestamp({timestampSlot}, {fallbackSlot}, out long timestamp) && {suppressor}.ClosesBy(timestamp);");
+        body.Line("/// <summary>The time the first open suppression group closes.</summary>");
+        body.Line($"public override long NextDueTime => {suppressor}.NextClose;");
         body.Line();
         body.Line("/// <summary>Writes the alerts of the suppression groups still open.</summary>");
         body.Line($"public override void Flush({Runtime}.Alerts.IAlertSink sink) => {suppressor}.Flush(sink);");

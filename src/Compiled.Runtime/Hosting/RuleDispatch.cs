@@ -18,7 +18,7 @@ namespace Compiled.Runtime.Hosting;
 /// </list>
 /// Rules with no branch, or with a branch that has no usable term, run for every event of their categories.
 /// A sequence that ends in missing-event stages also runs for every event while it has state, and a rule with
-/// alert suppression for each event whose time closes one of its groups (<see cref="DetectionRule.NeedsEvent"/>).
+/// alert suppression for each event whose time closes one of its groups (<see cref="DetectionRule.NextDueTime"/>).
 /// Candidate rules run in their order in the rule set, as without dispatch.
 /// </summary>
 public sealed class RuleDispatch
@@ -41,8 +41,17 @@ public sealed class RuleDispatch
     private readonly ulong[] _allowed;
     private readonly ulong[] _hits;
 
-    /// <summary>The rules that run for each event for which <see cref="DetectionRule.NeedsEvent"/> returns true.</summary>
+    /// <summary>The rules whose <see cref="DetectionRule.MayNeedEveryEvent"/> is true.</summary>
     private readonly int[] _mayNeedEveryEvent;
+
+    /// <summary>
+    /// For each rule of <c>_mayNeedEveryEvent</c>, its <see cref="DetectionRule.NextDueTime"/> as read after its
+    /// last run, kept here so that an event reads one array instead of each rule's state.
+    /// </summary>
+    private readonly long[] _dueTimes;
+
+    /// <summary>For each rule, its index in <c>_mayNeedEveryEvent</c>, or -1.</summary>
+    private readonly int[] _dueIndex;
     private long _rulesRun;
 
     /// <summary>
@@ -106,6 +115,14 @@ public sealed class RuleDispatch
         }
 
         _mayNeedEveryEvent = [.. mayNeedEveryEvent];
+        _dueTimes = new long[_mayNeedEveryEvent.Length];
+        _dueIndex = new int[_rules.Length];
+        Array.Fill(_dueIndex, -1);
+        for (int k = 0; k < _mayNeedEveryEvent.Length; k++)
+        {
+            _dueIndex[_mayNeedEveryEvent[k]] = k;
+            _dueTimes[k] = _rules[_mayNeedEveryEvent[k]].NextDueTime;
+        }
         _byCategory = byCategory.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         // An event fills few of the schema's slots, so Select visits the indexes of the filled slots only.
         // Freezing the schema keeps its slot count, and so the size of this table, fixed.
@@ -135,10 +152,14 @@ public sealed class RuleDispatch
     /// <summary>The number of rules <see cref="Evaluate"/> has run, summed over all events.</summary>
     public long RulesRun => _rulesRun;
 
-    /// <summary>Evaluates every rule that can match <paramref name="ev"/>.</summary>
-    public void Evaluate(EventRecord ev, IAlertSink sink)
+    /// <summary>
+    /// Evaluates every rule that can match <paramref name="ev"/>, and the rules whose state is due at
+    /// <paramref name="time"/>, the event's time by the rules' timestamp field. Without a time every rule
+    /// with such state runs.
+    /// </summary>
+    public void Evaluate(EventRecord ev, IAlertSink sink, long time = long.MaxValue)
     {
-        Select(ev);
+        Select(ev, time);
         for (int w = 0; w < _words; w++)
         {
             ulong run = _allowed[w] & _hits[w];
@@ -147,7 +168,12 @@ public sealed class RuleDispatch
             {
                 int bit = BitOperations.TrailingZeroCount(run);
                 run &= run - 1;
-                _rules[(w << 6) + bit].Evaluate(ev, sink);
+                int rule = (w << 6) + bit;
+                _rules[rule].Evaluate(ev, sink);
+                if (_dueIndex[rule] >= 0)
+                {
+                    _dueTimes[_dueIndex[rule]] = _rules[rule].NextDueTime;
+                }
             }
         }
     }
@@ -155,7 +181,7 @@ public sealed class RuleDispatch
     /// <summary>Returns the rules <see cref="Evaluate"/> would run for <paramref name="ev"/>, in order, without running them.</summary>
     public IReadOnlyList<DetectionRule> CandidatesFor(EventRecord ev)
     {
-        Select(ev);
+        Select(ev, long.MaxValue);
         var candidates = new List<DetectionRule>();
         for (int i = 0; i < _rules.Length; i++)
         {
@@ -169,7 +195,7 @@ public sealed class RuleDispatch
     }
 
     /// <summary>Fills <c>_allowed</c> with the rules of the event's categories and <c>_hits</c> with the rules whose terms it passes.</summary>
-    private void Select(EventRecord ev)
+    private void Select(EventRecord ev, long time)
     {
         var allowed = _allowed.AsSpan();
         _anyCategory.AsSpan().CopyTo(allowed);
@@ -200,12 +226,13 @@ public sealed class RuleDispatch
             }
         }
 
-        foreach (int rule in _mayNeedEveryEvent)
+        for (int k = 0; k < _dueTimes.Length; k++)
         {
-            if (_rules[rule].NeedsEvent(ev))
+            // long.MaxValue means the rule has no such state, whatever the time.
+            if (_dueTimes[k] <= time && _dueTimes[k] != long.MaxValue)
             {
-                Set(_allowed, rule);
-                Set(_hits, rule);
+                Set(_allowed, _mayNeedEveryEvent[k]);
+                Set(_hits, _mayNeedEveryEvent[k]);
             }
         }
     }

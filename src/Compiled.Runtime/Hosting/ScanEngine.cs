@@ -458,7 +458,7 @@ public sealed partial class ScanEngine
                     }
                 }
 
-                group.SingleEvent.Evaluate(_record, _sink);
+                group.SingleEvent.Evaluate(_record, _sink, time);
                 continue;
             }
 
@@ -599,7 +599,7 @@ public sealed partial class ScanEngine
 
             if (!stored.Rejected)
             {
-                group.All.Evaluate(_record, _sink);
+                group.All.Evaluate(_record, _sink, key.Time);
             }
         }
 

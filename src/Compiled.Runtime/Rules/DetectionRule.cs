@@ -31,21 +31,24 @@ public abstract class DetectionRule
 
     /// <summary>
     /// True while the rule has state that any event can change, such as a sequence waiting to learn whether
-    /// its trailing missing events arrive. <see cref="NeedsEvent"/> returns it unless a rule overrides that.
+    /// its trailing missing events arrive.
     /// </summary>
     public virtual bool NeedsEveryEvent => false;
 
     /// <summary>
-    /// Returns true when the rule must see <paramref name="ev"/> whatever its <see cref="EventCategories"/> and
-    /// <see cref="DispatchBranches"/>, which describe only the events that matter when the rule has no state:
-    /// by default while <see cref="NeedsEveryEvent"/> is true. A rule with alert suppression returns true for an
-    /// event whose time closes one of its open groups. The host calls it only for rules whose <see cref="MayNeedEveryEvent"/> is true.
+    /// The earliest event time, in nanoseconds since the epoch, from which the rule must see every event
+    /// whatever its <see cref="EventCategories"/> and <see cref="DispatchBranches"/>, which describe only the
+    /// events that matter when the rule has no state: <see cref="long.MinValue"/> while
+    /// <see cref="NeedsEveryEvent"/> is true and <see cref="long.MaxValue"/> otherwise, unless a rule overrides
+    /// it. A rule with alert suppression returns the time its first open group closes. Only a run of the rule
+    /// changes it, so a host reads it after each run, and only for rules whose <see cref="MayNeedEveryEvent"/> is true.
     /// </summary>
-    public virtual bool NeedsEvent(EventRecord ev) => NeedsEveryEvent;
+    public virtual long NextDueTime => NeedsEveryEvent ? long.MinValue : long.MaxValue;
 
     /// <summary>
-    /// True for a rule whose <see cref="NeedsEvent"/> can return true: by default a sequence whose last stage
-    /// in <see cref="MissingStages"/> is a missing-event stage. A host reads it once, when it builds its dispatch.
+    /// True for a rule whose <see cref="NextDueTime"/> can be earlier than <see cref="long.MaxValue"/>: by default
+    /// a sequence whose last stage in <see cref="MissingStages"/> is a missing-event stage. A host reads it once,
+    /// when it builds its dispatch.
     /// </summary>
     public virtual bool MayNeedEveryEvent => MissingStages is { Count: > 0 } stages && stages[^1];
 

@@ -52,8 +52,8 @@ public sealed class AlertSuppressor
     /// <summary>The number of open groups.</summary>
     public int OpenGroups => _open.Count;
 
-    /// <summary>Returns true when <see cref="Advance"/> with <paramref name="time"/> would close a group.</summary>
-    public bool ClosesBy(long time) => _byClose.First is { } first && first.Value.Closes <= time;
+    /// <summary>The time the first open group closes, or <see cref="long.MaxValue"/> when none is open.</summary>
+    public long NextClose => _byClose.First is { } first ? first.Value.Closes : long.MaxValue;
 
     /// <summary>Groups closed early because of <see cref="DetectionRule.MaxStateEntries"/>.</summary>
     public long Evictions { get; private set; }

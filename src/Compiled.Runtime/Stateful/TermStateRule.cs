@@ -23,9 +23,8 @@ public abstract class TermStateRule : DetectionRule
 
     public override bool MayNeedEveryEvent => Suppressor is not null;
 
-    /// <summary>Returns true when the time of <paramref name="ev"/> closes an open suppression group.</summary>
-    public override bool NeedsEvent(EventRecord ev) =>
-        Suppressor is { OpenGroups: > 0 } suppressor && TryGetTime(ev, out long timestamp) && suppressor.ClosesBy(timestamp);
+    /// <summary>The time the first open suppression group closes.</summary>
+    public override long NextDueTime => Suppressor?.NextClose ?? long.MaxValue;
 
     /// <summary>The key builder for each combination of the event's values in the rule's fields.</summary>
     private protected TermKey Keys { get; }

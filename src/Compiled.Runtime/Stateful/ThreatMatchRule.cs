@@ -154,9 +154,8 @@ public abstract class ThreatMatchRule : DetectionRule
 
     public override bool MayNeedEveryEvent => _suppressor is not null;
 
-    /// <summary>Returns true when the time of <paramref name="ev"/> closes an open suppression group.</summary>
-    public override bool NeedsEvent(EventRecord ev) =>
-        _suppressor is { OpenGroups: > 0 } suppressor && TryGetTime(ev, out long timestamp) && suppressor.ClosesBy(timestamp);
+    /// <summary>The time the first open suppression group closes.</summary>
+    public override long NextDueTime => _suppressor?.NextClose ?? long.MaxValue;
 
     protected abstract bool MatchQuery(EventRecord ev);
 

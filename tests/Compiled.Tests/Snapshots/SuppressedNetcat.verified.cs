@@ -76,9 +76,8 @@ public sealed class SuppressedNetcat : global::Compiled.Runtime.Rules.DetectionR
 
     public override bool MayNeedEveryEvent => true;
 
-    /// <summary>Returns true when the time of <paramref name="ev"/> closes an open suppression group.</summary>
-    public override bool NeedsEvent(EventRecord ev) =>
-        _suppressor.OpenGroups > 0 && ev.TryGetTimestamp(_timestamp, -1, out long timestamp) && _suppressor.ClosesBy(timestamp);
+    /// <summary>The time the first open suppression group closes.</summary>
+    public override long NextDueTime => _suppressor.NextClose;
 
     /// <summary>Writes the alerts of the suppression groups still open.</summary>
     public override void Flush(global::Compiled.Runtime.Alerts.IAlertSink sink) => _suppressor.Flush(sink);
