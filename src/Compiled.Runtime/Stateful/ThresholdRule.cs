@@ -88,7 +88,7 @@ public abstract class ThresholdRule : TermStateRule
 
     /// <summary>
     /// False even with alert suppression: a threshold rule already runs for every event of its categories,
-    /// and its run schedule follows the times of the events it sees, which events of other categories would move.
+    /// and its run schedule follows the times of the events it evaluates, which events of other categories would move.
     /// </summary>
     public override bool MayNeedEveryEvent => false;
 

@@ -120,7 +120,7 @@ public class SuppressionTests
         static string At(string time, string host) =>
             $$$"""{"@timestamp":"2026-02-01T{{{time}}}Z","event":{"category":"process"},"process":{"name":"nc"},"host":{"name":"{{{host}}}"}}""";
 
-        // With no lateness allowed the 08:00 event is late, so the rule sees it after the 10:00 one.
+        // With no lateness allowed the 08:00 event is late, so the rule evaluates it after the 10:00 one.
         var rules = Scan.CompileRules(("suppressed.toml", SuppressedRule(ByHostForAnHour)));
         string ndjson = string.Join("\n", At("10:00:00", "h1"), At("08:00:00", "h2"), At("10:30:00", "h2")) + "\n";
         var (_, output) = Scan.RunToAlerts(rules, ndjson, new Compiled.Runtime.Hosting.ScanOptions { MaxLateness = TimeSpan.Zero });
