@@ -121,8 +121,9 @@ public sealed class RuleDispatch
         for (int k = 0; k < _mayNeedEveryEvent.Length; k++)
         {
             _dueIndex[_mayNeedEveryEvent[k]] = k;
-            _dueTimes[k] = _rules[_mayNeedEveryEvent[k]].NextDueTime;
         }
+
+        RefreshDueTimes();
         _byCategory = byCategory.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         // An event fills few of the schema's slots, so Select visits the indexes of the filled slots only.
         // Freezing the schema keeps its slot count, and so the size of this table, fixed.
@@ -170,11 +171,25 @@ public sealed class RuleDispatch
                 run &= run - 1;
                 int rule = (w << 6) + bit;
                 _rules[rule].Evaluate(ev, sink);
-                if (_dueIndex[rule] >= 0)
+                int due = _dueIndex[rule];
+                if (due >= 0)
                 {
-                    _dueTimes[_dueIndex[rule]] = _rules[rule].NextDueTime;
+                    _dueTimes[due] = _rules[rule].NextDueTime;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads <see cref="DetectionRule.NextDueTime"/> again from every rule that may need every event. A host
+    /// calls it when another dispatch over some of the same rules has run them, since <see cref="Evaluate"/>
+    /// reads it only from the rules it runs itself.
+    /// </summary>
+    public void RefreshDueTimes()
+    {
+        for (int k = 0; k < _mayNeedEveryEvent.Length; k++)
+        {
+            _dueTimes[k] = _rules[_mayNeedEveryEvent[k]].NextDueTime;
         }
     }
 

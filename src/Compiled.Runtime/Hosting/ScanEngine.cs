@@ -458,7 +458,10 @@ public sealed partial class ScanEngine
                     }
                 }
 
+                // The late dispatch runs rules that the group's full dispatch also runs, so each reads the due times the other changed.
+                group.SingleEvent.RefreshDueTimes();
                 group.SingleEvent.Evaluate(_record, _sink, time);
+                group.All.RefreshDueTimes();
                 continue;
             }
 

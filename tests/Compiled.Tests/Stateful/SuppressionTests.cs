@@ -134,6 +134,28 @@ public class SuppressionTests
         Assert.That(alerts[0].GetProperty("host").GetProperty("name").GetString(), Is.EqualTo("h2"), "it closes first, so it is written first");
     }
 
+    // A late event runs the rule apart from the in-order events, and the group it opens must still close at
+    // the first in-order event past its end, though that event has none of the rule's values.
+    [Test]
+    public void LateOpenedGroupClosesOnOtherEvent()
+    {
+        var rules = Scan.CompileRules(
+            ("suppressed.toml", SuppressedRule(ByHostForAnHour)),
+            ("plain.toml", RuleFiles.Eql("network where destination.port == 4444", name: "Plain", ruleId: "1c2d3e4f-0000-4000-8000-000000000009")));
+        static string Network(string time) =>
+            $$$"""{"@timestamp":"2026-02-01T{{{time}}}Z","event":{"category":"network"},"destination":{"port":4444}}""";
+        string late = """{"@timestamp":"2026-02-01T08:00:00Z","event":{"category":"process"},"process":{"name":"nc"},"host":{"name":"h2"}}""";
+        string ndjson = string.Join("\n", Network("10:00:00"), late, Network("10:30:00"), Network("10:40:00")) + "\n";
+
+        // With no lateness allowed, the 08:00 event comes after the 10:00 one has been evaluated.
+        var (_, output) = Scan.RunToAlerts(rules, ndjson, new Compiled.Runtime.Hosting.ScanOptions { MaxLateness = TimeSpan.Zero });
+
+        var names = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("kibana.alert.rule.name").GetString())
+            .ToList();
+        Assert.That(names, Is.EqualTo(new[] { "Plain", "Plain", "Suppressed Netcat", "Plain" }), "the 10:30 event closes the group opened at 08:00");
+    }
+
     // An open group makes the rule run only for the events whose time closes a group, so many rules with
     // long suppression windows do not each run for every event.
     [Test]
