@@ -209,9 +209,16 @@ public class FilterRangeTests
             RunOnce();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int evaluated = RunOnce();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // One pass counted 1,744 bytes once in a CI run, and earlier runs of the same code counted none, so the
+        // least of three passes is kept. A cost per event shows in each of them.
+        int evaluated = 0;
+        long allocated = long.MaxValue;
+        for (int pass = 0; pass < 3; pass++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            evaluated = RunOnce();
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
         Assert.That(evaluated, Is.GreaterThan(100));
         Assert.That(sink.Events, Is.Empty);
