@@ -156,6 +156,31 @@ public class SuppressionTests
         Assert.That(names, Is.EqualTo(new[] { "Plain", "Plain", "Suppressed Netcat", "Plain" }), "the 10:30 event closes the group opened at 08:00");
     }
 
+    // A group is written once an event past its end is evaluated. A late event that its duration covers
+    // arrives after that, so it opens a new group instead of changing an alert already written.
+    [Test]
+    public void LateEventOpensNewGroup()
+    {
+        Compiled.Runtime.Rules.RuleSet Rules() => Scan.CompileRules(
+            ("suppressed.toml", SuppressedRule(ByHostForAnHour)),
+            ("plain.toml", RuleFiles.Eql("network where destination.port == 4444", name: "Plain", ruleId: "1c2d3e4f-0000-4000-8000-000000000009")));
+        string network = """{"@timestamp":"2026-02-01T11:30:00Z","event":{"category":"network"},"destination":{"port":4444}}""";
+        string ndjson = string.Join("\n", Event(0, "h1"), network, Event(20, "h1")) + "\n";
+
+        // With no lateness allowed, the 10:20 event comes after the 11:30 one has been evaluated.
+        var (_, dispatched) = Scan.RunToAlerts(Rules(), ndjson, new Compiled.Runtime.Hosting.ScanOptions { MaxLateness = TimeSpan.Zero });
+        var (_, reference) = Scan.RunToAlerts(Rules(), ndjson, new Compiled.Runtime.Hosting.ScanOptions { MaxLateness = TimeSpan.Zero, DispatchByValue = false });
+
+        var suppressed = dispatched.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+            .Where(alert => alert.GetProperty("kibana.alert.rule.name").GetString() == "Suppressed Netcat")
+            .ToList();
+        Assert.That(suppressed.Select(a => a.GetProperty("kibana.alert.suppression.start").GetString()),
+            Is.EqualTo(new[] { "2026-02-01T10:00:00.000Z", "2026-02-01T10:20:00.000Z" }));
+        Assert.That(suppressed.Select(a => a.GetProperty("kibana.alert.suppression.docs_count").GetInt64()), Is.All.EqualTo(0));
+        Assert.That(dispatched, Is.EqualTo(reference));
+    }
+
     // An open group makes the rule run only for the events whose time closes a group, so many rules with
     // long suppression windows do not each run for every event.
     [Test]
