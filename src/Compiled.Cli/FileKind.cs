@@ -48,6 +48,36 @@ internal static class FileKind
         };
     }
 
+    /// <summary>
+    /// Returns the device and inode numbers of a file, following symbolic links, so that two paths of one file,
+    /// hard links among them, compare equal. Null when <c>statx</c> cannot read the path or on systems other than Linux.
+    /// </summary>
+    public static (ulong Device, ulong Inode)? Identity(string path)
+    {
+        const uint StatxInode = 0x100;
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var buffer = new byte[256];
+        try
+        {
+            if (Statx(AtCurrentDirectory, path, 0, StatxInode, buffer) != 0 || (BitConverter.ToUInt32(buffer, 0) & StatxInode) == 0)
+            {
+                return null;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+
+        // stx_ino is the 64-bit field at offset 32, and stx_dev_major and stx_dev_minor the 32-bit fields at 136 and 140.
+        ulong device = (ulong)BitConverter.ToUInt32(buffer, 136) << 32 | BitConverter.ToUInt32(buffer, 140);
+        return (device, BitConverter.ToUInt64(buffer, 32));
+    }
+
     [DllImport("libc", EntryPoint = "statx")]
     private static extern int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] result);
 }

@@ -89,16 +89,22 @@ internal static class InputFiles
     }
 
     /// <summary>
-    /// Returns the input file that is the alert output file once symbolic links are resolved on both, or null.
+    /// Returns the input file that is the alert output file, or null. Two paths are the same file when they
+    /// match once symbolic links are resolved, or when they have the same device and inode, as hard links do.
     /// Writing alerts there would truncate events before they are read.
     /// </summary>
-    /// <remarks>NOTE: a hard link to an input has a different path, so it is not detected.</remarks>
     public static string? FindInputWrittenByOutput(IEnumerable<string> files, string outputFile)
     {
         string output = ResolveLinks(outputFile);
+        var outputIdentity = FileKind.Identity(outputFile);
         foreach (var file in files)
         {
-            if (file != StandardInput && ResolveLinks(file) == output)
+            if (file == StandardInput)
+            {
+                continue;
+            }
+
+            if (ResolveLinks(file) == output || outputIdentity is not null && FileKind.Identity(file) == outputIdentity)
             {
                 return file;
             }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Compiled.Tests.Support;
 
@@ -169,6 +170,8 @@ public class ScanCommandTests
         File.CreateSymbolicLink(fileLink, first);
         string folderLink = folder + "-link";
         Directory.CreateSymbolicLink(folderLink, folder);
+        string hardLink = folder + "-hard.ndjson";
+        Assert.That(Link(first, hardLink), Is.Zero, "link(2) failed");
 
         var cases = new[]
         {
@@ -177,6 +180,7 @@ public class ScanCommandTests
             ("link to a file in the input folder", new[] { "--output", fileLink, folder }),
             ("output matched by a glob", new[] { "--output", first, folder + "/*.ndjson" }),
             ("output under a linked folder", new[] { "--output", Path.Combine(folderLink, "b.ndjson"), second }),
+            ("hard link to an input file", new[] { "--output", hardLink, first }),
         };
         foreach (var (name, arguments) in cases)
         {
@@ -384,4 +388,7 @@ public class ScanCommandTests
         Assert.That(match.Success, Is.True, $"no '{label}' in the summary:\n{result.StandardError}");
         return long.Parse(match.Groups[1].Value);
     }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
 }
