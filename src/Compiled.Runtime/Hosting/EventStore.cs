@@ -43,6 +43,9 @@ internal struct StoredEvent
     /// <summary>The event was read ahead of the reorder buffer and is not yet queued, so the buffer's limits do not count it.</summary>
     public bool ReadAhead;
 
+    /// <summary>A group released the event early because the reorder buffer was full, and the summary counted it.</summary>
+    public bool ReleasedEarly;
+
     /// <summary>The entry contains an event, from <see cref="EventStore.Add"/> until its last release.</summary>
     public bool InUse;
 }

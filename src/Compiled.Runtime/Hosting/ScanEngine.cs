@@ -33,6 +33,13 @@ public sealed partial class ScanEngine
     /// <summary>The lateness while events are held until the buffer is full or the inputs end.</summary>
     private const long UnboundedLateness = long.MaxValue;
 
+    /// <summary>
+    /// Converts a lateness to nanoseconds. One longer than a long of nanoseconds can hold (about 292 years,
+    /// more than 106,751 days) is unbounded.
+    /// </summary>
+    private static long LatenessNanoseconds(TimeSpan lateness) =>
+        lateness.Ticks > UnboundedLateness / 100 ? UnboundedLateness : lateness.Ticks * 100;
+
     private readonly RuleSet _rules;
     private readonly IAlertSink _sink;
     private readonly ScanOptions _options;
@@ -62,7 +69,7 @@ public sealed partial class ScanEngine
         _sink = sink;
         _options = options ?? new ScanOptions();
         _record = new EventRecord(rules.Schema);
-        _latenessNanoseconds = _options.SortSeekableInputsFully ? UnboundedLateness : checked(_options.MaxLateness.Ticks * 100);
+        _latenessNanoseconds = _options.SortSeekableInputsFully ? UnboundedLateness : LatenessNanoseconds(_options.MaxLateness);
 
         var overrides = new List<string>();
         foreach (var rule in rules.Rules)
@@ -220,7 +227,7 @@ public sealed partial class ScanEngine
             if (live)
             {
                 // Events from a stream keep coming, so holding them until the end would hold every alert back.
-                _latenessNanoseconds = checked(_options.MaxLateness.Ticks * 100);
+                _latenessNanoseconds = LatenessNanoseconds(_options.MaxLateness);
                 stream = new LiveInputStream(stream, FlushDelay, ReleaseAll, cancellation);
             }
 
@@ -510,8 +517,14 @@ public sealed partial class ScanEngine
                 break;
             }
 
+            // An event queued in several groups counts once, however many of them release it early.
+            if (group.Queue.TryPeek(out int early, out _) && !_store[early].ReleasedEarly)
+            {
+                _store[early].ReleasedEarly = true;
+                Summary.EarlyReleases++;
+            }
+
             Release(group);
-            Summary.EarlyReleases++;
         }
 
         if (BufferedEvents == 0)

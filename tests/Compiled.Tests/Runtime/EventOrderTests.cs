@@ -62,6 +62,22 @@ public class EventOrderTests
         AssertCounts(engine.Summary, read: 3, evaluated: 3);
     }
 
+    // A lateness beyond the range of a long of nanoseconds keeps every event for reordering, as no bound does.
+    [Test]
+    public void HugeLatenessIsUnbounded([Values(106_752, 3_000_000)] int days)
+    {
+        var rules = Rules(("seq.toml", RuleFiles.Eql(NetworkThenProcess, "Seq")));
+        string input = Lines(Event(2_000, "p", "process"), Event(10, "n", "network"), Event(25, "x"));
+
+        var sink = new PositionSink();
+        var engine = new ScanEngine(rules, sink, new ScanOptions { MaxLateness = TimeSpan.FromDays(days) });
+        engine.Scan(Stream(input), "in.ndjson");
+        engine.Finish();
+
+        Assert.That(sink.Sequences, Has.Count.EqualTo(1));
+        Assert.That(engine.Summary.EventsLate, Is.Zero);
+    }
+
     [Test]
     public void LateEventAlertsForSingleEventRulesButNotSequences()
     {
@@ -138,6 +154,29 @@ public class EventOrderTests
         Assert.That(engine.Summary.PeakBufferedEvents, Is.EqualTo(4), "one over the cap before the oldest goes");
         Assert.That(engine.Summary.EarlyReleases, Is.EqualTo(7));
         Assert.That(sink.Matches.Select(m => m.Line), Is.EqualTo(Enumerable.Range(1, 10).Select(i => (long)i)));
+    }
+
+    // Rules ordered by @timestamp and rules ordered by event.ingested each queue every event, and both can
+    // release it early, but the summary counts events.
+    [Test]
+    public void EarlyReleaseCountsEachEventOnce()
+    {
+        var rules = Rules(
+            ("ingested.toml", RuleFiles.Eql("any where true", "By ingest", extra: "timestamp_override = \"event.ingested\"")),
+            ("plain.toml", RuleFiles.Eql("any where true", "By time", "1c2d3e4f-0000-4000-8000-000000000002")));
+        string input = Lines(Enumerable.Range(0, 10)
+            .Select(i => $"{{\"@timestamp\":\"2026-01-01T00:00:{i:00}Z\",\"event\":{{\"category\":\"process\",\"ingested\":\"2026-01-01T00:01:{i:00}Z\"}}}}")
+            .ToArray());
+
+        var sink = new PositionSink();
+        var engine = new ScanEngine(rules, sink, new ScanOptions { MaxLateness = TimeSpan.FromDays(1), MaxBufferedEvents = 3 });
+        engine.Scan(Stream(input), "in.ndjson");
+        engine.Finish();
+
+        // Every @timestamp is older than every event.ingested, so the @timestamp group releases all ten events
+        // early, and the event.ingested group seven of them again.
+        Assert.That(engine.Summary.EarlyReleases, Is.EqualTo(10));
+        Assert.That(sink.Matches, Has.Count.EqualTo(20));
     }
 
     [Test]
