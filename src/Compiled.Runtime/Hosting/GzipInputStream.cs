@@ -11,6 +11,8 @@ namespace Compiled.Runtime.Hosting;
 /// <c>System.IO.Compression.UseStrictValidation</c> is on (.NET 7 and later). Without it, a truncated file
 /// reads as if it ended there, and only its last, incomplete line is rejected. The <c>compiled</c>
 /// executable and the tests turn the switch on in their project files.
+/// NOTE: bytes after the last gzip member that do not start another member end the input without a
+/// rejection, because <see cref="GZipStream"/> stops there and does not report how much input it used.
 /// </remarks>
 internal sealed class GzipInputStream(PeekStream compressed) : ReadOnlyInputStream
 {
