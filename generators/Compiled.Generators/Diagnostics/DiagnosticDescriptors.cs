@@ -193,6 +193,14 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SuppressionNotApplied = new(
+        id: "CMP042",
+        title: "Alert suppression not applied",
+        messageFormat: "alert_suppression is not applied to an EQL {0} query, so each match is written as an alert of its own",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "CMP999",
         title: "Rule generator failed",
@@ -220,6 +228,7 @@ internal static class DiagnosticDescriptors
         "CMP021" => ElasticsearchOnlyRuleType,
         "CMP040" => ThreatQueryNotApplied,
         "CMP041" => FilterDateMathAtEventTime,
+        "CMP042" => SuppressionNotApplied,
         "CMP030" => KqlSyntaxError,
         "CMP031" => InvalidKqlValue,
         "CMP032" => UnsupportedFilter,

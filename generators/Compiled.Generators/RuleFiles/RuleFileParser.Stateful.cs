@@ -28,7 +28,6 @@ internal sealed partial class RuleFileParser
         ThresholdSpec? threshold = type == "threshold" ? ReadThreshold(rule) : null;
         NewTermsSpec? newTerms = type == "new_terms" ? ReadNewTerms(rule) : null;
         ThreatMatchSpec? threatMatch = type == "threat_match" ? ReadThreatMatch(rule) : null;
-        // NOTE: an EQL sequence or sample query ignores alert_suppression, and no diagnostic reports that.
         SuppressionSpec? suppression = suppressed ? ReadSuppression(rule, type) : null;
         return new StatefulSpec(interval, lookback, threshold, newTerms, threatMatch, suppression);
     }

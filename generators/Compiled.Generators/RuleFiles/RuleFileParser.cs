@@ -179,6 +179,13 @@ internal sealed partial class RuleFileParser
             return Result(null, identity);
         }
 
+        // Compiled suppresses the alerts of EQL queries that match single events only, so a sequence or sample gets a warning.
+        if (!isKql && parsedQuery is not EventQuery && stateful?.Suppression is not null && rule.TryGet("alert_suppression", out var suppression))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.SuppressionNotApplied, _path, suppression.Value.Span, parsedQuery is SampleQuery ? "sample" : "sequence"));
+        }
+
         stateful = WithIndicatorFilter(stateful, rule);
 
         var spec = new RuleSpec(

@@ -303,6 +303,24 @@ public class DiagnosticTests
         Assert.That(diagnostic.GetMessage(), Does.Contain("at least two stages"));
     }
 
+    [TestCase("sequence by host.id [process where true] [network where true]", "sequence")]
+    [TestCase("sample by host.id [process where true] [network where true]", "sample")]
+    public void SuppressedSequenceWarns(string query, string kind)
+    {
+        const string Suppression = "[rule.alert_suppression]\ngroup_by = [\"host.id\"]\n";
+        string toml = RuleFiles.Eql(query) + "\n" + Suppression;
+
+        var diagnostic = Single(toml, "CMP042");
+
+        AssertAt(diagnostic, toml, "rule.alert_suppression]");
+        Assert.That(diagnostic.Severity, Is.EqualTo(DiagnosticSeverity.Warning));
+        Assert.That(diagnostic.GetMessage(), Does.Contain("EQL " + kind + " query"));
+        var output = GeneratorHarness.Run(new InMemoryRuleFile(Path, toml));
+        Assert.That(output.Sources, Has.Count.EqualTo(2), "the rule is still generated");
+        var single = GeneratorHarness.Run(new InMemoryRuleFile(Path, RuleFiles.Eql("process where true") + "\n" + Suppression));
+        Assert.That(single.GeneratorDiagnostics.Where(d => d.Id == "CMP042"), Is.Empty);
+    }
+
     [Test]
     public void UnknownFunctionPointsAtName()
     {
