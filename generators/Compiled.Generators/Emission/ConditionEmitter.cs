@@ -26,6 +26,7 @@ internal sealed class ConditionEmitter
     private readonly System.Func<Expr, string> _describe;
     private readonly ICollection<string> _dateFields;
     private readonly ICollection<string> _versionFields;
+    private readonly ICollection<string> _ipFields;
 
     /// <summary>The C# emitted for each expression tested for True so far, which the dispatch reads for the parts of an <c>or</c>.</summary>
     private readonly Dictionary<Expr, string> _trueTests = new();
@@ -34,12 +35,15 @@ internal sealed class ConditionEmitter
     /// <param name="describe">Returns the query text of an expression, for comments.</param>
     /// <param name="dateFields">The fields known to hold dates: <c>@timestamp</c>, the rule's timestamp field and required fields of type <c>date</c>.</param>
     /// <param name="versionFields">The required fields of type <c>version</c>, which order as software versions.</param>
-    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe, ICollection<string> dateFields, ICollection<string> versionFields)
+    /// <param name="ipFields">The fields of type <c>ip</c>, whose <c>==</c>, <c>!=</c> and <c>in</c> with strings compare addresses.</param>
+    public ConditionEmitter(RuleScope scope, System.Func<Expr, string> describe, ICollection<string> dateFields, ICollection<string> versionFields,
+        ICollection<string> ipFields)
     {
         _scope = scope;
         _describe = describe;
         _dateFields = dateFields;
         _versionFields = versionFields;
+        _ipFields = ipFields;
     }
 
     /// <summary>
@@ -279,6 +283,12 @@ internal sealed class ConditionEmitter
             };
         }
 
+        if (literal.Kind == LiteralKind.String && _ipFields.Contains(field.Path) && op is (BinaryOperator.Equal or BinaryOperator.NotEqual))
+        {
+            string match = IpMatch(field, new[] { literal });
+            return op == BinaryOperator.Equal ? match : $"{Eql}.Negate({match})";
+        }
+
         if (literal.Kind == LiteralKind.String && _versionFields.Contains(field.Path) && op is not (BinaryOperator.Equal or BinaryOperator.NotEqual))
         {
             // Equality stays textual: a legal version has exactly one spelling, and an illegal one is compared as text.
@@ -343,6 +353,12 @@ internal sealed class ConditionEmitter
             return $"{Eql}.In(ev, {slot}, {name})";
         }
 
+        if (_ipFields.Contains(field.Path))
+        {
+            // Letter case does not matter to an address, so in~ compares as in does.
+            return IpMatch(field, items);
+        }
+
         string strings = string.Join(", ", items.Select(item => CSharpText.Literal(item.Value)));
         if (items.Count > InListInlineLimit)
         {
@@ -382,10 +398,17 @@ internal sealed class ConditionEmitter
         return $"new({CSharpText.Literal(joined)}, ignoreCase: {(pattern.IsCaseInsensitive ? "true" : "false")})";
     }
 
-    private string CidrMatch(CallExpr call)
+    private string CidrMatch(CallExpr call) =>
+        IpMatch((FieldExpr)call.Arguments[0], call.Arguments.Skip(1).Select(item => (LiteralExpr)item));
+
+    /// <summary>
+    /// Emits a test of whether any address value of an <c>ip</c> field lies in any of the addresses or CIDR
+    /// blocks, parsed once into a static set. Elasticsearch's term query on an <c>ip</c> field matches this way,
+    /// so <c>==</c> and <c>in</c> on such a field compile to the same test as <c>cidrMatch</c>.
+    /// </summary>
+    private string IpMatch(FieldExpr field, IEnumerable<LiteralExpr> literals)
     {
-        var field = (FieldExpr)call.Arguments[0];
-        string blocks = string.Join(", ", call.Arguments.Skip(1).Select(item => CSharpText.Literal(((LiteralExpr)item).Value)));
+        string blocks = string.Join(", ", literals.Select(item => CSharpText.Literal(item.Value)));
         string name = _scope.AddStatic(field.Path, "Blocks", "global::Compiled.Runtime.Matching.CidrSet", $"new({blocks})");
         return $"{Eql}.CidrMatch(ev, {_scope.Slot(field.Path)}, {name})";
     }

@@ -73,7 +73,7 @@ internal sealed class RuleEmitter
             }
         }
 
-        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), _dateFields, versionFields);
+        _conditions = new ConditionEmitter(_scope, expression => Text(expression.Range), _dateFields, versionFields, new HashSet<string>(rule.IpFields));
     }
 
     /// <summary>The field that contains the event category: <c>event_category_override</c>, else <c>event.category</c>.</summary>

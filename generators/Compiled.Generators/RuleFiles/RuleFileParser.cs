@@ -174,6 +174,7 @@ internal sealed partial class RuleFileParser
 
         string query = (string)queryNode!.Value;
         var parsedQuery = isKql ? ParseKqlQuery(queryNode, rule) : ParseQuery(queryNode);
+        var ipFields = parsedQuery is null || isKql ? EquatableArray<string>.Empty : IpFieldsOf(parsedQuery, queryNode, rule);
         if (parsedQuery is null || HasErrors())
         {
             return Result(null, identity);
@@ -219,7 +220,8 @@ internal sealed partial class RuleFileParser
             Threat: threat,
             RequiredFields: requiredFields,
             ParsedQuery: parsedQuery,
-            Stateful: stateful);
+            Stateful: stateful,
+            IpFields: ipFields);
         return Result(spec, identity);
     }
 
@@ -244,6 +246,17 @@ internal sealed partial class RuleFileParser
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMaxspan, _path, Map(error.Range), error.Text));
             return null;
         }
+    }
+
+    /// <summary>
+    /// Returns the <c>ip</c> fields, by the ECS field table and the rule's <c>required_fields</c>, that the
+    /// EQL query compares with strings, and reports each string that is not an address or CIDR block.
+    /// </summary>
+    private EquatableArray<string> IpFieldsOf(EqlQuery query, TomlScalarNode queryNode, TomlTableNode rule)
+    {
+        var types = FieldTypes(rule);
+        return IpComparisons.Find(query, path => types.Resolve(path).Kind == KqlFieldKind.Ip, (descriptor, range, args) =>
+            _diagnostics.Add(DiagnosticInfo.Create(descriptor, _path, QuerySpan(queryNode, range), args)));
     }
 
     private EquatableArray<ThreatSpec> ReadThreat(TomlTableNode rule)

@@ -7,6 +7,7 @@ namespace Compiled.Generators.RuleFiles;
 /// <summary>
 /// Everything the emitter needs from one rule file. It contains no file positions, so an edit that only
 /// moves text (a comment, a blank line) leaves the model equal and the generated code cached.
+/// <see cref="IpFields"/> lists the <c>ip</c> fields that an EQL query compares with strings, which compare by address.
 /// </summary>
 internal sealed record RuleSpec(
     string FilePath,
@@ -39,7 +40,8 @@ internal sealed record RuleSpec(
     EquatableArray<ThreatSpec> Threat,
     EquatableArray<RequiredField> RequiredFields,
     EqlQuery ParsedQuery,
-    StatefulSpec? Stateful = null);
+    StatefulSpec? Stateful = null,
+    EquatableArray<string> IpFields = default);
 
 /// <summary>A <c>[[rule.required_fields]]</c> entry: a field the rule reads and its Elasticsearch type, such as <c>version</c>.</summary>
 internal sealed record RequiredField(string Name, string Type);
