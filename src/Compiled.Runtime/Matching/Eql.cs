@@ -335,8 +335,8 @@ public static class Eql
     /// <summary>
     /// <c>cidrMatch(field, "10.0.0.0/8", ...)</c>: true when any address value lies in any block. A value that
     /// is not an address counts as missing, as Elasticsearch's <c>ip</c> field drops or rejects it.
-    /// The generator also emits it for <c>==</c>, <c>!=</c> and <c>in</c> on an <c>ip</c> field, which compare addresses:
-    /// <c>2001:DB8::1</c> equals <c>2001:db8:0:0:0:0:0:1</c>, and <c>10.0.0.1</c> equals <c>::ffff:10.0.0.1</c>.
+    /// The generator also emits it for <c>==</c>, <c>!=</c> and <c>in</c> on an <c>ip</c> field, which compare addresses.
+    /// So <c>2001:DB8::1</c> equals <c>2001:db8:0:0:0:0:0:1</c>, and <c>10.0.0.1</c> equals <c>::ffff:10.0.0.1</c>.
     /// </summary>
     public static Tri CidrMatch(EventRecord ev, int slot, CidrSet blocks)
     {
