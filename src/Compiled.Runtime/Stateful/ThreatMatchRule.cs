@@ -360,6 +360,10 @@ public abstract class ThreatMatchRule : DetectionRule
     }
 
     /// <summary>Returns the first value of the entry's event field that the indicator also has, or null.</summary>
+    /// <remarks>
+    /// NOTE: values compare as text here and in the indicator index, also for an <c>ip</c> field, where
+    /// Elasticsearch's term query compares addresses. So <c>2001:DB8::1</c> in an event misses the indicator <c>2001:db8::1</c>.
+    /// </remarks>
     private static string? FirstShared(EventRecord ev, ThreatMappingEntry entry, Indicator indicator)
     {
         var values = indicator.Values[entry.IndicatorSlot];
