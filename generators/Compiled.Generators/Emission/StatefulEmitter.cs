@@ -184,7 +184,7 @@ internal sealed class StatefulEmitter
     }
 
     private string Entry(ThreatEntrySpec entry) =>
-        $"new({CSharpText.Literal(entry.Field)}, {SlotOf(entry.Field)}, {CSharpText.Literal(entry.Value)}, {SlotOf(entry.Value)}{(entry.Negate ? ", Negate: true" : string.Empty)})";
+        $"new({CSharpText.Literal(entry.Field)}, {SlotOf(entry.Field)}, {CSharpText.Literal(entry.Value)}, {SlotOf(entry.Value)}{(entry.Negate ? ", Negate: true" : string.Empty)}{(entry.Ip ? ", Ip: true" : string.Empty)})";
 
     /// <summary>Declares the field as one the rule reads and returns the expression for its slot.</summary>
     private string SlotOf(string field)

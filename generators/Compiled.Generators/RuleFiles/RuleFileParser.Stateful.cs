@@ -275,6 +275,7 @@ internal sealed partial class RuleFileParser
         }
 
         var mappings = new List<ThreatMappingSpec>();
+        KqlFieldTypes? types = null;
         bool valid = true;
         foreach (var item in array.Items)
         {
@@ -329,7 +330,8 @@ internal sealed partial class RuleFileParser
                     continue;
                 }
 
-                specs.Add(new ThreatEntrySpec(fieldText, valueText, negate));
+                // Elasticsearch runs the terms query on the event field, so the event field's type decides how values compare.
+                specs.Add(new ThreatEntrySpec(fieldText, valueText, negate, (types ??= FieldTypes(rule)).Resolve(fieldText).Kind == KqlFieldKind.Ip));
             }
 
             if (specs.Count > 0 && specs.TrueForAll(spec => spec.Negate))

@@ -37,8 +37,11 @@ internal sealed record ThreatMatchSpec(
 /// <summary>One <c>[[rule.threat_mapping]]</c>: its entries must all match.</summary>
 internal sealed record ThreatMappingSpec(EquatableArray<ThreatEntrySpec> Entries);
 
-/// <summary>One mapping entry: the event field <see cref="Field"/> equals the indicator field <see cref="Value"/>.</summary>
-internal sealed record ThreatEntrySpec(string Field, string Value, bool Negate);
+/// <summary>
+/// One mapping entry: the event field <see cref="Field"/> equals the indicator field <see cref="Value"/>.
+/// <see cref="Ip"/> is true when the event field has the <c>ip</c> type, so values compare as addresses.
+/// </summary>
+internal sealed record ThreatEntrySpec(string Field, string Value, bool Negate, bool Ip = false);
 
 /// <summary>The <c>[rule.alert_suppression]</c> table.</summary>
 internal sealed record SuppressionSpec(EquatableArray<string> GroupBy, long? Duration, bool DoNotSuppress);

@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Compiled.Runtime.Alerts;
 using Compiled.Runtime.Events;
 using Compiled.Runtime.Hosting;
+using Compiled.Runtime.Matching;
 using Compiled.Runtime.Rules;
 
 namespace Compiled.Runtime.Stateful;
@@ -14,7 +16,11 @@ namespace Compiled.Runtime.Stateful;
 /// <param name="IndicatorField">The indicator field, such as <c>threat.indicator.file.hash.md5</c>.</param>
 /// <param name="IndicatorSlot">The schema slot of <paramref name="IndicatorField"/>.</param>
 /// <param name="Negate">True for an entry that must not match.</param>
-public sealed record ThreatMappingEntry(string Field, int FieldSlot, string IndicatorField, int IndicatorSlot, bool Negate = false);
+/// <param name="Ip">
+/// True when <paramref name="Field"/> has the <c>ip</c> type. Values then compare as addresses, as Elasticsearch's
+/// terms query on that field does, and an indicator value that is not an address matches nothing.
+/// </param>
+public sealed record ThreatMappingEntry(string Field, int FieldSlot, string IndicatorField, int IndicatorSlot, bool Negate = false, bool Ip = false);
 
 /// <summary>
 /// A threat_match rule's mappings (entries of one mapping must all match; any mapping may), indicator path
@@ -248,6 +254,11 @@ public abstract class ThreatMatchRule : DetectionRule
 
                         indicator.Values[entry.IndicatorSlot] = [.. values];
                     }
+
+                    if (entry.Ip && !indicator.Addresses.ContainsKey(entry.IndicatorSlot))
+                    {
+                        indicator.Addresses[entry.IndicatorSlot] = Array.ConvertAll(indicator.Values[entry.IndicatorSlot], ParseAddress);
+                    }
                 }
             }
 
@@ -259,8 +270,17 @@ public abstract class ThreatMatchRule : DetectionRule
                 }
 
                 var dictionary = _indexes[m].Dictionary;
-                foreach (var value in indicator.Values[_settings.Mappings[m][_indexedEntry[m]].IndicatorSlot])
+                var indexed = _settings.Mappings[m][_indexedEntry[m]];
+                var keys = indexed.Ip
+                    ? Array.ConvertAll(indicator.Addresses[indexed.IndicatorSlot], address => address is { } bits ? AddressKey(bits) : null)
+                    : indicator.Values[indexed.IndicatorSlot];
+                foreach (var value in keys)
                 {
+                    if (value is null)
+                    {
+                        continue;
+                    }
+
                     if (!dictionary.TryGetValue(value, out var list))
                     {
                         dictionary[value] = list = [];
@@ -294,6 +314,7 @@ public abstract class ThreatMatchRule : DetectionRule
         }
 
         List<Enrichment>? found = null;
+        Span<char> addressKey = stackalloc char[AddressKeyLength];
         for (int m = 0; m < _settings.Mappings.Length; m++)
         {
             int indexed = _indexedEntry[m];
@@ -303,9 +324,21 @@ public abstract class ThreatMatchRule : DetectionRule
             }
 
             var mapping = _settings.Mappings[m];
+            bool ip = mapping[indexed].Ip;
             foreach (ref readonly var value in ev.Values(mapping[indexed].FieldSlot))
             {
-                if (!_indexes[m].TryGetValue(ev.Text(value), out var candidates))
+                scoped ReadOnlySpan<char> text = ev.Text(value);
+                if (ip)
+                {
+                    if (!IPAddressBits.TryParse(text, out var address, out _) || !address.TryFormat(addressKey, out _, "x32", CultureInfo.InvariantCulture))
+                    {
+                        continue;
+                    }
+
+                    text = addressKey;
+                }
+
+                if (!_indexes[m].TryGetValue(text, out var candidates))
                 {
                     continue;
                 }
@@ -359,17 +392,35 @@ public abstract class ThreatMatchRule : DetectionRule
         return true;
     }
 
-    /// <summary>Returns the first value of the entry's event field that the indicator also has, or null.</summary>
-    /// <remarks>
-    /// NOTE: values compare as text here and in the indicator index, also for an <c>ip</c> field, where
-    /// Elasticsearch's term query compares addresses. So <c>2001:DB8::1</c> in an event misses the indicator <c>2001:db8::1</c>.
-    /// </remarks>
+    /// <summary>
+    /// Returns the first value of the indicator field, as the indicator has it, that equals a value of the entry's
+    /// event field, or null. An <c>ip</c> entry compares addresses, so <c>2001:DB8::1</c> equals <c>2001:db8::1</c>.
+    /// </summary>
     private static string? FirstShared(EventRecord ev, ThreatMappingEntry entry, Indicator indicator)
     {
         var values = indicator.Values[entry.IndicatorSlot];
         foreach (ref readonly var value in ev.Values(entry.FieldSlot))
         {
             var text = ev.Text(value);
+            if (entry.Ip)
+            {
+                if (!IPAddressBits.TryParse(text, out var address, out _))
+                {
+                    continue;
+                }
+
+                var addresses = indicator.Addresses[entry.IndicatorSlot];
+                for (int i = 0; i < addresses.Length; i++)
+                {
+                    if (addresses[i] == address)
+                    {
+                        return values[i];
+                    }
+                }
+
+                continue;
+            }
+
             foreach (var candidate in values)
             {
                 if (text.SequenceEqual(candidate))
@@ -469,6 +520,14 @@ public abstract class ThreatMatchRule : DetectionRule
         return null;
     }
 
+    /// <summary>The length of <see cref="AddressKey"/>: 32 hexadecimal digits.</summary>
+    private const int AddressKeyLength = 32;
+
+    /// <summary>Returns the index key of an address: its 128 bits as 32 hexadecimal digits, one text for every spelling.</summary>
+    private static string AddressKey(UInt128 address) => address.ToString("x32", CultureInfo.InvariantCulture);
+
+    private static UInt128? ParseAddress(string text) => IPAddressBits.TryParse(text, out var address, out _) ? address : null;
+
     private sealed class Indicator(string id, string index, string indicatorJson)
     {
         public string Id { get; } = id;
@@ -478,6 +537,9 @@ public abstract class ThreatMatchRule : DetectionRule
         public string IndicatorJson { get; } = indicatorJson;
 
         public Dictionary<int, string[]> Values { get; } = [];
+
+        /// <summary>For the indicator slots of <c>ip</c> entries, each value of <see cref="Values"/> as an address, or null when it is not one.</summary>
+        public Dictionary<int, UInt128?[]> Addresses { get; } = [];
     }
 
     private readonly record struct Enrichment(Indicator Indicator, string Field, string Atomic);

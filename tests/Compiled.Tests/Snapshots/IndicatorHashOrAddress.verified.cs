@@ -76,7 +76,7 @@ public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.T
         new global::Compiled.Runtime.Stateful.ThreatMappingEntry[][]
             {
                 new global::Compiled.Runtime.Stateful.ThreatMappingEntry[] { new("file.hash.md5", schema.Slot("file.hash.md5"), "threat.indicator.file.hash.md5", schema.Slot("threat.indicator.file.hash.md5")) },
-                new global::Compiled.Runtime.Stateful.ThreatMappingEntry[] { new("source.ip", schema.Slot("source.ip"), "threat.indicator.ip", schema.Slot("threat.indicator.ip")), new("destination.port", schema.Slot("destination.port"), "threat.indicator.port", schema.Slot("threat.indicator.port")) },
+                new global::Compiled.Runtime.Stateful.ThreatMappingEntry[] { new("source.ip", schema.Slot("source.ip"), "threat.indicator.ip", schema.Slot("threat.indicator.ip"), Ip: true), new("destination.port", schema.Slot("destination.port"), "threat.indicator.port", schema.Slot("threat.indicator.port")) },
             },
         "threat.indicator",
         new global::Compiled.Runtime.Stateful.RuleSchedule(300000000000L, 540000000000L),

@@ -7,8 +7,8 @@ namespace Compiled.Tests.Stateful;
 
 public class ThreatMatchRuleTests
 {
-    private static ThreatMappingEntry Map(string field, string indicatorField, bool negate = false) =>
-        new(field, Slot(field), indicatorField, Slot(indicatorField), negate);
+    private static ThreatMappingEntry Map(string field, string indicatorField, bool negate = false, bool ip = false) =>
+        new(field, Slot(field), indicatorField, Slot(indicatorField), negate, ip);
 
     private static ThreatMatch Rule(ThreatMappingEntry[][] mappings, string indicators, string? indicatorKind = null)
     {
@@ -44,6 +44,28 @@ public class ThreatMatchRuleTests
         Assert.That(matched.GetProperty("type").GetString(), Is.EqualTo("indicator_match_rule"));
         Assert.That(alerts[0].GetProperty("kibana.alert.rule.rule_type_id").GetString(), Is.EqualTo("siem.indicatorRule"));
         Assert.That(alerts[0].GetProperty("file").GetProperty("hash").GetProperty("md5").GetString(), Is.EqualTo("0123abcd"));
+    }
+
+    // Elasticsearch's terms query on an ip field compares addresses, so every spelling of an indicator's address
+    // matches, and the enrichment keeps the indicator's own text.
+    [Test]
+    public void IpEntryComparesAddresses()
+    {
+        string indicators = """
+            {"_id":"v6","threat":{"indicator":{"ip":"2001:db8::1"}}}
+            {"_id":"v4","threat":{"indicator":{"ip":"10.0.0.1"}}}
+            {"_id":"bad","threat":{"indicator":{"ip":"not-an-address"}}}
+            """;
+        string[] sources = ["2001:DB8::1", "2001:db8:0:0:0:0:0:1", "::ffff:10.0.0.1", "2001:db8::2", "not-an-address"];
+        var events = sources.Select((ip, i) => Event(i, "connect", extra: "\"source\":{\"ip\":\"" + ip + "\"}")).ToList();
+
+        var byAddress = Alerts(Rule([[Map("source.ip", "threat.indicator.ip", ip: true)]], indicators), events);
+        var byText = Alerts(Rule([[Map("source.ip", "threat.indicator.ip")]], indicators), events);
+
+        static string Atomic(JsonElement alert) => alert.GetProperty("threat").GetProperty("enrichments")[0].GetProperty("matched").GetProperty("atomic").GetString()!;
+        Assert.That(byAddress.Select(Atomic), Is.EqualTo(new[] { "2001:db8::1", "2001:db8::1", "10.0.0.1" }));
+        Assert.That(byAddress.Select(a => a.GetProperty("source").GetProperty("ip").GetString()), Is.EqualTo(sources[..3]));
+        Assert.That(byText.Select(Atomic), Is.EqualTo(new[] { "not-an-address" }), "a keyword field compares text");
     }
 
     [Test]
