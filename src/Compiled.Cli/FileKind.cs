@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Compiled.Cli;
 
-/// <summary>Tells a regular file from a FIFO, socket or device without opening it, since opening a FIFO blocks.</summary>
+/// <summary>
+/// Tells a regular file from a FIFO, socket or device, and finds the device and inode of a file, without
+/// opening it, since opening a FIFO blocks.
+/// </summary>
 internal static class FileKind
 {
     private const int AtCurrentDirectory = -100;
@@ -17,20 +20,7 @@ internal static class FileKind
     public static string? SpecialKind(string path)
     {
         // NOTE: only Linux (statx, glibc 2.28 or later) is checked. On other systems every entry counts as regular.
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        var buffer = new byte[256];
-        try
-        {
-            if (Statx(AtCurrentDirectory, path, 0, StatxType, buffer) != 0)
-            {
-                return null;
-            }
-        }
-        catch (EntryPointNotFoundException)
+        if (Stat(path, StatxType) is not { } buffer)
         {
             return null;
         }
@@ -55,6 +45,22 @@ internal static class FileKind
     public static (ulong Device, ulong Inode)? Identity(string path)
     {
         const uint StatxInode = 0x100;
+        if (Stat(path, StatxInode) is not { } buffer || (BitConverter.ToUInt32(buffer, 0) & StatxInode) == 0)
+        {
+            return null;
+        }
+
+        // stx_ino is the 64-bit field at offset 32, and stx_dev_major and stx_dev_minor the 32-bit fields at 136 and 140.
+        ulong device = (ulong)BitConverter.ToUInt32(buffer, 136) << 32 | BitConverter.ToUInt32(buffer, 140);
+        return (device, BitConverter.ToUInt64(buffer, 32));
+    }
+
+    /// <summary>
+    /// Returns the <c>struct statx</c> of a path, following symbolic links, with the fields of <paramref name="mask"/>
+    /// requested. Null on systems other than Linux, without <c>statx</c> in the C library, or when the call fails.
+    /// </summary>
+    private static byte[]? Stat(string path, uint mask)
+    {
         if (!OperatingSystem.IsLinux())
         {
             return null;
@@ -63,19 +69,12 @@ internal static class FileKind
         var buffer = new byte[256];
         try
         {
-            if (Statx(AtCurrentDirectory, path, 0, StatxInode, buffer) != 0 || (BitConverter.ToUInt32(buffer, 0) & StatxInode) == 0)
-            {
-                return null;
-            }
+            return Statx(AtCurrentDirectory, path, 0, mask, buffer) == 0 ? buffer : null;
         }
         catch (EntryPointNotFoundException)
         {
             return null;
         }
-
-        // stx_ino is the 64-bit field at offset 32, and stx_dev_major and stx_dev_minor the 32-bit fields at 136 and 140.
-        ulong device = (ulong)BitConverter.ToUInt32(buffer, 136) << 32 | BitConverter.ToUInt32(buffer, 140);
-        return (device, BitConverter.ToUInt64(buffer, 32));
     }
 
     [DllImport("libc", EntryPoint = "statx")]
