@@ -381,10 +381,13 @@ internal sealed class ConditionEmitter
             return $"{Eql}.Regex(ev, {_scope.Slot(field.Path)}, {regex})";
         }
 
+        // The runtime classifies the patterns once, so each test costs one static field and one call, which keeps
+        // a rule set of thousands of patterns quick to compile.
         bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
-        var texts = pattern.Patterns.Select(item => ((LiteralExpr)item).Value).ToList();
-        string method = PatternEmitter.EmitMethod(_scope, field.Path, texts, ignoreCase, CSharpText.OneLine(_describe(pattern)));
-        return $"{method}(ev, {_scope.Slot(field.Path)})";
+        string texts = string.Join(", ", pattern.Patterns.Select(item => CSharpText.Literal(((LiteralExpr)item).Value)));
+        string patterns = _scope.AddStatic(field.Path, "Like", "global::Compiled.Runtime.Matching.LikePatterns",
+            $"new({(ignoreCase ? "true" : "false")}, {texts})");
+        return $"{Eql}.Like(ev, {_scope.Slot(field.Path)}, {patterns})";
     }
 
     /// <summary>

@@ -222,7 +222,7 @@ internal sealed class DispatchEmitter
                 return DeriveKql(clause);
 
             case PatternExpr { Kind: not PatternKind.Regex, Value: FieldExpr field } pattern
-                when emittedTest.StartsWith("Like", System.StringComparison.Ordinal) &&
+                when emittedTest.StartsWith("Eql.Like(ev, ", System.StringComparison.Ordinal) &&
                      pattern.Patterns.Count > 0 && pattern.Patterns.All(item => item is LiteralExpr { Kind: LiteralKind.String }):
                 bool ignoreCase = pattern.Kind == PatternKind.Colon || pattern.IsCaseInsensitive;
                 return FromPatterns(field.Path, ignoreCase, pattern.Patterns.Select(item => ((LiteralExpr)item).Value));
@@ -342,7 +342,7 @@ internal sealed class DispatchEmitter
     }
 
     /// <summary>
-    /// Classifies wildcard patterns as <see cref="PatternEmitter"/> does: no wildcard is an exact value,
+    /// Classifies wildcard patterns as the runtime's <c>LikePatterns</c> does: no wildcard is an exact value,
     /// <c>abc*</c> a prefix, <c>*abc</c> a suffix, <c>ab*yz</c> the longer of its prefix and suffix. A
     /// pattern with <c>?</c> or several <c>*</c> gives the text before its first wildcard or after its
     /// last. A pattern with nothing fixed at either end, such as <c>*abc*</c>, leaves the list without a term.

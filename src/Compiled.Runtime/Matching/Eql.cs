@@ -291,22 +291,20 @@ public static class Eql
         return result;
     }
 
-    /// <summary><c>field : "pat*"</c>, <c>like</c> and <c>like~</c> with one or more patterns; strings only.</summary>
-    public static Tri Like(EventRecord ev, int slot, WildcardPattern[] patterns)
+    /// <summary>
+    /// <c>field : ("a*", "*b")</c>, <c>like</c> or <c>like~</c>: true when any string value matches any pattern.
+    /// A field whose values are all booleans or numbers gives <see cref="Tri.False"/>.
+    /// </summary>
+    public static Tri Like(EventRecord ev, int slot, LikePatterns patterns)
     {
         var result = Tri.Null;
         foreach (ref readonly var item in ev.Values(slot))
         {
-            if (item.Kind == FieldValueKind.String)
+            // NOTE: a boolean or a number in a keyword field is skipped here, so `process.name : "true"` misses
+            // an event with `"name": true`, although Elasticsearch indexes that value as "true" and `==` matches it.
+            if (item.Kind == FieldValueKind.String && patterns.IsMatch(ev.Text(item)))
             {
-                var text = ev.Text(item);
-                foreach (var pattern in patterns)
-                {
-                    if (pattern.IsMatch(text))
-                    {
-                        return Tri.True;
-                    }
-                }
+                return Tri.True;
             }
 
             result = Tri.False;

@@ -54,8 +54,8 @@ public class EmissionTests
             .Where(method => method.GetParameters().Any(parameter => parameter.ParameterType == typeof(Compiled.Runtime.Events.EventRecord)))
             .ToList();
 
-        // Evaluate and Match of three rules, plus the helper methods of the first query.
-        Assert.That(perEvent, Has.Count.GreaterThan(6));
+        // At least Evaluate and Match of each of the three rules.
+        Assert.That(perEvent, Has.Count.GreaterThanOrEqualTo(6));
         foreach (var method in perEvent)
         {
             Assert.That(method.MethodImplementationFlags & MethodImplAttributes.AggressiveOptimization, Is.EqualTo(MethodImplAttributes.AggressiveOptimization),

@@ -46,9 +46,8 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.EventQueryRule
     /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
-    private static readonly global::Compiled.Runtime.Matching.StringSet s_processNameExact = new(true, "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe");
-    private static readonly global::Compiled.Runtime.Matching.WildcardPattern s_processNamePattern = new("a?c.exe", ignoreCase: true);
-    private static readonly global::System.Buffers.SearchValues<string> s_processCommandLineSubstrings = global::System.Buffers.SearchValues.Create(new[] { "-flag1", "-flag2", "-flag3", "-flag4", "-flag5", "-flag6", "-flag7", "-flag8" }, StringComparison.OrdinalIgnoreCase);
+    private static readonly global::Compiled.Runtime.Matching.LikePatterns s_processNameLike = new(true, "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe", "*.ps1", "sys*", "a?c.exe");
+    private static readonly global::Compiled.Runtime.Matching.LikePatterns s_processCommandLineLike = new(true, "*-flag1*", "*-flag2*", "*-flag3*", "*-flag4*", "*-flag5*", "*-flag6*", "*-flag7*", "*-flag8*");
     private static readonly global::Compiled.Runtime.Matching.StringSet s_processParentNameValues = new(false, "tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.exe", "tool12.exe");
 
     private readonly int _eventCategory;
@@ -88,13 +87,13 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.EventQueryRule
         }
 
         // process.name : ("tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.ex...
-        if (LikeProcessName(ev, _processName) != Tri.True)
+        if (Eql.Like(ev, _processName, s_processNameLike) != Tri.True)
         {
             return false;
         }
 
         // process.command_line like~ ("*-flag1*", "*-flag2*", "*-flag3*", "*-flag4*", "*-flag5*", "*-flag6*", "*-flag7*", "*-flag8*")
-        if (LikeProcessCommandLine(ev, _processCommandLine) != Tri.True)
+        if (Eql.Like(ev, _processCommandLine, s_processCommandLineLike) != Tri.True)
         {
             return false;
         }
@@ -106,77 +105,5 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.EventQueryRule
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// process.name : ("tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.ex...
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tri LikeProcessName(EventRecord ev, int slot)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var value in ev.Values(slot))
-        {
-            result = Tri.False;
-            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
-            {
-                continue;
-            }
-
-            var text = ev.Text(value);
-
-            // 12 exact values
-            if (s_processNameExact.Contains(text))
-            {
-                return Tri.True;
-            }
-
-            // "sys*"
-            if (text.StartsWith("sys", StringComparison.OrdinalIgnoreCase))
-            {
-                return Tri.True;
-            }
-
-            // "*.ps1"
-            if (text.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase))
-            {
-                return Tri.True;
-            }
-
-            // "a?c.exe"
-            if (s_processNamePattern.IsMatch(text))
-            {
-                return Tri.True;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// process.command_line like~ ("*-flag1*", "*-flag2*", "*-flag3*", "*-flag4*", "*-flag5*", "*-flag6*", "*-flag7*", "*-flag8*")
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tri LikeProcessCommandLine(EventRecord ev, int slot)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var value in ev.Values(slot))
-        {
-            result = Tri.False;
-            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
-            {
-                continue;
-            }
-
-            var text = ev.Text(value);
-
-            // 8 substrings
-            if (text.ContainsAny(s_processCommandLineSubstrings))
-            {
-                return Tri.True;
-            }
-        }
-
-        return result;
     }
 }

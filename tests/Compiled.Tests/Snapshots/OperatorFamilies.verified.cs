@@ -48,6 +48,8 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQuery
     /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
+    private static readonly global::Compiled.Runtime.Matching.LikePatterns s_processNameLike = new(true, "cmd.exe", "power*.exe");
+    private static readonly global::Compiled.Runtime.Matching.LikePatterns s_processArgsLike = new(true, "*-enc*");
     private static readonly string[] s_processParentNameValues = { "explorer.exe" };
 
     private readonly int _eventCategory;
@@ -97,7 +99,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQuery
         }
 
         // process.name : ("cmd.exe", "power*.exe")
-        if (LikeProcessName(ev, _processName) != Tri.True)
+        if (Eql.Like(ev, _processName, s_processNameLike) != Tri.True)
         {
             return false;
         }
@@ -109,7 +111,7 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQuery
         }
 
         // not process.args like~ "*-enc*"
-        if (LikeProcessArgs(ev, _processArgs) != Tri.False)
+        if (Eql.Like(ev, _processArgs, s_processArgsLike) != Tri.False)
         {
             return false;
         }
@@ -139,65 +141,5 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQuery
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// process.name : ("cmd.exe", "power*.exe")
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tri LikeProcessName(EventRecord ev, int slot)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var value in ev.Values(slot))
-        {
-            result = Tri.False;
-            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
-            {
-                continue;
-            }
-
-            var text = ev.Text(value);
-
-            // "cmd.exe"
-            if (text.Equals("cmd.exe", StringComparison.OrdinalIgnoreCase))
-            {
-                return Tri.True;
-            }
-
-            // "power*.exe"
-            if (text.Length >= 9 && text.StartsWith("power", StringComparison.OrdinalIgnoreCase) && text.EndsWith(".exe", StringComparison.OrdinalIgnoreCase))
-            {
-                return Tri.True;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// process.args like~ "*-enc*"
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tri LikeProcessArgs(EventRecord ev, int slot)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var value in ev.Values(slot))
-        {
-            result = Tri.False;
-            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
-            {
-                continue;
-            }
-
-            var text = ev.Text(value);
-
-            // "*-enc*"
-            if (text.Contains("-enc", StringComparison.OrdinalIgnoreCase))
-            {
-                return Tri.True;
-            }
-        }
-
-        return result;
     }
 }

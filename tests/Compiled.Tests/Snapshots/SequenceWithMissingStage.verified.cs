@@ -50,6 +50,8 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     /// <summary>The field that contains the event time for this rule.</summary>
     public static readonly string[] TimestampFields = { "@timestamp" };
 
+    private static readonly global::Compiled.Runtime.Matching.LikePatterns s_processNameLike = new(true, "*.tmp");
+
     private readonly int _timestamp;
     private readonly int _hostId;
     private readonly int _processEntityId;
@@ -144,7 +146,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
         }
 
         // process.name : "*.tmp"
-        if (LikeProcessName(ev, _processName) != Tri.True)
+        if (Eql.Like(ev, _processName, s_processNameLike) != Tri.True)
         {
             return false;
         }
@@ -207,32 +209,5 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// process.name : "*.tmp"
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tri LikeProcessName(EventRecord ev, int slot)
-    {
-        var result = Tri.Null;
-        foreach (ref readonly var value in ev.Values(slot))
-        {
-            result = Tri.False;
-            if (value.Kind != global::Compiled.Runtime.Events.FieldValueKind.String)
-            {
-                continue;
-            }
-
-            var text = ev.Text(value);
-
-            // "*.tmp"
-            if (text.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase))
-            {
-                return Tri.True;
-            }
-        }
-
-        return result;
     }
 }
