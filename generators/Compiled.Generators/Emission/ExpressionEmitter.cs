@@ -70,7 +70,7 @@ internal sealed class ExpressionEmitter
         }
 
         writer.Line($"result = Eql.Combine(result, {result}.ToTri());");
-        writer.Open("if (result == Tri.True)");
+        writer.Open("if (result is Tri.True)");
         writer.Line("return Tri.True;");
         writer.Close();
         foreach (var _ in emitter._fieldVariables)

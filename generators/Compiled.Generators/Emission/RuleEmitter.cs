@@ -580,7 +580,7 @@ internal sealed class RuleEmitter
         {
             body.Comment($"{CSharpText.OneLine(category)} where: {CSharpText.OneLine(CategoryField)} is \"{CSharpText.OneLine(category)}\"");
             string slot = _scope.Slot(CategoryField);
-            body.Line($"if (Eql.Equal(ev, {slot}, {CSharpText.Literal(category)}) != Tri.True)");
+            body.Line($"if (Eql.Equal(ev, {slot}, {CSharpText.Literal(category)}) is not Tri.True)");
             body.Open();
             body.Line("return false;");
             body.Close();

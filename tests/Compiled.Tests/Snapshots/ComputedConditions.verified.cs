@@ -80,37 +80,37 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQue
     protected override bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // length(process.name) > 3
-        if (Clause1(ev) != Tri.True)
+        if (Clause1(ev) is not Tri.True)
         {
             return false;
         }
 
         // startsWith~(concat(user.domain, "\\", user.name), "corp\\")
-        if (Clause2(ev) != Tri.True)
+        if (Clause2(ev) is not Tri.True)
         {
             return false;
         }
 
         // not stringContains(process.command_line, "-nop")
-        if (Clause3(ev) != Tri.False)
+        if (Clause3(ev) is not Tri.False)
         {
             return false;
         }
 
         // process.pid % 2 == 0
-        if (Clause4(ev) != Tri.True)
+        if (Clause4(ev) is not Tri.True)
         {
             return false;
         }
 
         // cidrMatch(string(source.ip), "10.0.0.0/8")
-        if (Clause5(ev) != Tri.True)
+        if (Clause5(ev) is not Tri.True)
         {
             return false;
         }
@@ -130,7 +130,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQue
             var value1 = EqlFunctions.Length(processName);
             var value2 = EqlOperators.GreaterThan(value1, EqlValue.FromInteger(3L));
             result = Eql.Combine(result, value2.ToTri());
-            if (result == Tri.True)
+            if (result is Tri.True)
             {
                 return Tri.True;
             }
@@ -162,7 +162,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQue
                 var value3 = EqlFunctions.Concat(ev.Scratch, value2, userName);
                 var value4 = EqlFunctions.StartsWith(value3, EqlValue.FromString("corp\\"), ignoreCase: true);
                 result = Eql.Combine(result, value4.ToTri());
-                if (result == Tri.True)
+                if (result is Tri.True)
                 {
                     return Tri.True;
                 }
@@ -183,7 +183,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQue
         {
             var value1 = EqlFunctions.StringContains(processCommandLine, EqlValue.FromString("-nop"), ignoreCase: false);
             result = Eql.Combine(result, value1.ToTri());
-            if (result == Tri.True)
+            if (result is Tri.True)
             {
                 return Tri.True;
             }
@@ -204,7 +204,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQue
             var value1 = EqlOperators.Modulo(processPid, EqlValue.FromInteger(2L));
             var value2 = EqlOperators.Equal(value1, EqlValue.FromInteger(0L));
             result = Eql.Combine(result, value2.ToTri());
-            if (result == Tri.True)
+            if (result is Tri.True)
             {
                 return Tri.True;
             }
@@ -225,7 +225,7 @@ public sealed class ComputedConditions : global::Compiled.Runtime.Rules.EventQue
             var value1 = EqlFunctions.String(ev.Scratch, sourceIp);
             var value2 = EqlFunctions.CidrMatch(value1, s_computedBlocks);
             result = Eql.Combine(result, value2.ToTri());
-            if (result == Tri.True)
+            if (result is Tri.True)
             {
                 return Tri.True;
             }

@@ -88,13 +88,13 @@ public sealed class FirstProcessOnHost : global::Compiled.Runtime.Stateful.NewTe
     private bool Match(EventRecord ev)
     {
         // event.category:process
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // event.type:start
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventType, "start") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventType, "start") is not Tri.True)
         {
             return false;
         }

@@ -100,7 +100,7 @@ public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.T
     private bool Match(EventRecord ev)
     {
         // file.hash.md5:* or source.ip:*
-        if (!(global::Compiled.Runtime.Matching.Kql.Exists(ev, _fileHashMd5) == Tri.True || global::Compiled.Runtime.Matching.Kql.Exists(ev, _sourceIp) == Tri.True))
+        if (!(global::Compiled.Runtime.Matching.Kql.Exists(ev, _fileHashMd5) is Tri.True || global::Compiled.Runtime.Matching.Kql.Exists(ev, _sourceIp) is Tri.True))
         {
             return false;
         }
@@ -115,19 +115,19 @@ public sealed class IndicatorHashOrAddress : global::Compiled.Runtime.Stateful.T
     private bool MatchThreatQuery(EventRecord ev)
     {
         // threat_query: event.module:ti_*
-        if (global::Compiled.Runtime.Matching.Kql.Wildcard(ev, _eventModule, s_eventModulePattern) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Wildcard(ev, _eventModule, s_eventModulePattern) is not Tri.True)
         {
             return false;
         }
 
         // threat_query: threat.indicator.file.hash.md5:*
-        if (global::Compiled.Runtime.Matching.Kql.Exists(ev, _threatIndicatorFileHashMd5) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Exists(ev, _threatIndicatorFileHashMd5) is not Tri.True)
         {
             return false;
         }
 
         // filter: event.kind match_phrase enrichment
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventKind, "enrichment") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventKind, "enrichment") is not Tri.True)
         {
             return false;
         }

@@ -75,19 +75,19 @@ public sealed class KqlFilters : global::Compiled.Runtime.Rules.EventQueryRule
     protected override bool Match(EventRecord ev)
     {
         // event.category:file
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "file") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "file") is not Tri.True)
         {
             return false;
         }
 
         // filter: not file.path wildcard ?:\\Program Files\\* (case-insensitive)
-        if (global::Compiled.Runtime.Matching.Kql.Wildcard(ev, _filePath, s_filePathPattern) != Tri.False)
+        if (global::Compiled.Runtime.Matching.Kql.Wildcard(ev, _filePath, s_filePathPattern) is not Tri.False)
         {
             return false;
         }
 
         // filter: should ( event.module match_phrase endpoint ) should ( file.hash.sha256 exists )
-        if (!(global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventModule, "endpoint") == Tri.True || global::Compiled.Runtime.Matching.Kql.Exists(ev, _fileHashSha256) == Tri.True))
+        if (!(global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventModule, "endpoint") is Tri.True || global::Compiled.Runtime.Matching.Kql.Exists(ev, _fileHashSha256) is Tri.True))
         {
             return false;
         }

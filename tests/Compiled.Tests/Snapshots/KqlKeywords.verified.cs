@@ -82,37 +82,37 @@ public sealed class KqlKeywords : global::Compiled.Runtime.Rules.EventQueryRule
     protected override bool Match(EventRecord ev)
     {
         // event.category:process
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // process.name:(cmd.exe or "power shell.exe")
-        if (global::Compiled.Runtime.Matching.Kql.In(ev, _processName, s_processNameValues) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.In(ev, _processName, s_processNameValues) is not Tri.True)
         {
             return false;
         }
 
         // process.executable:C\:\\Windows\\*
-        if (global::Compiled.Runtime.Matching.Kql.Wildcard(ev, _processExecutable, s_processExecutablePattern) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Wildcard(ev, _processExecutable, s_processExecutablePattern) is not Tri.True)
         {
             return false;
         }
 
         // not process.args:(-enc or \*)
-        if (global::Compiled.Runtime.Matching.Kql.In(ev, _processArgs, s_processArgsValues) != Tri.False)
+        if (global::Compiled.Runtime.Matching.Kql.In(ev, _processArgs, s_processArgsValues) is not Tri.False)
         {
             return false;
         }
 
         // process.parent.name:*
-        if (global::Compiled.Runtime.Matching.Kql.Exists(ev, _processParentName) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Exists(ev, _processParentName) is not Tri.True)
         {
             return false;
         }
 
         // host.name > m
-        if (global::Compiled.Runtime.Matching.Kql.Compare(ev, _hostName, Comparison.GreaterThan, "m") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Compare(ev, _hostName, Comparison.GreaterThan, "m") is not Tri.True)
         {
             return false;
         }

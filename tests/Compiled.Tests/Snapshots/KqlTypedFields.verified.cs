@@ -88,43 +88,43 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.EventQueryRu
     protected override bool Match(EventRecord ev)
     {
         // source.ip:(10.0.0.0/8 or "::1")
-        if (global::Compiled.Runtime.Matching.Kql.Ip(ev, _sourceIp, s_sourceIpBlocks) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Ip(ev, _sourceIp, s_sourceIpBlocks) is not Tri.True)
         {
             return false;
         }
 
         // process.pid >= 4
-        if (global::Compiled.Runtime.Matching.Kql.Compare(ev, _processPid, Comparison.GreaterThanOrEqual, 4d) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Compare(ev, _processPid, Comparison.GreaterThanOrEqual, 4d) is not Tri.True)
         {
             return false;
         }
 
         // process.pid:7
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _processPid, 7d) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _processPid, 7d) is not Tri.True)
         {
             return false;
         }
 
         // @timestamp < "2024-01-02"
-        if (global::Compiled.Runtime.Matching.Kql.CompareDate(ev, _timestamp, Comparison.LessThan, 1704153600000000000L, 1704239999999999999L) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.CompareDate(ev, _timestamp, Comparison.LessThan, 1704153600000000000L, 1704239999999999999L) is not Tri.True)
         {
             return false;
         }
 
         // dll.code_signature.trusted:false
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _dllCodeSignatureTrusted, false) != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _dllCodeSignatureTrusted, false) is not Tri.True)
         {
             return false;
         }
 
         // process.command_line.text:("encoded command" or power*)
-        if (!(global::Compiled.Runtime.Matching.Kql.Match(ev, _processCommandLine, s_processCommandLinePhrase) == Tri.True || global::Compiled.Runtime.Matching.Kql.MatchToken(ev, _processCommandLine, s_processCommandLineTokenPattern) == Tri.True))
+        if (!(global::Compiled.Runtime.Matching.Kql.Match(ev, _processCommandLine, s_processCommandLinePhrase) is Tri.True || global::Compiled.Runtime.Matching.Kql.MatchToken(ev, _processCommandLine, s_processCommandLineTokenPattern) is Tri.True))
         {
             return false;
         }
 
         // file.hash.*:abc
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashMatches, "abc") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _fileHashMatches, "abc") is not Tri.True)
         {
             return false;
         }
@@ -145,7 +145,7 @@ public sealed class KqlTypedFields : global::Compiled.Runtime.Rules.EventQueryRu
         for (int element = ev.NextElement(_processParentNested, -1); element >= 0; element = ev.NextElement(_processParentNested, element))
         {
             int outer = ev.EnterElement(element);
-            bool matches = global::Compiled.Runtime.Matching.Kql.Equal(ev, _processParentName, "cmd.exe") == Tri.True;
+            bool matches = global::Compiled.Runtime.Matching.Kql.Equal(ev, _processParentName, "cmd.exe") is Tri.True;
             ev.ExitElement(outer);
             if (matches)
             {

@@ -81,25 +81,25 @@ public sealed class LongLists : global::Compiled.Runtime.Rules.EventQueryRule
     protected override bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // process.name : ("tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "tool11.ex...
-        if (Eql.Like(ev, _processName, s_processNameLike) != Tri.True)
+        if (Eql.Like(ev, _processName, s_processNameLike) is not Tri.True)
         {
             return false;
         }
 
         // process.command_line like~ ("*-flag1*", "*-flag2*", "*-flag3*", "*-flag4*", "*-flag5*", "*-flag6*", "*-flag7*", "*-flag8*")
-        if (Eql.Like(ev, _processCommandLine, s_processCommandLineLike) != Tri.True)
+        if (Eql.Like(ev, _processCommandLine, s_processCommandLineLike) is not Tri.True)
         {
             return false;
         }
 
         // process.parent.name in ("tool1.exe", "tool2.exe", "tool3.exe", "tool4.exe", "tool5.exe", "tool6.exe", "tool7.exe", "tool8.exe", "tool9.exe", "tool10.exe", "t...
-        if (Eql.In(ev, _processParentName, s_processParentNameValues) != Tri.True)
+        if (Eql.In(ev, _processParentName, s_processParentNameValues) is not Tri.True)
         {
             return false;
         }

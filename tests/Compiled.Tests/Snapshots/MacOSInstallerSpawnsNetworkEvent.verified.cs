@@ -121,25 +121,25 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
     private bool MatchStage1(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // event.type == "start"
-        if (Eql.Equal(ev, _eventType, "start") != Tri.True)
+        if (Eql.Equal(ev, _eventType, "start") is not Tri.True)
         {
             return false;
         }
 
         // host.os.family == "macos"
-        if (Eql.Equal(ev, _hostOsFamily, "macos") != Tri.True)
+        if (Eql.Equal(ev, _hostOsFamily, "macos") is not Tri.True)
         {
             return false;
         }
 
         // process.parent.executable in ("/usr/sbin/installer", "/System/Library/CoreServices/Installer.app/Contents/MacOS/Installer")
-        if (Eql.In(ev, _processParentExecutable, s_processParentExecutableValues) != Tri.True)
+        if (Eql.In(ev, _processParentExecutable, s_processParentExecutableValues) is not Tri.True)
         {
             return false;
         }
@@ -154,13 +154,13 @@ public sealed class MacOSInstallerSpawnsNetworkEvent : global::Compiled.Runtime.
     private bool MatchStage2(EventRecord ev)
     {
         // network where: event.category is "network"
-        if (Eql.Equal(ev, _eventCategory, "network") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "network") is not Tri.True)
         {
             return false;
         }
 
         // not cidrmatch(destination.ip, "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.0.0/29", "192.0.0.8/32", "192.0.0.9/32",...
-        if (Eql.CidrMatch(ev, _destinationIp, s_destinationIpBlocks) != Tri.False)
+        if (Eql.CidrMatch(ev, _destinationIp, s_destinationIpBlocks) is not Tri.False)
         {
             return false;
         }

@@ -93,25 +93,25 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQuery
     protected override bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // process.name : ("cmd.exe", "power*.exe")
-        if (Eql.Like(ev, _processName, s_processNameLike) != Tri.True)
+        if (Eql.Like(ev, _processName, s_processNameLike) is not Tri.True)
         {
             return false;
         }
 
         // process.pid > 4
-        if (Eql.Compare(ev, _processPid, Comparison.GreaterThan, 4d) != Tri.True)
+        if (Eql.Compare(ev, _processPid, Comparison.GreaterThan, 4d) is not Tri.True)
         {
             return false;
         }
 
         // not process.args like~ "*-enc*"
-        if (Eql.Like(ev, _processArgs, s_processArgsLike) != Tri.False)
+        if (Eql.Like(ev, _processArgs, s_processArgsLike) is not Tri.False)
         {
             return false;
         }
@@ -123,19 +123,19 @@ public sealed class OperatorFamilies : global::Compiled.Runtime.Rules.EventQuery
         }
 
         // process.parent.name in~ ("explorer.exe")
-        if (Eql.InIgnoreCase(ev, _processParentName, s_processParentNameValues) != Tri.True)
+        if (Eql.InIgnoreCase(ev, _processParentName, s_processParentNameValues) is not Tri.True)
         {
             return false;
         }
 
         // process.exit_code == 0 or process.working_directory == "C:\\Windows"
-        if (!(Eql.Equal(ev, _processExitCode, 0d) == Tri.True || Eql.Equal(ev, _processWorkingDirectory, "C:\\Windows") == Tri.True))
+        if (!(Eql.Equal(ev, _processExitCode, 0d) is Tri.True || Eql.Equal(ev, _processWorkingDirectory, "C:\\Windows") is Tri.True))
         {
             return false;
         }
 
         // 10 >= process.args_count
-        if (Eql.Compare(ev, _processArgsCount, Comparison.LessThanOrEqual, 10d) != Tri.True)
+        if (Eql.Compare(ev, _processArgsCount, Comparison.LessThanOrEqual, 10d) is not Tri.True)
         {
             return false;
         }

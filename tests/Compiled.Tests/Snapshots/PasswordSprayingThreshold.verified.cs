@@ -86,13 +86,13 @@ public sealed class PasswordSprayingThreshold : global::Compiled.Runtime.Statefu
     private bool Match(EventRecord ev)
     {
         // event.category:authentication
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "authentication") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventCategory, "authentication") is not Tri.True)
         {
             return false;
         }
 
         // event.outcome:failure
-        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventOutcome, "failure") != Tri.True)
+        if (global::Compiled.Runtime.Matching.Kql.Equal(ev, _eventOutcome, "failure") is not Tri.True)
         {
             return false;
         }

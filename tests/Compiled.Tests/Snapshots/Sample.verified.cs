@@ -106,13 +106,13 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
     private bool MatchFilter1(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // process.name regex~ "(power|pwsh).*"
-        if (Eql.Regex(ev, _processName, s_processNameRegex) != Tri.True)
+        if (Eql.Regex(ev, _processName, s_processNameRegex) is not Tri.True)
         {
             return false;
         }
@@ -127,13 +127,13 @@ public sealed class ShellAndOddPort : global::Compiled.Runtime.Rules.DetectionRu
     private bool MatchFilter2(EventRecord ev)
     {
         // network where: event.category is "network"
-        if (Eql.Equal(ev, _eventCategory, "network") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "network") is not Tri.True)
         {
             return false;
         }
 
         // destination.port in (4444, 8443)
-        if (Eql.In(ev, _destinationPort, s_destinationPortValues) != Tri.True)
+        if (Eql.In(ev, _destinationPort, s_destinationPortValues) is not Tri.True)
         {
             return false;
         }

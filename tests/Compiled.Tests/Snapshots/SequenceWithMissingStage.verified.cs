@@ -134,19 +134,19 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     private bool MatchStage1(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // event.type == "start"
-        if (Eql.Equal(ev, _eventType, "start") != Tri.True)
+        if (Eql.Equal(ev, _eventType, "start") is not Tri.True)
         {
             return false;
         }
 
         // process.name : "*.tmp"
-        if (Eql.Like(ev, _processName, s_processNameLike) != Tri.True)
+        if (Eql.Like(ev, _processName, s_processNameLike) is not Tri.True)
         {
             return false;
         }
@@ -161,7 +161,7 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     private bool MatchStage2(EventRecord ev)
     {
         // network where: event.category is "network"
-        if (Eql.Equal(ev, _eventCategory, "network") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "network") is not Tri.True)
         {
             return false;
         }
@@ -176,13 +176,13 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     private bool MatchStage3(EventRecord ev)
     {
         // file where: event.category is "file"
-        if (Eql.Equal(ev, _eventCategory, "file") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "file") is not Tri.True)
         {
             return false;
         }
 
         // event.type == "deletion"
-        if (Eql.Equal(ev, _eventType, "deletion") != Tri.True)
+        if (Eql.Equal(ev, _eventType, "deletion") is not Tri.True)
         {
             return false;
         }
@@ -197,13 +197,13 @@ public sealed class TempProcessDeletesItselfOffline : global::Compiled.Runtime.R
     private bool MatchUntil(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // event.type == "end"
-        if (Eql.Equal(ev, _eventType, "end") != Tri.True)
+        if (Eql.Equal(ev, _eventType, "end") is not Tri.True)
         {
             return false;
         }

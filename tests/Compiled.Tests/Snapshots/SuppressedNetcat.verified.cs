@@ -104,13 +104,13 @@ public sealed class SuppressedNetcat : global::Compiled.Runtime.Rules.DetectionR
     private bool Match(EventRecord ev)
     {
         // process where: event.category is "process"
-        if (Eql.Equal(ev, _eventCategory, "process") != Tri.True)
+        if (Eql.Equal(ev, _eventCategory, "process") is not Tri.True)
         {
             return false;
         }
 
         // process.name == "nc"
-        if (Eql.Equal(ev, _processName, "nc") != Tri.True)
+        if (Eql.Equal(ev, _processName, "nc") is not Tri.True)
         {
             return false;
         }
