@@ -166,7 +166,7 @@ internal sealed class DispatchEmitter
         writer.Line($"private static readonly {Runtime}.DispatchBranch[] {field} = {Runtime}.DispatchBranchJson.Read(");
         writer.Line($"    {CSharpText.RawLiteral(BranchesJson())});");
         writer.Line();
-        writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Runtime}.DispatchBranch>? DispatchBranches => {field};");
+        writer.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Runtime}.DispatchBranch> DispatchBranches => {field};");
         writer.Line();
     }
 
