@@ -15,7 +15,7 @@ public sealed class LikePatterns
     /// <summary>The largest group of equalities or substrings that is checked one pattern at a time.</summary>
     public const int InlineLimit = 6;
 
-    private readonly bool _ignoreCase;
+    private readonly StringComparison _comparison;
     private readonly string[] _exact;
     private readonly StringSet? _exactSet;
     private readonly string[] _prefixes;
@@ -28,7 +28,7 @@ public sealed class LikePatterns
 
     public LikePatterns(bool ignoreCase, params string[] patterns)
     {
-        _ignoreCase = ignoreCase;
+        _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var exact = new List<string>();
         var prefixes = new List<string>();
         var suffixes = new List<string>();
@@ -88,7 +88,7 @@ public sealed class LikePatterns
 
         if (substrings.Count > InlineLimit)
         {
-            _substringSet = SearchValues.Create(substrings.ToArray(), ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+            _substringSet = SearchValues.Create(substrings.ToArray(), _comparison);
             _substrings = [];
         }
         else
@@ -104,13 +104,11 @@ public sealed class LikePatterns
     }
 
     /// <summary>Tests whether the text matches any of the patterns.</summary>
-    public bool IsMatch(ReadOnlySpan<char> text) => _ignoreCase ? IsMatchIgnoreCase(text) : IsMatchOrdinal(text);
-
-    private bool IsMatchOrdinal(ReadOnlySpan<char> text)
+    public bool IsMatch(ReadOnlySpan<char> text)
     {
         foreach (var value in _exact)
         {
-            if (text.SequenceEqual(value))
+            if (text.Equals(value, _comparison))
             {
                 return true;
             }
@@ -123,7 +121,7 @@ public sealed class LikePatterns
 
         foreach (var prefix in _prefixes)
         {
-            if (text.StartsWith(prefix, StringComparison.Ordinal))
+            if (text.StartsWith(prefix, _comparison))
             {
                 return true;
             }
@@ -131,7 +129,7 @@ public sealed class LikePatterns
 
         foreach (var suffix in _suffixes)
         {
-            if (text.EndsWith(suffix, StringComparison.Ordinal))
+            if (text.EndsWith(suffix, _comparison))
             {
                 return true;
             }
@@ -140,8 +138,7 @@ public sealed class LikePatterns
         for (int i = 0; i < _affixPrefixes.Length; i++)
         {
             string prefix = _affixPrefixes[i], suffix = _affixSuffixes[i];
-            if (text.Length >= prefix.Length + suffix.Length &&
-                text.StartsWith(prefix, StringComparison.Ordinal) && text.EndsWith(suffix, StringComparison.Ordinal))
+            if (text.Length >= prefix.Length + suffix.Length && text.StartsWith(prefix, _comparison) && text.EndsWith(suffix, _comparison))
             {
                 return true;
             }
@@ -149,59 +146,7 @@ public sealed class LikePatterns
 
         foreach (var part in _substrings)
         {
-            if (text.Contains(part, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return (_substringSet is not null && text.ContainsAny(_substringSet)) || IsGeneralMatch(text);
-    }
-
-    private bool IsMatchIgnoreCase(ReadOnlySpan<char> text)
-    {
-        foreach (var value in _exact)
-        {
-            if (text.Equals(value, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        if (_exactSet is not null && _exactSet.Contains(text))
-        {
-            return true;
-        }
-
-        foreach (var prefix in _prefixes)
-        {
-            if (text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        foreach (var suffix in _suffixes)
-        {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        for (int i = 0; i < _affixPrefixes.Length; i++)
-        {
-            string prefix = _affixPrefixes[i], suffix = _affixSuffixes[i];
-            if (text.Length >= prefix.Length + suffix.Length &&
-                text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        foreach (var part in _substrings)
-        {
-            if (text.Contains(part, StringComparison.OrdinalIgnoreCase))
+            if (text.Contains(part, _comparison))
             {
                 return true;
             }
