@@ -255,7 +255,7 @@ internal static class ScanCommand
             return ExitCodes.Usage;
         }
 
-        RuleSet? ruleSet = rulesPath is null ? Compiled.Rules.RuleCatalog.CreateRuleSet() : CompileRules(rulesPath);
+        RuleSet? ruleSet = rulesPath is null ? BuiltInRules() : CompileRules(rulesPath);
         if (ruleSet is null || !Indicators.Load(ruleSet, indicatorsPath, Console.Error))
         {
             return ExitCodes.Failure;
@@ -360,6 +360,23 @@ internal static class ScanCommand
             progress?.StartInput(source);
             return new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         });
+    }
+
+    /// <summary>
+    /// Returns the rules built into this command, or null after an error message when the build had
+    /// none, as <c>--rules</c> does for a folder where no rule compiles.
+    /// </summary>
+    private static RuleSet? BuiltInRules()
+    {
+        var ruleSet = Compiled.Rules.RuleCatalog.CreateRuleSet();
+        if (ruleSet.Rules.Count == 0)
+        {
+            Console.Error.WriteLine("compiled: no rule is built into this command, so nothing was scanned; " +
+                "pass --rules DIR, or build with -p:CompiledRulesDirectory=DIR where DIR holds rule files");
+            return null;
+        }
+
+        return ruleSet;
     }
 
     private static RuleSet? CompileRules(string path)

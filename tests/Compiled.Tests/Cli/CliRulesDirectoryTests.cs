@@ -80,10 +80,50 @@ public class CliRulesDirectoryTests
         }
     }
 
-    private ProcessResult BuildCli() => ProcessRunner.Run(
+    [Test, Order(3)]
+    public void RelativeFolderStartsFromBuildFolder()
+    {
+        var build = BuildCli("rules", _work);
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.ToString());
+
+        var listing = RunBuiltCli("rules");
+
+        Assert.That(listing.StandardOutput, Does.Contain(RuleId));
+        Assert.That(listing.StandardOutput, Does.Contain("1 rule(s), 1 compiled."));
+    }
+
+    [Test, Order(4)]
+    public void EmptyFolderWarnsAndScanFails()
+    {
+        string empty = Path.Combine(_work, "empty");
+        Directory.CreateDirectory(empty);
+        string events = Path.Combine(_work, "events.ndjson");
+        File.WriteAllText(events, """{"@timestamp": "2024-01-01T00:00:00Z", "event": {"category": "process", "type": "start"}, "process": {"name": "whoami"}}""" + "\n");
+
+        var build = BuildCli(empty, Paths.Repository);
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.ToString());
+        Assert.That(build.StandardOutput, Does.Contain("warning CMP043"));
+        Assert.That(build.StandardOutput, Does.Contain(empty));
+
+        var scan = RunBuiltCli("scan", events);
+
+        Assert.That(scan.ExitCode, Is.EqualTo(1), scan.ToString());
+        Assert.That(scan.StandardError, Does.Contain("no rule is built into this command"));
+    }
+
+    private ProcessResult BuildCli() => BuildCli(_rules, Paths.Repository);
+
+    private ProcessResult BuildCli(string rulesDirectory, string workingDirectory) => ProcessRunner.Run(
         "dotnet",
-        ["build", "src/Compiled.Cli/Compiled.Cli.csproj", "-c", "Release", "--artifacts-path", _artifacts, "-p:CompiledRulesDirectory=" + _rules],
-        Paths.Repository,
+        ["build", Path.Combine(Paths.Repository, "src/Compiled.Cli/Compiled.Cli.csproj"), "-c", "Release", "--artifacts-path", _artifacts, "-p:CompiledRulesDirectory=" + rulesDirectory],
+        workingDirectory,
         null,
         BuildTimeout);
+
+    private ProcessResult RunBuiltCli(params string[] arguments) => ProcessRunner.Run(
+        "dotnet",
+        [Path.Combine(_artifacts, "bin", "Compiled.Cli", "release", "compiled.dll"), .. arguments],
+        Paths.Repository,
+        null,
+        TimeSpan.FromMinutes(1));
 }
