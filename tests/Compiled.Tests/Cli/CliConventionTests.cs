@@ -78,7 +78,7 @@ public class CliConventionTests
     [Test]
     public void FailOnAlertExitsThree()
     {
-        string quiet = Directory.CreateTempSubdirectory("compiled-quiet-").FullName;
+        string quiet = TempFolders.Create("compiled-quiet-").FullName;
         File.WriteAllText(Path.Combine(quiet, "quiet.ndjson"), "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"category\":\"process\"}}\n");
 
         var alerting = ProcessRunner.RunCompiled(null, "scan", "--fail-on-alert", "samples/");
@@ -115,7 +115,7 @@ public class CliConventionTests
     [Test]
     public void UnsupportedRuleTypesAreCounted()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-types-").FullName;
+        string folder = TempFolders.Create("compiled-types-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
         File.WriteAllText(Path.Combine(folder, "esql.toml"), RuleFiles.Eql("from logs-*", ruleId: "1c2d3e4f-0000-4000-8000-0000000000f1")
             .Replace("type = \"eql\"", "type = \"esql\"").Replace("language = \"eql\"", "language = \"esql\""));
@@ -176,7 +176,7 @@ public class CliConventionTests
     [Test]
     public void KilledScanLeavesWholeLines()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-kill-").FullName;
+        string folder = TempFolders.Create("compiled-kill-").FullName;
         string output = Path.Combine(folder, "alerts.ndjson");
         string sample = File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"));
         var start = new ProcessStartInfo("dotnet")

@@ -20,7 +20,7 @@ public class LiveStandardInputTests
     [Test]
     public void SigtermDuringReadPrintsSummary()
     {
-        string rules = Directory.CreateTempSubdirectory("compiled-live-").FullName;
+        string rules = TempFolders.Create("compiled-live-").FullName;
         File.WriteAllText(Path.Combine(rules, "match.toml"), RuleFiles.Eql("process where process.name == \"evil\""));
         var start = new ProcessStartInfo("dotnet")
         {

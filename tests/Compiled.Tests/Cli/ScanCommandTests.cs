@@ -22,7 +22,7 @@ public class ScanCommandTests
     [Test]
     public void RulesFolderMatchesBuiltInAlerts()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-rules-").FullName;
+        string folder = TempFolders.Create("compiled-rules-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
 
         var builtIn = ProcessRunner.RunCompiled(null, "scan", "samples/");
@@ -36,7 +36,7 @@ public class ScanCommandTests
     [Test]
     public void NoValueDispatchRunsMoreRules()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-rules-").FullName;
+        string folder = TempFolders.Create("compiled-rules-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
         File.WriteAllText(Path.Combine(folder, "absent.toml"), RuleFiles.Eql("process where process.name == \"absent.exe\"", name: "Absent Process"));
 
@@ -66,7 +66,7 @@ public class ScanCommandTests
     [Test]
     public void StandardInputAndOutputFileWork()
     {
-        string output = Path.Combine(Directory.CreateTempSubdirectory("compiled-out-").FullName, "alerts.ndjson");
+        string output = Path.Combine(TempFolders.Create("compiled-out-").FullName, "alerts.ndjson");
         string events = File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"));
 
         var result = ProcessRunner.RunCompiled(events, "scan", "--output", output, "-");
@@ -109,7 +109,7 @@ public class ScanCommandTests
     [Test]
     public void BrokenRulesFolderListsDiagnosticsAndScansNothing()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-broken-").FullName;
+        string folder = TempFolders.Create("compiled-broken-").FullName;
         File.WriteAllText(Path.Combine(folder, "broken.toml"), "[rule]\nname = = \"x\"\n");
 
         var result = ProcessRunner.RunCompiled(null, "scan", "--rules", folder, "samples/");
@@ -122,7 +122,7 @@ public class ScanCommandTests
     [Test]
     public void BadLineDoesNotStopScan()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-bad-line-").FullName;
+        string folder = TempFolders.Create("compiled-bad-line-").FullName;
         string input = Path.Combine(folder, "events.ndjson");
         string surrogate = "{\"@timestamp\":\"2026-03-02T10:00:00Z\",\"process\":{\"parent\":{\"executable\":\"C:\\\\evil\\udc00.exe\"}}}";
         File.WriteAllText(input, surrogate + "\n" + File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson")));
@@ -139,7 +139,7 @@ public class ScanCommandTests
     [Test]
     public void OutputFileIsNeverReadAsInput()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-overlap-").FullName;
+        string folder = TempFolders.Create("compiled-overlap-").FullName;
         string input = Path.Combine(folder, "events.ndjson");
         string alerts = Path.Combine(folder, "alerts.ndjson");
         File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), input);
@@ -161,7 +161,7 @@ public class ScanCommandTests
     [Test]
     public void OutputThroughLinkOrFolderRejected()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-overlap-link-").FullName;
+        string folder = TempFolders.Create("compiled-overlap-link-").FullName;
         string first = Path.Combine(folder, "a.ndjson");
         string second = Path.Combine(folder, "b.ndjson");
         File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), first);
@@ -217,7 +217,7 @@ public class ScanCommandTests
     [Test]
     public void RulesOptionTakesFileAndSkipsBrokenRules()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-partial-").FullName;
+        string folder = TempFolders.Create("compiled-partial-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.TOML"));
         File.WriteAllText(Path.Combine(folder, "broken.toml"), "[rule]\nname = = \"x\"\n");
 
@@ -235,7 +235,7 @@ public class ScanCommandTests
     [Test]
     public void UnreadableInputIsReportedAndSkipped()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-unreadable-").FullName;
+        string folder = TempFolders.Create("compiled-unreadable-").FullName;
         File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), Path.Combine(folder, "a.ndjson"));
         File.CreateSymbolicLink(Path.Combine(folder, "dangling.ndjson"), Path.Combine(folder, "nowhere.ndjson"));
 
@@ -253,7 +253,7 @@ public class ScanCommandTests
     [Test]
     public void CheckListsEveryProblemWithLocation()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-check-").FullName;
+        string folder = TempFolders.Create("compiled-check-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
         File.WriteAllText(Path.Combine(folder, "syntax.toml"), "[rule]\nname = = \"x\"\n");
         File.WriteAllText(Path.Combine(folder, "query.toml"), RuleFiles.Eql("process where process.name == "));
@@ -272,7 +272,7 @@ public class ScanCommandTests
     [Test]
     public void RulesListsBuiltInAndGivenRules()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-list-").FullName;
+        string folder = TempFolders.Create("compiled-list-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
         File.WriteAllText(Path.Combine(folder, "kql.toml"), RuleFiles.Eql("x", name: "Kql Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000bb")
             .Replace("type = \"eql\"", "type = \"query\"").Replace("language = \"eql\"", "language = \"kuery\""));
@@ -290,7 +290,7 @@ public class ScanCommandTests
     [Test]
     public void DuplicateRuleIdFileIsNotCompiled()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-duplicate-").FullName;
+        string folder = TempFolders.Create("compiled-duplicate-").FullName;
         const string ruleId = "1c2d3e4f-0000-4000-8000-0000000000cc";
         File.WriteAllText(Path.Combine(folder, "a.toml"), RuleFiles.Eql("process where process.name == \"a\"", name: "First Rule", ruleId: ruleId));
         File.WriteAllText(Path.Combine(folder, "b.toml"), RuleFiles.Eql("process where process.name == \"b\"", name: "Second Rule", ruleId: ruleId));
@@ -307,7 +307,7 @@ public class ScanCommandTests
     [Test]
     public void RulesNamesUnparsableFile()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-list-broken-").FullName;
+        string folder = TempFolders.Create("compiled-list-broken-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "seed.toml"));
         File.WriteAllText(Path.Combine(folder, "syntax.toml"), "[rule]\nname = = \"x\"\n");
 

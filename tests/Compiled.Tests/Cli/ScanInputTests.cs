@@ -35,7 +35,7 @@ public class ScanInputTests
     [Test]
     public void GzippedFilesInFoldersAndGlobs()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-gz-").FullName;
+        string folder = TempFolders.Create("compiled-gz-").FullName;
         string nested = Directory.CreateDirectory(Path.Combine(folder, "2026", "01")).FullName;
         using (var file = File.Create(Path.Combine(nested, "events.ndjson.gz")))
         using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
@@ -73,7 +73,7 @@ public class ScanInputTests
     [Test]
     public void CorruptGzipIsReportedAndOtherInputsScanned()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-badgz-").FullName;
+        string folder = TempFolders.Create("compiled-badgz-").FullName;
         var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
@@ -94,7 +94,7 @@ public class ScanInputTests
     [Test]
     public void TruncatedGzipNamesFileAndLine()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-cutgz-").FullName;
+        string folder = TempFolders.Create("compiled-cutgz-").FullName;
         var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
@@ -155,7 +155,7 @@ public class ScanInputTests
     [Test]
     public void FileInputSortsThresholdEventsFully()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-threshold-").FullName;
+        string folder = TempFolders.Create("compiled-threshold-").FullName;
         string rule = Path.Combine(folder, "failed-logons.toml");
         File.WriteAllText(rule, ThresholdRule);
         // Five failures at midnight come after events an hour later, far beyond a five-minute lateness.
@@ -226,7 +226,7 @@ public class ScanInputTests
     [Test]
     public void FolderSkipsFifoAndReportsIt()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-fifo-").FullName;
+        string folder = TempFolders.Create("compiled-fifo-").FullName;
         File.WriteAllText(Path.Combine(folder, "events.ndjson"), SampleEvents);
         string fifo = Path.Combine(folder, "p.ndjson");
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))

@@ -71,7 +71,7 @@ public class TestCommandTests
     [Test]
     public void FolderWithoutRulesFails()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-test-empty-").FullName;
+        string folder = TempFolders.Create("compiled-test-empty-").FullName;
 
         var result = ProcessRunner.RunCompiled(null, "test", folder);
 
@@ -82,7 +82,7 @@ public class TestCommandTests
     [Test]
     public void RuleWithoutExamplesIsReported()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-test-bare-").FullName;
+        string folder = TempFolders.Create("compiled-test-bare-").FullName;
         File.Copy(Paths.SeedRule, Path.Combine(folder, "bare.toml"));
 
         var lenient = ProcessRunner.RunCompiled(null, "test", folder);
@@ -99,7 +99,7 @@ public class TestCommandTests
     [Test]
     public void BrokenRuleAndBadExampleLineFail()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-test-broken-").FullName;
+        string folder = TempFolders.Create("compiled-test-broken-").FullName;
         File.WriteAllText(Path.Combine(folder, "broken.toml"), RuleFiles.Eql("process where process.name == ", ruleId: "1c2d3e4f-0000-4000-8000-0000000000c1"));
         File.WriteAllText(Path.Combine(folder, "simple.toml"), RuleFiles.Eql("process where process.name == \"curl\"", name: "Curl", ruleId: "1c2d3e4f-0000-4000-8000-0000000000c2"));
         File.WriteAllText(Path.Combine(folder, "simple.hits.ndjson"),
@@ -118,7 +118,7 @@ public class TestCommandTests
     [Test]
     public void UnsupportedRuleTypeIsSkipped()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-test-type-").FullName;
+        string folder = TempFolders.Create("compiled-test-type-").FullName;
         File.WriteAllText(Path.Combine(folder, "ml.toml"), RuleFiles.Eql("x", ruleId: "1c2d3e4f-0000-4000-8000-0000000000c3")
             .Replace("type = \"eql\"", "type = \"esql\"").Replace("language = \"eql\"", "language = \"esql\""));
         File.WriteAllText(Path.Combine(folder, "ml.hits.ndjson"), "{\"@timestamp\":\"2026-01-01T00:00:00Z\"}\n");
@@ -137,7 +137,7 @@ public class TestCommandTests
     [Test]
     public void RuleSetThatCannotCompileFails()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-test-limit-").FullName;
+        string folder = TempFolders.Create("compiled-test-limit-").FullName;
         string description = new('d', 9_000);
         for (int i = 0; i < 1_000; i++)
         {
@@ -155,7 +155,7 @@ public class TestCommandTests
 
     private static string CopyOfRules()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-test-copy-").FullName;
+        string folder = TempFolders.Create("compiled-test-copy-").FullName;
         foreach (var file in Directory.EnumerateFiles(Paths.Rules, Seed + ".*"))
         {
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));

@@ -25,7 +25,7 @@ public class CorruptedEventsTests
     [Test]
     public void EveryCorruptedLineIsCountedWithItsReason()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-corrupted-").FullName;
+        string folder = TempFolders.Create("compiled-corrupted-").FullName;
         string rulesFolder = Directory.CreateDirectory(Path.Combine(folder, "rules")).FullName;
         File.WriteAllText(Path.Combine(rulesFolder, "port.toml"), RuleFiles.Eql(PortRule, name: "Port Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000a1"));
         File.WriteAllText(Path.Combine(rulesFolder, "name.toml"), RuleFiles.Eql(NameRule, name: "Name Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000a2"));
@@ -86,7 +86,7 @@ public class CorruptedEventsTests
     [TestCase("{\"agent\":{\"bytes\":[1,-9223372036854775809]},", "number out of range: \"agent.bytes\" is -9223372036854775809, beyond the range of a long")]
     public void StrictScanStopsAtUnreadField(string prefix, string detail)
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-strict-").FullName;
+        string folder = TempFolders.Create("compiled-strict-").FullName;
         File.WriteAllText(Path.Combine(folder, "port.toml"), RuleFiles.Eql(PortRule, name: "Port Rule", ruleId: "1c2d3e4f-0000-4000-8000-0000000000a1"));
         string Event(int second) => "{\"@timestamp\":\"2026-12-04T10:00:0" + second + "Z\",\"event\":{\"category\":\"network\"},\"destination\":{\"port\":53}}";
         string input = Event(1) + "\n" + prefix + Event(2)[1..] + "\n" + Event(3) + "\n";

@@ -152,7 +152,7 @@ public class StateCapTests
     [Test]
     public void ScanSummaryListsEvictionsPerRule()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-state-cap-").FullName;
+        string folder = TempFolders.Create("compiled-state-cap-").FullName;
         File.WriteAllText(Path.Combine(folder, "sequence.toml"), RuleFiles.Eql(
             "sequence by host.id [process where true] [network where true]", name: "Capped Sequence"));
         string events = Path.Combine(folder, "events.ndjson");

@@ -10,7 +10,7 @@ public class IndicatorsOptionTests
     [Test]
     public void IndicatorFileFeedsThreatMatchRules()
     {
-        string folder = Directory.CreateTempSubdirectory("compiled-indicators-").FullName;
+        string folder = TempFolders.Create("compiled-indicators-").FullName;
         string rule = Path.Combine(Paths.Shared, "corpus", "detection-rules", "rules", "threat_intel", "threat_intel_indicator_match_hash.toml");
         File.Copy(rule, Path.Combine(folder, "hash.toml"));
         string indicators = Path.Combine(folder, "indicators.ndjson");
