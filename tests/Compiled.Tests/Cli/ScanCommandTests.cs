@@ -161,7 +161,9 @@ public class ScanCommandTests
     [Test]
     public void OutputThroughLinkOrFolderRejected()
     {
-        string folder = TempFolders.Create("compiled-overlap-link-").FullName;
+        // The links sit beside the input folder, inside a temporary folder of their own.
+        string folder = Path.Combine(TempFolders.Create("compiled-overlap-link-").FullName, "input");
+        Directory.CreateDirectory(folder);
         string first = Path.Combine(folder, "a.ndjson");
         string second = Path.Combine(folder, "b.ndjson");
         File.Copy(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"), first);
