@@ -39,6 +39,15 @@ public class CliBuildTests
     }
 
     [Test]
+    public void RulesCompilerStartsWithoutQuickJit()
+    {
+        var environment = Property(RulesProject, "CscEnvironment").Split(';');
+
+        Assert.That(environment, Does.Contain("DOTNET_TC_QuickJit=0"));
+        Assert.That(environment, Does.Contain("DOTNET_TieredPGO=0"), "the generator's props file still adds its setting");
+    }
+
+    [Test]
     public void CommandLineRunsWithoutDynamicPgo()
     {
         string path = Path.Combine(AppContext.BaseDirectory, "compiled.runtimeconfig.json");
