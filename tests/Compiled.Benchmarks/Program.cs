@@ -106,7 +106,7 @@ foreach (string caseName in onlyCase is null ? caseNames : [onlyCase])
 {
     results.Add(caseName switch
     {
-        "baseline" => Measure("Utf8JsonReader, every token (baseline)", lines.Count, stream.Length, () => { Workload.ReadAllTokens(warmUpLines); return () => { Workload.ReadAllTokens(lines); return 0; }; }, StatelessPasses),
+        "baseline" => Measure("Utf8JsonReader, every token (baseline)", lines.Count, stream.Length, () => { Workload.ReadAllTokens(warmUpLines); return () => { Workload.ReadAllTokens(lines); return default; }; }, StatelessPasses),
         "decode" => MeasureDecode(CompiledAllRules().Schema),
         "seed" => Measure("host, seed rule alone", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.SeedRules, warmUp, HostInputs()), HostPasses, PairedBaseline),
         "hundred" => Measure($"host, {Workload.HundredRules.Rules.Count} corpus rules", lines.Count, stream.Length, () => Workload.PrepareSteadyScan(Workload.HundredRules, warmUp, HostInputs()), HostPasses, PairedBaseline),
@@ -126,7 +126,7 @@ double PairedBaseline()
 }
 
 Result MeasureDecode(Compiled.Runtime.Events.FieldSchema schema) =>
-    Measure($"decode into {schema.Fields.Count} field slots", lines.Count, stream.Length, () => { Workload.DecodeOnly(warmUpLines, schema); return () => { Workload.DecodeOnly(lines, schema); return 0; }; }, StatelessPasses);
+    Measure($"decode into {schema.Fields.Count} field slots", lines.Count, stream.Length, () => { Workload.DecodeOnly(warmUpLines, schema); return () => { Workload.DecodeOnly(lines, schema); return default; }; }, StatelessPasses);
 
 if (onlyCase is null)
 {
@@ -198,23 +198,24 @@ static void PrintTable(List<Result> results)
     double baseline = results[0].MegabytesPerSecond;
     double seed = results[2].MegabytesPerSecond;
     Console.WriteLine();
-    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"paired",7} {"vs seed",8} {"bytes/event",12} {"KiB/run",9} {"alerts",8} {"processors",10}");
+    Console.WriteLine($"{"measurement",-42} {"MiB/s",8} {"events/s",12} {"vs baseline",11} {"paired",7} {"vs seed",8} {"bytes/event",12} {"w/o alerts",10} {"KiB/run",9} {"alerts",8} {"processors",10}");
     foreach (var result in results)
     {
         string paired = double.IsNaN(result.PairedRatio) ? "-" : result.PairedRatio.ToString("P0", CultureInfo.InvariantCulture);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {paired,7} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8} {result.Processors,10:F2}"));
+            $"{result.Name,-42} {result.MegabytesPerSecond,8:F1} {result.EventsPerSecond,12:N0} {result.MegabytesPerSecond / baseline,10:P0} {paired,7} {result.MegabytesPerSecond / seed,8:P0} {result.BytesPerEvent,12:F2} {result.BytesPerEventWithoutAlerts,10:F2} {result.BytesPerEvent * result.Events / 1024,9:F1} {result.Alerts,8} {result.Processors,10:F2}"));
     }
 
     Console.WriteLine();
     Console.WriteLine("paired: the median over a case's passes of its speed over that of a baseline pass run right before it in the same process.");
+    Console.WriteLine("w/o alerts: bytes per event less those allocated inside the alert writer's calls.");
 }
 
 // prepare runs the warm-up and returns the measured run, which is called once per pass, and the median pass is
 // reported: one pass of the baseline takes about a tenth of a second, and single passes of one build varied by
 // more than 20 % from run to run. A case without state between passes measures the same input each time. A host
 // case keeps the state of the events before it, so each of its passes reads an input that continues the last one.
-static Result Measure(string name, int events, long bytes, Func<Func<long>> prepare, int passes = 1, Func<double>? pairedBaseline = null)
+static Result Measure(string name, int events, long bytes, Func<Func<PassResult>> prepare, int passes = 1, Func<double>? pairedBaseline = null)
 {
     var run = prepare();
     if (pairedBaseline is not null)
@@ -231,6 +232,7 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
     var alerts = new long[passes];
     var processorTime = TimeSpan.Zero;
     long allocated = 0;
+    long alertBytes = 0;
     for (int pass = 0; pass < passes; pass++)
     {
         double baselineSeconds = pairedBaseline?.Invoke() ?? double.NaN;
@@ -238,9 +240,11 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
         // The host decodes on thread-pool threads too, so the allocations of every thread count.
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var watch = Stopwatch.StartNew();
-        alerts[pass] = run();
+        var result = run();
         watch.Stop();
         allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        alerts[pass] = result.Alerts;
+        alertBytes += result.AlertBytes;
         processorTime += Process.GetCurrentProcess().TotalProcessorTime - processorTimeBefore;
         seconds[pass] = watch.Elapsed.TotalSeconds;
         ratios[pass] = baselineSeconds / seconds[pass];
@@ -254,7 +258,8 @@ static Result Measure(string name, int events, long bytes, Func<Func<long>> prep
     double pairedRatio = ratios[passes / 2];
     Array.Sort(seconds, alerts);
     double median = seconds[passes / 2];
-    return new Result(name, events, bytes / 1_048_576.0 / median, events / median, allocatedPerPass / events, alerts[passes / 2], processors, pairedRatio);
+    double withoutAlerts = (allocated - alertBytes) / (double)passes / events;
+    return new Result(name, events, bytes / 1_048_576.0 / median, events / median, allocatedPerPass / events, withoutAlerts, alerts[passes / 2], processors, pairedRatio);
 }
 
 static byte[] Join(List<byte[]> lines)
@@ -289,25 +294,25 @@ static void WaitForJitIdle()
     }
 }
 
-internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, long Alerts, double Processors, double PairedRatio)
+internal sealed record Result(string Name, int Events, double MegabytesPerSecond, double EventsPerSecond, double BytesPerEvent, double BytesPerEventWithoutAlerts, long Alerts, double Processors, double PairedRatio)
 {
     private const string Prefix = "RESULT\t";
 
     /// <summary>Returns the result as the one line a case process prints for its parent.</summary>
     public string ToLine() => string.Create(CultureInfo.InvariantCulture,
-        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{Alerts}\t{Processors:R}\t{PairedRatio:R}");
+        $"{Prefix}{Name}\t{Events}\t{MegabytesPerSecond:R}\t{EventsPerSecond:R}\t{BytesPerEvent:R}\t{BytesPerEventWithoutAlerts:R}\t{Alerts}\t{Processors:R}\t{PairedRatio:R}");
 
     public static bool TryParse(string line, out Result result)
     {
         result = null!;
         var parts = line.Split('\t');
-        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 9)
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal) || parts.Length != 10)
         {
             return false;
         }
 
         var culture = CultureInfo.InvariantCulture;
-        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), long.Parse(parts[6], culture), double.Parse(parts[7], culture), double.Parse(parts[8], culture));
+        result = new Result(parts[1], int.Parse(parts[2], culture), double.Parse(parts[3], culture), double.Parse(parts[4], culture), double.Parse(parts[5], culture), double.Parse(parts[6], culture), long.Parse(parts[7], culture), double.Parse(parts[8], culture), double.Parse(parts[9], culture));
         return true;
     }
 }

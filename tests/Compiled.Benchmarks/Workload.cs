@@ -91,22 +91,24 @@ internal static class Workload
     /// <summary>
     /// Prepares the full host for a steady-state measurement: runs <paramref name="warmUp"/> through the engine,
     /// then returns a scan that reads the next of <paramref name="measured"/> on the same engine and rules at each
-    /// call, and returns the alerts it wrote. Each input must follow the one before it in time, so that the engine's
-    /// buffers, dispatch indexes and rule state are those of a running host.
+    /// call, and returns the alerts it wrote and the bytes that writing them allocated. Each input must follow the
+    /// one before it in time, so that the engine's buffers, dispatch indexes and rule state are those of a running host.
     /// </summary>
-    public static Func<long> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[][] measured, ScanOptions? options = null)
+    public static Func<PassResult> PrepareSteadyScan(RuleSet rules, byte[] warmUp, byte[][] measured, ScanOptions? options = null)
     {
         var writer = new AlertWriter(Stream.Null);
-        var engine = new ScanEngine(rules, writer, options);
+        var counting = new AllocationCountingSink(writer);
+        var engine = new ScanEngine(rules, counting, options);
         engine.Scan(new MemoryStream(warmUp, writable: false), "warm-up");
         CheckEveryEventEvaluated(engine.Summary);
         int next = 0;
         return () =>
         {
-            long before = writer.TotalAlerts;
+            long alertsBefore = writer.TotalAlerts;
+            long bytesBefore = counting.Bytes;
             engine.Scan(new MemoryStream(measured[next++], writable: false), "benchmark");
             CheckEveryEventEvaluated(engine.Summary);
-            return writer.TotalAlerts - before;
+            return new PassResult(writer.TotalAlerts - alertsBefore, counting.Bytes - bytesBefore);
         };
     }
 
@@ -137,5 +139,45 @@ internal static class Workload
         }
 
         return files;
+    }
+}
+
+/// <summary>What one measured pass did: the alerts it wrote, and the bytes allocated inside the sink's calls.</summary>
+internal readonly record struct PassResult(long Alerts, long AlertBytes);
+
+/// <summary>
+/// Passes every match on to another sink and counts the bytes allocated during those calls, on the thread that
+/// makes them: the cost of writing alerts, which the benchmark reports apart from the cost of events.
+/// </summary>
+internal sealed class AllocationCountingSink(IAlertSink inner) : IAlertSink
+{
+    public long Bytes { get; private set; }
+
+    public void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        inner.OnEventMatch(rule, ev, timestamp);
+        Bytes += GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    public void OnSequenceMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        inner.OnSequenceMatch(rule, events);
+        Bytes += GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    public void OnSampleMatch(DetectionRule rule, ReadOnlySpan<CapturedEvent> events, string joinKey)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        inner.OnSampleMatch(rule, events, joinKey);
+        Bytes += GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    public void OnStatefulMatch(DetectionRule rule, Compiled.Runtime.Stateful.StatefulAlert alert)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        inner.OnStatefulMatch(rule, alert);
+        Bytes += GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -98,7 +98,7 @@ public sealed class AlertWriter : IAlertSink
         for (int i = 0; i < events.Length; i++)
         {
             var captured = events[i];
-            ancestors[i] = new Ancestor(captured.HitId ?? EventId(captured.Json), captured.HitIndex, captured.Source, captured.LineNumber, captured.ElementIndex);
+            ancestors[i] = new Ancestor(captured.HitId ?? EventId(captured.Json.Span), captured.HitIndex, captured.Source, captured.LineNumber, captured.ElementIndex);
         }
 
         string ruleId = rule.Descriptor.RuleIdText;
@@ -128,7 +128,7 @@ public sealed class AlertWriter : IAlertSink
             for (int i = 0; i < events.Length; i++)
             {
                 string alertId = Hash(ruleId, ancestors[i].Key, groupId);
-                WriteAlert(rule, events[i].Json, events[i].Timestamp, events[i].OriginalTime, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
+                WriteAlert(rule, events[i].Json.Span, events[i].Timestamp, events[i].OriginalTime, alertId, [ancestors[i]], new Group(groupId, i, BuildingBlock: true));
             }
 
             byte[] common = SequenceFields.Intersect(events);
@@ -147,7 +147,7 @@ public sealed class AlertWriter : IAlertSink
         var source = alert.Source;
         var ancestor = alert.IdKey is { } idKey
             ? new Ancestor(idKey, source.HitIndex, source.Source, source.LineNumber, source.ElementIndex)
-            : new Ancestor(source.HitId ?? EventId(source.Json), source.HitIndex, source.Source, source.LineNumber, source.ElementIndex);
+            : new Ancestor(source.HitId ?? EventId(source.Json.Span), source.HitIndex, source.Source, source.LineNumber, source.ElementIndex);
         string alertId = alert.IdDiscriminator is { } discriminator
             ? Hash(rule.Descriptor.RuleIdText, ancestor.Key, discriminator)
             : Hash(rule.Descriptor.RuleIdText, ancestor.Key);
@@ -157,7 +157,7 @@ public sealed class AlertWriter : IAlertSink
         }
 
         var ancestors = new[] { ancestor };
-        WriteAlert(rule, source.Json, alert.Timestamp, source.OriginalTime, alertId, ancestors, group: null, alert);
+        WriteAlert(rule, source.Json.Span, alert.Timestamp, source.OriginalTime, alertId, ancestors, group: null, alert);
     }
 
     public void Flush() => _output.Flush();

@@ -74,7 +74,8 @@ public sealed class EventRecord
     /// <summary>Returns <see cref="HitIndex"/> decoded, or null when the event has none.</summary>
     public string? GetHitIndex() => DecodeJsonString(HitIndex.Span);
 
-    private static string? DecodeJsonString(ReadOnlySpan<byte> token)
+    /// <summary>Decodes a JSON string token with its quotes; null when <paramref name="token"/> is empty.</summary>
+    internal static string? DecodeJsonString(ReadOnlySpan<byte> token)
     {
         if (token.IsEmpty)
         {

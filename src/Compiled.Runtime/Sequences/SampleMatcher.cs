@@ -136,6 +136,8 @@ public sealed class SampleMatcher
             return;
         }
 
+        // NOTE: candidates are new copies, not pooled as sequence events are. A key keeps its candidates until the
+        // input ends or the state cap evicts it, so in steady state only a matcher at its state cap allocates here.
         if (_capturedOrdinal != _ordinal)
         {
             _captured = CapturedEvent.From(ev, timestamp);

@@ -23,6 +23,11 @@ namespace Compiled.Runtime.Sequences;
 /// Beyond it the key state least recently created or updated is evicted first, which loses its pending
 /// sequences. Held sequences are evicted, earliest deadline first and unreported, only when no key state is left.
 /// </para>
+/// <para>
+/// The copies of events, the pending and held sequences and the key states are reused once they are dropped,
+/// so a matcher whose state stays within its peak size allocates nothing per event. The events given
+/// to <see cref="IAlertSink.OnSequenceMatch"/> are reused after the call.
+/// </para>
 /// </remarks>
 public sealed class SequenceMatcher
 {
@@ -33,14 +38,19 @@ public sealed class SequenceMatcher
     private readonly int[] _positionInGap;
     private readonly int[] _gapSize;
     private readonly long _maxspan;
-    private readonly Dictionary<string, KeyState> _states = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly Dictionary<KeyText, KeyState> _states = new(KeyTextComparer.Instance);
+    private readonly Dictionary<KeyText, KeyState>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     // Held sequences wait in deadline order (then completion order); the index by key finds the ones a
     // trailing missing event concerns. A rejected sequence stays in the queue, marked, until its deadline.
     private readonly PriorityQueue<HeldSequence, (long Deadline, long Order)> _held = new();
-    private readonly Dictionary<string, List<HeldSequence>> _heldByKey = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<HeldSequence>>.AlternateLookup<ReadOnlySpan<char>> _heldLookup;
+    private readonly Dictionary<KeyText, HeldList> _heldByKey = new(KeyTextComparer.Instance);
+    private readonly Dictionary<KeyText, HeldList>.AlternateLookup<ReadOnlySpan<char>> _heldLookup;
     private int _heldCount;
+    private readonly CapturedEventPool _copies = new();
+    private readonly Stack<Pending> _freePending = new();
+    private readonly Stack<KeyState> _freeStates = new();
+    private readonly Stack<HeldSequence> _freeHeld = new();
+    private readonly Stack<HeldList> _freeHeldLists = new();
     private readonly CapturedEvent[] _completed;
     private readonly JoinKeyBuilder _keys = new();
     private int _advancesSincePrune;
@@ -123,6 +133,9 @@ public sealed class SequenceMatcher
         }
     }
 
+    /// <summary>The number of event copies that wait for reuse.</summary>
+    internal int FreeCopies => _copies.FreeCount;
+
     /// <summary>Reports every held sequence, at the end of the input, when no trailing missing event can arrive any more.</summary>
     public void Flush(DetectionRule rule, IAlertSink sink)
     {
@@ -132,25 +145,20 @@ public sealed class SequenceMatcher
         }
     }
 
-    /// <summary>Takes a held sequence off its key's list and reports it unless a trailing missing event rejected it.</summary>
+    /// <summary>
+    /// Takes a dequeued held sequence off its key's list and reports it unless a trailing missing event rejected it,
+    /// then keeps it for reuse.
+    /// </summary>
     private void Release(HeldSequence held, DetectionRule rule, IAlertSink sink)
     {
-        if (held.Rejected)
+        if (!held.Rejected)
         {
-            return;
+            _heldCount--;
+            TakeOffList(held);
+            Report(held.Sequence!, rule, sink);
         }
 
-        _heldCount--;
-        if (_heldByKey.TryGetValue(held.Key, out var list))
-        {
-            list.Remove(held);
-            if (list.Count == 0)
-            {
-                _heldByKey.Remove(held.Key);
-            }
-        }
-
-        Report(held.Sequence, rule, sink);
+        ReleaseHeld(held);
     }
 
     /// <summary>
@@ -174,6 +182,13 @@ public sealed class SequenceMatcher
             AdvanceKey(stage, _keys.Build(ev, keys, cursor), ev, timestamp, ref captured, rule, sink);
         }
         while (JoinKeyBuilder.Next(ev, keys, cursor, ref produced));
+
+        // The copy is held for the whole call, so that a key whose sequence completed and let go of it cannot free
+        // it while the next key still uses it.
+        if (captured is not null)
+        {
+            _copies.Release(captured);
+        }
 
         if (++_advancesSincePrune >= PruneInterval)
         {
@@ -248,7 +263,7 @@ public sealed class SequenceMatcher
             var key = _keys.Build(ev, keys, cursor);
             if (_lookup.TryGetValue(key, out var state))
             {
-                Array.Clear(state.Pending);
+                ClearPending(state);
                 RemoveIfEmpty(state);
             }
         }
@@ -270,6 +285,7 @@ public sealed class SequenceMatcher
                 if (state.Pending[i] is { } sequence && now - sequence.FirstTimestamp > _maxspan)
                 {
                     state.Pending[i] = null;
+                    ReleasePending(sequence);
                 }
             }
 
@@ -289,10 +305,12 @@ public sealed class SequenceMatcher
     {
         if (stage == 0)
         {
-            captured ??= CapturedEvent.From(ev, timestamp);
+            captured ??= Capture(ev, timestamp);
             var state = GetOrAddState(key);
-            var started = new Pending(timestamp, _positiveCount) { LastOrdinal = _ordinal };
+            var started = RentPending(timestamp);
+            started.LastOrdinal = _ordinal;
             started.Events[0] = captured;
+            CapturedEventPool.Hold(captured);
 
             // The latest chain of leading missing events, completed by earlier events, is the one most likely to fit.
             if (LeadingCount > 0 && state.LeadOrdinal[LeadingCount - 1] != 0)
@@ -308,7 +326,7 @@ public sealed class SequenceMatcher
                 return;
             }
 
-            state.Pending[0] = started;
+            Replace(state, 0, started);
             return;
         }
 
@@ -320,12 +338,14 @@ public sealed class SequenceMatcher
         states.Pending[stage - 1] = null;
         if (timestamp - pending.FirstTimestamp > _maxspan)
         {
+            ReleasePending(pending);
             RemoveIfEmpty(states);
             return;
         }
 
-        captured ??= CapturedEvent.From(ev, timestamp);
+        captured ??= Capture(ev, timestamp);
         pending.Events[stage] = captured;
+        CapturedEventPool.Hold(captured);
         pending.LastOrdinal = _ordinal;
         if (stage == _positiveCount - 1)
         {
@@ -334,8 +354,65 @@ public sealed class SequenceMatcher
             return;
         }
 
-        states.Pending[stage] = pending;
+        Replace(states, stage, pending);
         _recency.MoveToNewest(states);
+    }
+
+    /// <summary>Copies the event for the sequences that hold it, with one reference for the current call.</summary>
+    private CapturedEvent Capture(EventRecord ev, long timestamp)
+    {
+        var copy = _copies.Rent(ev, timestamp);
+        CapturedEventPool.Hold(copy);
+        return copy;
+    }
+
+    /// <summary>Puts <paramref name="sequence"/> in slot <paramref name="slot"/> of the key, dropping the sequence it replaces.</summary>
+    private void Replace(KeyState state, int slot, Pending sequence)
+    {
+        var replaced = state.Pending[slot];
+        state.Pending[slot] = sequence;
+        if (replaced is not null)
+        {
+            ReleasePending(replaced);
+        }
+    }
+
+    private void ClearPending(KeyState state)
+    {
+        for (int i = 0; i < state.Pending.Length; i++)
+        {
+            if (state.Pending[i] is { } sequence)
+            {
+                state.Pending[i] = null;
+                ReleasePending(sequence);
+            }
+        }
+    }
+
+    private Pending RentPending(long firstTimestamp)
+    {
+        var sequence = _freePending.TryPop(out var reused) ? reused : new Pending(_positiveCount);
+        sequence.FirstTimestamp = firstTimestamp;
+        sequence.LastOrdinal = 0;
+        sequence.LeadStart = 0;
+        sequence.HasLeadStart = false;
+        return sequence;
+    }
+
+    /// <summary>Drops a sequence that no key state or held sequence refers to any more, and the references to its events.</summary>
+    private void ReleasePending(Pending sequence)
+    {
+        var events = sequence.Events;
+        for (int i = 0; i < events.Length; i++)
+        {
+            if (events[i] is { } copy)
+            {
+                events[i] = null!;
+                _copies.Release(copy);
+            }
+        }
+
+        _freePending.Push(sequence);
     }
 
     /// <summary>Decides what a sequence whose positive stages are complete needs before it is reported.</summary>
@@ -350,6 +427,7 @@ public sealed class SequenceMatcher
                 Report(sequence, rule, sink);
             }
 
+            ReleasePending(sequence);
             return;
         }
 
@@ -357,20 +435,24 @@ public sealed class SequenceMatcher
         if (LeadingCount > 0 && !leadingFits)
         {
             Report(sequence, rule, sink);
+            ReleasePending(sequence);
             return;
         }
 
         long windowStart = LeadingCount > 0 ? sequence.LeadStart : sequence.FirstTimestamp;
         long deadline = _maxspan == long.MaxValue ? long.MaxValue : windowStart + _maxspan;
         MakeRoom();
-        var held = new HeldSequence(sequence, key.ToString(), deadline, _ordinal);
-        _held.Enqueue(held, (deadline, _ordinal));
         if (!_heldLookup.TryGetValue(key, out var list))
         {
-            _heldByKey[held.Key] = list = [];
+            list = _freeHeldLists.TryPop(out var reused) ? reused : new HeldList();
+            list.Key = KeyText.Store(ref list.Buffer, key);
+            _heldByKey.Add(list.Key, list);
         }
 
-        list.Add(held);
+        var held = _freeHeld.TryPop(out var reusedHeld) ? reusedHeld : new HeldSequence();
+        held.Start(sequence, list, deadline, _ordinal);
+        _held.Enqueue(held, (deadline, _ordinal));
+        list.Items.Add(held);
         _heldCount++;
     }
 
@@ -405,17 +487,19 @@ public sealed class SequenceMatcher
         if (pending.LastOrdinal < _ordinal)
         {
             state.Pending[gap - 1] = null;
+            ReleasePending(pending);
             RemoveIfEmpty(state);
         }
     }
 
     private void RecordTrailing(ReadOnlySpan<char> key, int position, long timestamp)
     {
-        if (!_heldLookup.TryGetValue(key, out var list))
+        if (!_heldLookup.TryGetValue(key, out var heldList))
         {
             return;
         }
 
+        var list = heldList.Items;
         for (int i = 0; i < list.Count; i++)
         {
             var held = list[i];
@@ -436,14 +520,40 @@ public sealed class SequenceMatcher
 
         if (list.Count == 0)
         {
-            _heldLookup.Remove(key);
+            RemoveHeldList(heldList);
         }
+    }
+
+    /// <summary>Takes a held sequence that was not rejected off its key's list.</summary>
+    private void TakeOffList(HeldSequence held)
+    {
+        var list = held.List!;
+        list.Items.Remove(held);
+        if (list.Items.Count == 0)
+        {
+            RemoveHeldList(list);
+        }
+    }
+
+    private void RemoveHeldList(HeldList list)
+    {
+        _heldByKey.Remove(list.Key);
+        _freeHeldLists.Push(list);
+    }
+
+    /// <summary>Keeps a held sequence that left the queue for reuse, with its pending sequence.</summary>
+    private void ReleaseHeld(HeldSequence held)
+    {
+        ReleasePending(held.Sequence!);
+        held.Clear();
+        _freeHeld.Push(held);
     }
 
     private void Report(Pending sequence, DetectionRule rule, IAlertSink sink)
     {
         sequence.Events.CopyTo(_completed, 0);
         sink.OnSequenceMatch(rule, _completed);
+        Array.Clear(_completed);
     }
 
     private KeyState GetOrAddState(ReadOnlySpan<char> key)
@@ -455,8 +565,9 @@ public sealed class SequenceMatcher
         }
 
         MakeRoom();
-        state = new KeyState(key.ToString(), Math.Max(0, _positiveCount - 1), LeadingCount);
-        _states[state.Key] = state;
+        state = _freeStates.TryPop(out var reused) ? reused : new KeyState(Math.Max(0, _positiveCount - 1), LeadingCount);
+        state.Key = KeyText.Store(ref state.Buffer, key);
+        _states.Add(state.Key, state);
         _recency.Add(state);
         return state;
     }
@@ -480,18 +591,17 @@ public sealed class SequenceMatcher
             }
             else if (_held.TryDequeue(out var held, out _))
             {
-                if (held.Rejected)
+                bool rejected = held.Rejected;
+                if (!rejected)
                 {
-                    continue;
+                    _heldCount--;
+                    TakeOffList(held);
                 }
 
-                held.Rejected = true;
-                _heldCount--;
-                var list = _heldByKey[held.Key];
-                list.Remove(held);
-                if (list.Count == 0)
+                ReleaseHeld(held);
+                if (rejected)
                 {
-                    _heldByKey.Remove(held.Key);
+                    continue;
                 }
             }
             else
@@ -503,64 +613,101 @@ public sealed class SequenceMatcher
         }
     }
 
-    /// <summary>Removes <paramref name="state"/> unless it was already evicted, which may have left its key to a newer state.</summary>
+    /// <summary>
+    /// Removes <paramref name="state"/>, with its pending sequences, and keeps it for reuse, unless it was already
+    /// removed, which may have left its key to a newer state.
+    /// </summary>
     private void Remove(KeyState state)
     {
         if (_states.TryGetValue(state.Key, out var current) && ReferenceEquals(current, state))
         {
             _states.Remove(state.Key);
             _recency.Remove(state);
+            ClearPending(state);
+            Array.Clear(state.LeadOrdinal);
+            _freeStates.Push(state);
         }
     }
 
     /// <summary>A partial sequence: its events so far, when it last grew, and its leading chain.</summary>
-    private sealed class Pending(long firstTimestamp, int stageCount)
+    private sealed class Pending(int stageCount)
     {
-        public long FirstTimestamp { get; } = firstTimestamp;
+        public long FirstTimestamp;
 
-        public CapturedEvent[] Events { get; } = new CapturedEvent[stageCount];
+        public readonly CapturedEvent[] Events = new CapturedEvent[stageCount];
 
         /// <summary>The ordinal of the event that last extended the sequence.</summary>
-        public long LastOrdinal { get; set; }
+        public long LastOrdinal;
 
         /// <summary>The start of the latest chain of leading missing events before the first event.</summary>
-        public long LeadStart { get; set; }
+        public long LeadStart;
 
-        public bool HasLeadStart { get; set; }
+        public bool HasLeadStart;
     }
 
     /// <summary>The state of one join key, linked into the matcher's list from oldest to newest.</summary>
-    private sealed class KeyState(string key, int pendingSlots, int leadingStages) : RecencyNode<KeyState>
+    private sealed class KeyState(int pendingSlots, int leadingStages) : RecencyNode<KeyState>
     {
-        public string Key { get; } = key;
+        public KeyText Key;
+
+        /// <summary>The characters of <see cref="Key"/>, kept when the state is reused for another key.</summary>
+        public char[] Buffer = [];
 
         /// <summary>The pending sequence whose last matched positive stage is the index.</summary>
-        public Pending?[] Pending { get; } = new Pending?[pendingSlots];
+        public readonly Pending?[] Pending = new Pending?[pendingSlots];
 
         /// <summary>For each leading missing stage: the latest start time of a chain that ends there.</summary>
-        public long[] LeadStart { get; } = leadingStages == 0 ? [] : new long[leadingStages];
+        public readonly long[] LeadStart = leadingStages == 0 ? [] : new long[leadingStages];
 
         /// <summary>For each leading missing stage: the ordinal of the event that ended the chain, or 0 for none.</summary>
-        public long[] LeadOrdinal { get; } = leadingStages == 0 ? [] : new long[leadingStages];
+        public readonly long[] LeadOrdinal = leadingStages == 0 ? [] : new long[leadingStages];
 
         public bool IsEmpty => Array.TrueForAll(Pending, pending => pending is null) && Array.TrueForAll(LeadOrdinal, ordinal => ordinal == 0);
     }
 
-    /// <summary>A complete sequence waiting until its trailing missing stages can no longer be filled.</summary>
-    private sealed class HeldSequence(Pending sequence, string key, long deadline, long completedOrdinal)
+    /// <summary>The held sequences of one join key, in completion order.</summary>
+    private sealed class HeldList
     {
-        public Pending Sequence { get; } = sequence;
+        public KeyText Key;
 
-        public string Key { get; } = key;
+        /// <summary>The characters of <see cref="Key"/>, kept when the list is reused for another key.</summary>
+        public char[] Buffer = [];
 
-        public long Deadline { get; } = deadline;
+        public readonly List<HeldSequence> Items = [];
+    }
 
-        public long CompletedOrdinal { get; } = completedOrdinal;
+    /// <summary>A complete sequence waiting until its trailing missing stages can no longer be filled.</summary>
+    private sealed class HeldSequence
+    {
+        public Pending? Sequence;
+
+        /// <summary>The list of the sequence's key, which contains it until it is reported, rejected or evicted.</summary>
+        public HeldList? List;
+
+        public long Deadline;
+
+        public long CompletedOrdinal;
 
         /// <summary>How many trailing missing stages have been filled, in order.</summary>
-        public int Progress { get; set; }
+        public int Progress;
 
         /// <summary>True once all trailing missing stages were filled; the queue then drops it unreported.</summary>
-        public bool Rejected { get; set; }
+        public bool Rejected;
+
+        public void Start(Pending sequence, HeldList list, long deadline, long completedOrdinal)
+        {
+            Sequence = sequence;
+            List = list;
+            Deadline = deadline;
+            CompletedOrdinal = completedOrdinal;
+            Progress = 0;
+            Rejected = false;
+        }
+
+        public void Clear()
+        {
+            Sequence = null;
+            List = null;
+        }
     }
 }

@@ -7,8 +7,8 @@ using Compiled.Tests.Support;
 namespace Compiled.Tests.Runtime;
 
 /// <summary>
-/// Decoding and matching an event that raises no alert and starts no sequence allocate nothing once the
-/// buffers have grown. Starting a sequence allocates by design, because the pending sequence keeps a copy of the event.
+/// Decoding and matching an event that raises no alert allocate nothing once the buffers have grown.
+/// SequenceReuseTests shows the same for events that sequences keep.
 /// </summary>
 public class AllocationTests
 {

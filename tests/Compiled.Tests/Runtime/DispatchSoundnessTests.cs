@@ -180,7 +180,7 @@ public class DispatchSoundnessTests
             var text = new StringBuilder($"{rule.Descriptor.RuleIdText} sequence");
             foreach (var captured in events)
             {
-                text.Append(' ').Append(captured.Timestamp).Append(' ').Append(Encoding.UTF8.GetString(captured.Json));
+                text.Append(' ').Append(captured.Timestamp).Append(' ').Append(Encoding.UTF8.GetString(captured.Json.Span));
             }
 
             Alerts.Add(text.ToString());

@@ -1,0 +1,98 @@
+using System.Numerics;
+using Compiled.Runtime.Alerts;
+using Compiled.Runtime.Events;
+
+namespace Compiled.Runtime.Sequences;
+
+/// <summary>
+/// The event copies of one matcher, reused once no pending sequence refers to them, so that keeping events
+/// allocates nothing once the pool contains as many copies as were ever in use at once. Free copies wait by
+/// the size of their bytes: 512 bytes, then four sizes per doubling up to 1 MiB, so a copy wastes at most a
+/// quarter of its size. A larger event gets a copy of its exact size, which the pool does not keep.
+/// </summary>
+internal sealed class CapturedEventPool
+{
+    private const int SmallestShift = 9;
+    private const int LargestShift = 20;
+    private const int SizesPerDoubling = 4;
+
+    private readonly Stack<CapturedEvent>?[] _free = new Stack<CapturedEvent>?[1 + ((LargestShift - SmallestShift) * SizesPerDoubling)];
+
+    /// <summary>The number of copies waiting for reuse.</summary>
+    public int FreeCount { get; private set; }
+
+    /// <summary>Returns a copy of <paramref name="ev"/> with no references, which <see cref="Release"/> returns once the last one is dropped.</summary>
+    public CapturedEvent Rent(EventRecord ev, long timestamp)
+    {
+        int size = ev.Json.Length + ev.HitId.Length + ev.HitIndex.Length;
+        int sizeClass = ClassOf(size);
+        if (sizeClass < 0)
+        {
+            return CapturedEvent.From(ev, timestamp);
+        }
+
+        var copy = _free[sizeClass] is { } free && free.TryPop(out var reused) ? reused : null;
+        if (copy is null)
+        {
+            copy = new CapturedEvent([], 0, 0, string.Empty, 0);
+            copy.Fill(ev, timestamp, new byte[SizeOf(sizeClass)]);
+            return copy;
+        }
+
+        FreeCount--;
+        copy.Fill(ev, timestamp);
+        return copy;
+    }
+
+    /// <summary>Adds a reference to <paramref name="copy"/>.</summary>
+    public static void Hold(CapturedEvent copy) => copy.References++;
+
+    /// <summary>Drops a reference to <paramref name="copy"/>, and keeps it for reuse when that was the last.</summary>
+    public void Release(CapturedEvent copy)
+    {
+        if (--copy.References > 0)
+        {
+            return;
+        }
+
+        int sizeClass = ClassOf(copy.Capacity);
+        if (sizeClass >= 0 && SizeOf(sizeClass) == copy.Capacity)
+        {
+            (_free[sizeClass] ??= new Stack<CapturedEvent>()).Push(copy);
+            FreeCount++;
+        }
+    }
+
+    /// <summary>Returns the smallest size class with room for <paramref name="size"/> bytes, or -1 past 1 MiB.</summary>
+    internal static int ClassOf(int size)
+    {
+        if (size <= 1 << SmallestShift)
+        {
+            return 0;
+        }
+
+        if (size > 1 << LargestShift)
+        {
+            return -1;
+        }
+
+        // size is in (2^shift, 2^(shift + 1)], split into four equal steps.
+        int shift = BitOperations.Log2((uint)size - 1);
+        int step = 1 << (shift - 2);
+        int within = (size - 1 - (1 << shift)) / step;
+        return 1 + ((shift - SmallestShift) * SizesPerDoubling) + within;
+    }
+
+    /// <summary>Returns the bytes of a copy in <paramref name="sizeClass"/>.</summary>
+    internal static int SizeOf(int sizeClass)
+    {
+        if (sizeClass == 0)
+        {
+            return 1 << SmallestShift;
+        }
+
+        int shift = SmallestShift + ((sizeClass - 1) / SizesPerDoubling);
+        int steps = 1 + ((sizeClass - 1) % SizesPerDoubling);
+        return (1 << shift) + (steps << (shift - 2));
+    }
+}
