@@ -7,12 +7,12 @@ namespace Compiled.Runtime.Sequences;
 /// <summary>
 /// The event copies of one matcher, reused once no pending sequence refers to them, so that keeping events
 /// allocates nothing once the pool contains as many copies as were ever in use at once. Free copies wait by
-/// the size of their bytes: 512 bytes, then four sizes per doubling up to 1 MiB, so a copy wastes at most a
+/// the size of their bytes: 64 bytes, then four sizes per doubling up to 1 MiB, so a copy wastes at most a
 /// quarter of its size. A larger event gets a copy of its exact size, which the pool does not keep.
 /// </summary>
 internal sealed class CapturedEventPool
 {
-    private const int SmallestShift = 9;
+    private const int SmallestShift = 6;
     private const int LargestShift = 20;
     private const int SizesPerDoubling = 4;
 

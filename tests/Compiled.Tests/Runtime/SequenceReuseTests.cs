@@ -185,7 +185,7 @@ public class SequenceReuseTests
             }
 
             int bytes = CapturedEventPool.SizeOf(sizeClass);
-            if (bytes < size || (sizeClass > 0 && CapturedEventPool.SizeOf(sizeClass - 1) >= size) || (size > 512 && bytes - size >= size / 4.0))
+            if (bytes < size || (sizeClass > 0 && CapturedEventPool.SizeOf(sizeClass - 1) >= size) || (size > 64 && bytes - size >= size / 4.0))
             {
                 Assert.Fail($"{size} bytes fall in class {sizeClass} of {bytes} bytes");
             }
