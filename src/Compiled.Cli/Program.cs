@@ -8,6 +8,13 @@ root.Subcommands.Add(TestCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(RulesCommand.Create());
 
+// System.CommandLine reports an unknown first word as a missing command too, so that case gets one message here.
+if (args.Length > 0 && !args[0].StartsWith('-') && !root.Subcommands.Any(command => command.Name == args[0]))
+{
+    Console.Error.WriteLine($"compiled: unknown command '{args[0]}'. Commands: {string.Join(", ", root.Subcommands.Select(command => command.Name))}. Run 'compiled --help' for usage.");
+    return ExitCodes.Usage;
+}
+
 var parse = root.Parse(args);
 int exitCode = parse.Invoke();
 

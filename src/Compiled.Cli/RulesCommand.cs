@@ -37,6 +37,11 @@ internal static class RulesCommand
                 Console.Error.WriteLine("compiled: " + problem);
             }
 
+            if (files.Count == 0 && problems.Count > 0)
+            {
+                return ExitCodes.Failure;
+            }
+
             var compilation = RuleCompiler.Compile(files, skipInvalidRules: true);
             var compiledIds = compilation.Success
                 ? compilation.Descriptors().Select(rule => rule.RuleIdText).ToHashSet(StringComparer.Ordinal)

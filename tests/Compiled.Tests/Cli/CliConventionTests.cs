@@ -76,6 +76,16 @@ public class CliConventionTests
     }
 
     [Test]
+    public void UnknownCommandIsNamed()
+    {
+        var result = ProcessRunner.RunCompiled(null, "frobnicate", "samples/");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
+        Assert.That(result.StandardError, Does.StartWith("compiled: unknown command 'frobnicate'. Commands: scan, test, check, rules."));
+        Assert.That(result.StandardError, Does.Not.Contain("Required command"));
+    }
+
+    [Test]
     public void FailOnAlertExitsThree()
     {
         string quiet = TempFolders.Create("compiled-quiet-").FullName;

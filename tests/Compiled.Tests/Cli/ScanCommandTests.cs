@@ -321,6 +321,18 @@ public class ScanCommandTests
     }
 
     [Test]
+    public void RulesOfMissingFolderPrintsNoTable()
+    {
+        string missing = Path.Combine(TempFolders.Create("compiled-list-missing-").FullName, "absent");
+
+        var result = ProcessRunner.RunCompiled(null, "rules", missing);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardError, Does.Contain($"compiled: rules not found: {missing}"));
+        Assert.That(result.StandardOutput, Is.Empty);
+    }
+
+    [Test]
     public void SigtermLeavesWholeAlertsAndSummary()
     {
         string sample = File.ReadAllText(Path.Combine(Paths.Samples, "macos-installer-network.ndjson"));
