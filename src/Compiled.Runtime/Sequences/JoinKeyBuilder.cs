@@ -8,8 +8,10 @@ namespace Compiled.Runtime.Sequences;
 /// </summary>
 internal sealed class JoinKeyBuilder
 {
-    private const char Separator = '\u0000';
-    private const char MissingValue = '\u0001';
+    // Strings, not collection expressions: without optimization the runtime allocates for a span built from [c].
+    private const string Separator = "\u0000";
+    // A missing value, then the separator.
+    private const string MissingEntry = "\u0001\u0000";
 
     private char[] _key = new char[256];
 
@@ -73,7 +75,7 @@ internal sealed class JoinKeyBuilder
         {
             if (cursor[i] < 0)
             {
-                Append(ref length, [MissingValue, Separator]);
+                Append(ref length, MissingEntry);
                 continue;
             }
 
@@ -82,7 +84,7 @@ internal sealed class JoinKeyBuilder
                 AppendValue(ref length, ev, ev.ValueAt(cursor[i]));
             }
 
-            Append(ref length, [Separator]);
+            Append(ref length, Separator);
         }
 
         return _key.AsSpan(0, length);
