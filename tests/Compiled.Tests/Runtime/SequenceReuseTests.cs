@@ -224,6 +224,43 @@ public class SequenceReuseTests
         Assert.That(pool.FreeCount, Is.Zero, "a copy over 1 MiB is not kept");
     }
 
+    [Test]
+    public void PoolLetsExcessCopiesGo()
+    {
+        var schema = FieldSchema.Create([]);
+        var record = new EventRecord(schema);
+        var decoder = new EventDecoder(schema);
+        var pool = new CapturedEventPool();
+        string json = "{\"a\":\"" + new string('x', 600_000) + "\"}";
+        Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(json), record), Is.Null);
+        var copies = new List<CapturedEvent>();
+        for (int i = 0; i < 40; i++)
+        {
+            var copy = pool.Rent(record, i);
+            CapturedEventPool.Hold(copy);
+            copies.Add(copy);
+        }
+
+        // With 20 of the 40 copies still in use, the other 20 take no more bytes than those, so all are kept.
+        for (int i = 0; i < 20; i++)
+        {
+            pool.Release(copies[i]);
+        }
+
+        Assert.That(pool.FreeCount, Is.EqualTo(20));
+        Assert.That(pool.FreeBytes, Is.EqualTo(pool.BytesInUse));
+
+        // With none in use, the pool keeps as many free copies as fit in the budget.
+        for (int i = 20; i < 40; i++)
+        {
+            pool.Release(copies[i]);
+        }
+
+        Assert.That(pool.BytesInUse, Is.Zero);
+        Assert.That(pool.FreeBytes, Is.LessThanOrEqualTo(CapturedEventPool.FreeBudget));
+        Assert.That(pool.FreeCount, Is.EqualTo(CapturedEventPool.FreeBudget / copies[0].Capacity));
+    }
+
     private static RuleSet CompileAll() =>
         Scan.CompileRules(Queries.Select((query, i) => ($"reuse{i}.toml", RuleFiles.Eql(query, name: $"Reuse {i}", ruleId: $"1c2d3e4f-0000-4000-8000-00000000010{i}"))).ToArray());
 
