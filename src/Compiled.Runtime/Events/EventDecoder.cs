@@ -129,7 +129,7 @@ public sealed partial class EventDecoder
         }
         catch (JsonException error)
         {
-            return "invalid JSON: " + error.Message;
+            return InvalidJson(error);
         }
         catch (InvalidOperationException error)
         {
@@ -221,8 +221,25 @@ public sealed partial class EventDecoder
         {
             // CopyString throws InvalidOperationException for an escaped lone surrogate such as "\udc00", which
             // has no UTF-16 form. The others come only from bytes that a checking decoder did not accept.
-            return "invalid JSON: " + error.Message;
+            return error is JsonException invalid ? InvalidJson(invalid) : "invalid JSON: " + error.Message;
         }
+    }
+
+    /// <summary>
+    /// Returns the reader's message with its position as an offset in the event. The reader counts lines from the
+    /// start of the event, so its line number would contradict the input's line printed beside the message.
+    /// </summary>
+    internal static string InvalidJson(JsonException error)
+    {
+        string message = error.Message;
+        int position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (position < 0)
+        {
+            return "invalid JSON: " + message;
+        }
+
+        string where = error.LineNumber is > 0 ? $"line {error.LineNumber + 1} of the event, offset {error.BytePositionInLine} in that line" : $"offset {error.BytePositionInLine} in the event";
+        return $"invalid JSON: {message[..position]} (at {where})";
     }
 
     /// <summary>Returns the unescaped UTF-8 bytes of a key given as its JSON string token, quotes included.</summary>

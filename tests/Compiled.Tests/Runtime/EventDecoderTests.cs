@@ -106,6 +106,18 @@ public class EventDecoderTests
         Assert.That(Strings(record, "user.id"), Is.EqualTo(new[] { "u" }));
     }
 
+    [Test]
+    public void InvalidJsonGivesOffsetInEvent()
+    {
+        var decoder = new EventDecoder(FieldSchema.Create(["n"]));
+
+        string? error = decoder.Decode("{\"b\" 2}"u8.ToArray(), new EventRecord(FieldSchema.Create(["n"])));
+        string? pretty = decoder.Decode("{\n  \"b\" 2}"u8.ToArray(), new EventRecord(FieldSchema.Create(["n"])));
+
+        Assert.That(error, Is.EqualTo("invalid JSON: '2' is invalid after a property name. Expected a ':'. (at offset 5 in the event)"));
+        Assert.That(pretty, Does.EndWith("(at line 2 of the event, offset 6 in that line)"));
+    }
+
     [TestCase("{\"process\":", "invalid JSON")]
     [TestCase("{\"a\":1} {\"b\":2}", "invalid JSON")]
     [TestCase("[1,2]", "the line is not a JSON object")]
