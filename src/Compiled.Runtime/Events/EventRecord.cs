@@ -74,7 +74,10 @@ public sealed class EventRecord
     /// <summary>Returns <see cref="HitIndex"/> decoded, or null when the event has none.</summary>
     public string? GetHitIndex() => DecodeJsonString(HitIndex.Span);
 
-    /// <summary>Decodes a JSON string token with its quotes; null when <paramref name="token"/> is empty.</summary>
+    /// <summary>
+    /// Decodes a JSON string token with its quotes. Returns null when <paramref name="token"/> is empty, JSON null or
+    /// the empty string, because Elasticsearch gives no document an empty <c>_id</c> or <c>_index</c>.
+    /// </summary>
     internal static string? DecodeJsonString(ReadOnlySpan<byte> token)
     {
         if (token.IsEmpty)
@@ -84,7 +87,7 @@ public sealed class EventRecord
 
         var reader = new System.Text.Json.Utf8JsonReader(token);
         reader.Read();
-        return reader.GetString();
+        return reader.GetString() is { Length: > 0 } text ? text : null;
     }
 
     /// <summary>

@@ -80,6 +80,22 @@ public class HitIdTests
     }
 
     [Test]
+    public void EmptyHitIdCountsAsMissing()
+    {
+        string bulk = Lines(
+            "{\"index\":{\"_index\":\"\",\"_id\":\"\"}}",
+            Event(1, "evil"),
+            "{\"index\":{}}",
+            Event(1, "evil"));
+
+        var alerts = Alerts(bulk);
+
+        Assert.That(alerts[0].Ancestors[0].Id, Has.Length.EqualTo(64), "an empty _id leaves the event's hash");
+        Assert.That(alerts[0].Ancestors[0].Index, Is.EqualTo("input.json"));
+        Assert.That(alerts, Has.Count.EqualTo(1), "the same event under an action without _id has the same alert id, written once");
+    }
+
+    [Test]
     public void SequenceAncestorsUseHitIds()
     {
         string response = Response(
