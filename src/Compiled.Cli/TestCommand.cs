@@ -122,6 +122,8 @@ internal static class TestCommand
             return new(requireExamples ? Status.Failed : Status.Skipped, reason);
         }
 
+        // A problem with one examples file, such as a rejected line, is reported first, and the other file still runs.
+        var problems = new List<string>();
         var findings = new List<string>();
         bool failed = false;
         if (hasHits)
@@ -129,10 +131,9 @@ internal static class TestCommand
             var run = RunExamples(compilation, ruleId, hitsPath);
             if (run.Problem is not null)
             {
-                return new(Status.Failed, run.Problem);
+                problems.Add(run.Problem);
             }
-
-            if (run.AlertLines.Count == 0)
+            else if (run.AlertLines.Count == 0)
             {
                 failed = true;
                 findings.Add($"{Path.GetFileName(hitsPath)} raised no alert ({run.Events} event(s) evaluated)");
@@ -152,10 +153,9 @@ internal static class TestCommand
             var run = RunExamples(compilation, ruleId, missesPath);
             if (run.Problem is not null)
             {
-                return new(Status.Failed, run.Problem);
+                problems.Add(run.Problem);
             }
-
-            if (run.AlertLines.Count > 0)
+            else if (run.AlertLines.Count > 0)
             {
                 failed = true;
                 findings.Add($"{Path.GetFileName(missesPath)} raised {run.AlertLines.Count} match(es), the first from line(s) {run.AlertLines[0]}");
@@ -168,6 +168,11 @@ internal static class TestCommand
         else
         {
             findings.Add($"no {Path.GetFileName(missesPath)}");
+        }
+
+        if (problems.Count > 0)
+        {
+            return new(Status.Failed, string.Join("; ", problems.Concat(findings)));
         }
 
         return new(failed ? Status.Failed : Status.Passed, $"{descriptor.Name}: {string.Join("; ", findings)}");

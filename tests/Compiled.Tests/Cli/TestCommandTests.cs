@@ -116,6 +116,21 @@ public class TestCommandTests
     }
 
     [Test]
+    public void RejectedHitDoesNotHideMatchingMiss()
+    {
+        string folder = TempFolders.Create("compiled-test-both-").FullName;
+        string curl = "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"category\":\"process\"},\"process\":{\"name\":\"curl\"}}\n";
+        File.WriteAllText(Path.Combine(folder, "simple.toml"), RuleFiles.Eql("process where process.name == \"curl\"", name: "Curl", ruleId: "1c2d3e4f-0000-4000-8000-0000000000c4"));
+        File.WriteAllText(Path.Combine(folder, "simple.hits.ndjson"), curl + "{\"@timestamp\":\"2026-01-01T00:00:01Z\",\"process\":\n");
+        File.WriteAllText(Path.Combine(folder, "simple.misses.ndjson"), curl);
+
+        var result = ProcessRunner.RunCompiled(null, "test", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardOutput, Does.Match(@"FAIL  .*simple\.toml: simple\.hits\.ndjson:2 was rejected \(invalid JSON.*; simple\.misses\.ndjson raised 1 match\(es\), the first from line\(s\) 1"));
+    }
+
+    [Test]
     public void UnsupportedRuleTypeIsSkipped()
     {
         string folder = TempFolders.Create("compiled-test-type-").FullName;
