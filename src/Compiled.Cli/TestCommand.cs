@@ -122,7 +122,8 @@ internal static class TestCommand
             return new(requireExamples ? Status.Failed : Status.Skipped, reason);
         }
 
-        // A problem with one examples file, such as a rejected line, is reported first, and the other file still runs.
+        // A problem with an examples file, such as a rejected line, is reported first, and the matches of both files
+        // are still judged, so that fixing the problem reveals no failure that was hidden.
         var problems = new List<string>();
         var findings = new List<string>();
         bool failed = false;
@@ -133,7 +134,8 @@ internal static class TestCommand
             {
                 problems.Add(run.Problem);
             }
-            else if (run.AlertLines.Count == 0)
+
+            if (run.AlertLines.Count == 0)
             {
                 failed = true;
                 findings.Add($"{Path.GetFileName(hitsPath)} raised no alert ({run.Events} event(s) evaluated)");
@@ -155,7 +157,8 @@ internal static class TestCommand
             {
                 problems.Add(run.Problem);
             }
-            else if (run.AlertLines.Count > 0)
+
+            if (run.AlertLines.Count > 0)
             {
                 failed = true;
                 findings.Add($"{Path.GetFileName(missesPath)} raised {run.AlertLines.Count} match(es), the first from line(s) {run.AlertLines[0]}");

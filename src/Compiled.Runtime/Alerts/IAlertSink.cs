@@ -6,7 +6,10 @@ namespace Compiled.Runtime.Alerts;
 /// <summary>Receives the matches of compiled rules.</summary>
 public interface IAlertSink
 {
-    /// <summary>A single-event rule matched <paramref name="ev"/>, whose time is <paramref name="timestamp"/>.</summary>
+    /// <summary>
+    /// A single-event rule matched <paramref name="ev"/>, whose time is <paramref name="timestamp"/>. The host reuses
+    /// the record after the call, so a sink that keeps the event keeps <see cref="CapturedEvent.From"/>.
+    /// </summary>
     void OnEventMatch(DetectionRule rule, EventRecord ev, long timestamp);
 
     /// <summary>

@@ -226,8 +226,8 @@ public sealed partial class EventDecoder
     }
 
     /// <summary>
-    /// Returns the reader's message with its position as an offset in the event. The reader counts lines from the
-    /// start of the event, so its line number would contradict the input's line printed beside the message.
+    /// Returns the reader's message with its position as an offset in the line. The reader counts lines from the
+    /// start of the JSON it read, so its line number would contradict the input's line printed beside the message.
     /// </summary>
     internal static string InvalidJson(JsonException error)
     {
@@ -238,7 +238,7 @@ public sealed partial class EventDecoder
             return "invalid JSON: " + message;
         }
 
-        string where = error.LineNumber is > 0 ? $"line {error.LineNumber + 1} of the event, offset {error.BytePositionInLine} in that line" : $"offset {error.BytePositionInLine} in the event";
+        string where = error.LineNumber is > 0 ? $"line {error.LineNumber + 1} of the event, offset {error.BytePositionInLine} in that line" : $"offset {error.BytePositionInLine} in the line";
         return $"invalid JSON: {message[..position]} (at {where})";
     }
 

@@ -131,6 +131,22 @@ public class TestCommandTests
     }
 
     [Test]
+    public void RejectedMissStillCountsItsMatches()
+    {
+        string folder = TempFolders.Create("compiled-test-misses-").FullName;
+        string curl = "{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"category\":\"process\"},\"process\":{\"name\":\"curl\"}}\n";
+        File.WriteAllText(Path.Combine(folder, "simple.toml"), RuleFiles.Eql("process where process.name == \"curl\"", name: "Curl", ruleId: "1c2d3e4f-0000-4000-8000-0000000000c5"));
+        File.WriteAllText(Path.Combine(folder, "simple.hits.ndjson"), "[1,2\n");
+        File.WriteAllText(Path.Combine(folder, "simple.misses.ndjson"), curl + "[1,2\n");
+
+        var result = ProcessRunner.RunCompiled(null, "test", folder);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.StandardOutput, Does.Contain("simple.hits.ndjson raised no alert"));
+        Assert.That(result.StandardOutput, Does.Contain("simple.misses.ndjson raised 1 match(es), the first from line(s) 1"));
+    }
+
+    [Test]
     public void UnsupportedRuleTypeIsSkipped()
     {
         string folder = TempFolders.Create("compiled-test-type-").FullName;

@@ -114,7 +114,7 @@ public class EventDecoderTests
         string? error = decoder.Decode("{\"b\" 2}"u8.ToArray(), new EventRecord(FieldSchema.Create(["n"])));
         string? pretty = decoder.Decode("{\n  \"b\" 2}"u8.ToArray(), new EventRecord(FieldSchema.Create(["n"])));
 
-        Assert.That(error, Is.EqualTo("invalid JSON: '2' is invalid after a property name. Expected a ':'. (at offset 5 in the event)"));
+        Assert.That(error, Is.EqualTo("invalid JSON: '2' is invalid after a property name. Expected a ':'. (at offset 5 in the line)"));
         Assert.That(pretty, Does.EndWith("(at line 2 of the event, offset 6 in that line)"));
     }
 
