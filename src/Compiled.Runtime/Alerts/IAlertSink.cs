@@ -93,12 +93,18 @@ public sealed class CapturedEvent
     /// <summary>How many pending sequences hold this copy, kept by the matcher that owns its pool.</summary>
     internal int References { get; set; }
 
-    public static CapturedEvent From(EventRecord ev, long timestamp)
+    public static CapturedEvent From(EventRecord ev, long timestamp) => Create(ev, timestamp, LengthOf(ev));
+
+    /// <summary>Returns a copy of <paramref name="ev"/> in a buffer of <paramref name="capacity"/> bytes, at least <see cref="LengthOf"/>.</summary>
+    internal static CapturedEvent Create(EventRecord ev, long timestamp, int capacity)
     {
         var copy = new CapturedEvent([], 0, 0, string.Empty, 0);
-        copy.Fill(ev, timestamp, new byte[ev.Json.Length + ev.HitId.Length + ev.HitIndex.Length]);
+        copy.Fill(ev, timestamp, new byte[capacity]);
         return copy;
     }
+
+    /// <summary>Returns the bytes a copy of <paramref name="ev"/> needs: its JSON and the tokens of its hit.</summary>
+    internal static int LengthOf(EventRecord ev) => ev.Json.Length + ev.HitId.Length + ev.HitIndex.Length;
 
     /// <summary>Returns a copy of this event that nothing reuses.</summary>
     public CapturedEvent Copy() =>

@@ -35,8 +35,7 @@ internal sealed class CapturedEventPool
     /// <summary>Returns a copy of <paramref name="ev"/> with no references, which <see cref="Release"/> returns once the last one is dropped.</summary>
     public CapturedEvent Rent(EventRecord ev, long timestamp)
     {
-        int size = ev.Json.Length + ev.HitId.Length + ev.HitIndex.Length;
-        int sizeClass = ClassOf(size);
+        int sizeClass = ClassOf(CapturedEvent.LengthOf(ev));
         if (sizeClass < 0)
         {
             return CapturedEvent.From(ev, timestamp);
@@ -47,9 +46,7 @@ internal sealed class CapturedEventPool
         var copy = _free[sizeClass] is { } free && free.TryPop(out var reused) ? reused : null;
         if (copy is null)
         {
-            copy = new CapturedEvent([], 0, 0, string.Empty, 0);
-            copy.Fill(ev, timestamp, new byte[bytes]);
-            return copy;
+            return CapturedEvent.Create(ev, timestamp, bytes);
         }
 
         FreeCount--;

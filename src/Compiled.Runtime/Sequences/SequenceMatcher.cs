@@ -133,9 +133,6 @@ public sealed class SequenceMatcher
         }
     }
 
-    /// <summary>The number of event copies that wait for reuse.</summary>
-    internal int FreeCopies => _copies.FreeCount;
-
     /// <summary>Reports every held sequence, at the end of the input, when no trailing missing event can arrive any more.</summary>
     public void Flush(DetectionRule rule, IAlertSink sink)
     {
