@@ -188,11 +188,4 @@ public class StateCapTests
             ["event"] = new { category },
             ["host"] = new { id = host },
         });
-
-    private sealed class EmptyRule() : DetectionRule(TestDescriptors.Create("empty"))
-    {
-        public override void Evaluate(EventRecord ev, IAlertSink sink)
-        {
-        }
-    }
 }

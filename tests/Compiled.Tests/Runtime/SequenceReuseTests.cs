@@ -150,7 +150,7 @@ public class SequenceReuseTests
         var decoder = new EventDecoder(schema);
         var record = new EventRecord(schema);
         var keys = new JoinKeys([schema.Slot("host.id")], [false]);
-        var rule = new NoRule { MaxStateEntries = 1 };
+        var rule = new EmptyRule { MaxStateEntries = 1 };
         var matcher = new SequenceMatcher([true, false, false], maxspanNanoseconds: long.MaxValue);
         var sink = new RecordingSink();
         (string Host, int Stage)[] events = [("a", 0), ("b", 0), ("c", 1), ("c", 2)];
@@ -195,30 +195,23 @@ public class SequenceReuseTests
     [Test]
     public void PoolReusesReleasedCopiesOnly()
     {
-        var schema = FieldSchema.Create([]);
-        var record = new EventRecord(schema);
-        var decoder = new EventDecoder(schema);
         var pool = new CapturedEventPool();
-        Assert.That(decoder.Decode("""{"a":"first"}"""u8.ToArray(), record), Is.Null);
-        var first = pool.Rent(record, 1);
+        var first = pool.Rent(Decoded("""{"a":"first"}"""), 1);
         CapturedEventPool.Hold(first);
         CapturedEventPool.Hold(first);
 
         pool.Release(first);
-        var second = pool.Rent(record, 2);
+        var second = pool.Rent(Decoded("""{"a":"second"}"""), 2);
         Assert.That(second, Is.Not.SameAs(first), "one reference is left");
 
         pool.Release(first);
         Assert.That(pool.FreeCount, Is.EqualTo(1));
-        Assert.That(decoder.Decode("""{"a":"third"}"""u8.ToArray(), record), Is.Null);
-        var third = pool.Rent(record, 3);
+        var third = pool.Rent(Decoded("""{"a":"third"}"""), 3);
         Assert.That(third, Is.SameAs(first));
         Assert.That(Encoding.UTF8.GetString(third.Json.Span), Is.EqualTo("""{"a":"third"}"""));
         Assert.That(third.Timestamp, Is.EqualTo(3));
 
-        string large = "{\"a\":\"" + new string('x', 1 << 20) + "\"}";
-        Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(large), record), Is.Null);
-        var huge = pool.Rent(record, 4);
+        var huge = pool.Rent(Decoded("{\"a\":\"" + new string('x', 1 << 20) + "\"}"), 4);
         CapturedEventPool.Hold(huge);
         pool.Release(huge);
         Assert.That(pool.FreeCount, Is.Zero, "a copy over 1 MiB is not kept");
@@ -227,12 +220,8 @@ public class SequenceReuseTests
     [Test]
     public void PoolLetsExcessCopiesGo()
     {
-        var schema = FieldSchema.Create([]);
-        var record = new EventRecord(schema);
-        var decoder = new EventDecoder(schema);
         var pool = new CapturedEventPool();
-        string json = "{\"a\":\"" + new string('x', 600_000) + "\"}";
-        Assert.That(decoder.Decode(Encoding.UTF8.GetBytes(json), record), Is.Null);
+        var record = Decoded("{\"a\":\"" + new string('x', 600_000) + "\"}");
         var copies = new List<CapturedEvent>();
         for (int i = 0; i < 40; i++)
         {
@@ -259,6 +248,15 @@ public class SequenceReuseTests
         Assert.That(pool.BytesInUse, Is.Zero);
         Assert.That(pool.FreeBytes, Is.LessThanOrEqualTo(CapturedEventPool.FreeBudget));
         Assert.That(pool.FreeCount, Is.EqualTo(CapturedEventPool.FreeBudget / copies[0].Capacity));
+    }
+
+    /// <summary>Decodes one event with an empty schema, failing the test when the decoder rejects it.</summary>
+    private static EventRecord Decoded(string json)
+    {
+        var schema = FieldSchema.Create([]);
+        var record = new EventRecord(schema);
+        Assert.That(new EventDecoder(schema).Decode(Encoding.UTF8.GetBytes(json), record), Is.Null);
+        return record;
     }
 
     private static RuleSet CompileAll() =>
@@ -345,13 +343,6 @@ public class SequenceReuseTests
         var numbers = events.Select(ev => int.Parse(ev[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.That(numbers, Is.Ordered.Ascending.And.Unique, alert);
         Assert.That(Timestamps.TryParse(events[0][2], out long first) && Timestamps.TryParse(events[^1][2], out long last) && last - first <= 10 * Second, alert);
-    }
-
-    private sealed class NoRule() : DetectionRule(TestDescriptors.Create("none"))
-    {
-        public override void Evaluate(EventRecord ev, IAlertSink sink)
-        {
-        }
     }
 
     /// <summary>Keeps a <see cref="CapturedEvent.Copy"/> of every event of every sequence.</summary>

@@ -159,7 +159,7 @@ public class SequenceTests
         var decoder = new EventDecoder(schema);
         var record = new EventRecord(schema);
         var keys = new JoinKeys([schema.Slot("host.id")], [false]);
-        var rule = new NoRule();
+        var rule = new EmptyRule();
         for (int i = 0; i < 100; i++)
         {
             decoder.Decode(System.Text.Encoding.UTF8.GetBytes("{\"host\":{\"id\":\"h" + i + "\"}}"), record);
@@ -182,11 +182,4 @@ public class SequenceTests
             ["event"] = new { category, type },
             ["host"] = new { id = host },
         });
-
-    private sealed class NoRule() : DetectionRule(TestDescriptors.Create("none"))
-    {
-        public override void Evaluate(EventRecord ev, IAlertSink sink)
-        {
-        }
-    }
 }
